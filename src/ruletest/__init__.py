@@ -1,0 +1,3 @@
+"""ruletest: unit-test and lint Prometheus rules offline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,49 @@
+"""ruletest's exception types. Every error carries where it happened when that is known."""
+
+from __future__ import annotations
+
+
+class RuletestError(Exception):
+    """Base class: a problem a user can act on, with an optional file/line position."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+
+    def with_position(self, file: str | None, line: int | None = None) -> RuletestError:
+        """Return a copy of this error located at ``file:line`` (keeps an existing position)."""
+        err = type(self).__new__(type(self))
+        RuletestError.__init__(err, self.message, file=self.file or file,
+                               line=self.line if self.line is not None else line, column=self.column)
+        return err
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        return where + self.message
+
+
+class PromQLSyntaxError(RuletestError):
+    """An expression that does not parse (or uses syntax ruletest does not support)."""
+
+
+class PromQLEvalError(RuletestError):
+    """An expression that parses but fails at evaluation time, as Prometheus would fail it."""
+
+
+class SeriesNotationError(RuletestError):
+    """A bad ``input_series`` line: series description or expanding values."""
+
+
+class UnsupportedError(RuletestError):
+    """Valid input that ruletest does not support yet (e.g. native histograms)."""

@@ -1,0 +1,582 @@
+"""PromQL function implementations, after Prometheus' ``promql/functions.go``.
+
+Three kinds, one table each:
+
+* ``RANGE_FUNCTIONS``: take one range of samples of one series (``rate``, ``*_over_time``...),
+  return a float or ``None`` (no output for that series);
+* ``FLOAT_FUNCTIONS``: map each sample value (``abs``, ``ln``...), dropping the metric name;
+* ``DATE_FUNCTIONS``: calendar fields of a Unix time (``hour``, ``day_of_week``...).
+
+Functions that need the evaluator (``label_replace``, ``absent``, ``timestamp``...) are wired in
+``engine.py``; the numeric work they do lives here.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ruletest.errors import PromQLEvalError
+from ruletest.promql.kahan import kahan_inc
+from ruletest.promql.operators import go_div
+from ruletest.promql.quantiles import quantile
+
+
+@dataclass(frozen=True, slots=True)
+class RangeArgs:
+    """What a range function knows besides the samples."""
+
+    range_start: int  # ms, exclusive in Prometheus 3
+    range_end: int  # ms, inclusive
+    range_ms: int
+    t: int  # evaluation time, ms
+    params: tuple[float, ...]  # scalar arguments, in call order (without the range)
+    prometheus: int
+
+
+RangeFn = Callable[[Sequence[int], Sequence[float], RangeArgs], float | None]
+
+
+def _kahan2(inc: float, total: float, comp: float) -> tuple[float, float]:
+    # Prometheus 2.x kahanSumInc: no reset of the compensation on overflow.
+    t = total + inc
+    if abs(total) >= abs(inc):
+        comp += (total - t) + inc
+    else:
+        comp += (inc - t) + total
+    return t, comp
+
+
+def _kahan_for(prometheus: int) -> Callable[[float, float, float], tuple[float, float]]:
+    return kahan_inc if prometheus >= 3 else _kahan2
+
+
+# --- rate / increase / delta ---------------------------------------------------------------
+
+
+def extrapolated_rate(ts: Sequence[int], vs: Sequence[float], a: RangeArgs, is_counter: bool,
+                      is_rate: bool) -> float | None:
+    n = len(vs)
+    if n < 2:
+        return None
+    result = vs[-1] - vs[0]
+    if is_counter:
+        prev = vs[0]
+        for cur in vs[1:]:
+            if cur < prev:
+                result += prev
+            prev = cur
+    first_t, last_t = ts[0], ts[-1]
+    duration_to_start = (first_t - a.range_start) / 1000
+    duration_to_end = (a.range_end - last_t) / 1000
+    sampled = (last_t - first_t) / 1000
+    avg_between = sampled / (n - 1)
+    threshold = avg_between * 1.1
+    if a.prometheus >= 3:
+        if duration_to_start >= threshold:
+            duration_to_start = avg_between / 2
+        if is_counter and result > 0 and vs[0] >= 0:
+            duration_to_zero = sampled * (vs[0] / result)
+            if duration_to_zero < duration_to_start:
+                duration_to_start = duration_to_zero
+        if duration_to_end >= threshold:
+            duration_to_end = avg_between / 2
+        factor = (sampled + duration_to_start + duration_to_end) / sampled
+    else:
+        if is_counter and result > 0 and vs[0] >= 0:
+            duration_to_zero = sampled * (vs[0] / result)
+            if duration_to_zero < duration_to_start:
+                duration_to_start = duration_to_zero
+        extrapolate_to = sampled
+        extrapolate_to += duration_to_start if duration_to_start < threshold else avg_between / 2
+        extrapolate_to += duration_to_end if duration_to_end < threshold else avg_between / 2
+        factor = extrapolate_to / sampled
+    if is_rate:
+        factor /= a.range_ms / 1000
+    return result * factor
+
+
+def _rate(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return extrapolated_rate(ts, vs, a, True, True)
+
+
+def _increase(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return extrapolated_rate(ts, vs, a, True, False)
+
+
+def _delta(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return extrapolated_rate(ts, vs, a, False, False)
+
+
+def _instant_value(ts: Sequence[int], vs: Sequence[float], is_rate: bool) -> float | None:
+    if len(vs) < 2:
+        return None
+    last, prev = vs[-1], vs[-2]
+    interval = ts[-1] - ts[-2]
+    if interval == 0:
+        return None
+    result = last if is_rate and last < prev else last - prev
+    if is_rate:
+        result /= interval / 1000
+    return result
+
+
+def _irate(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return _instant_value(ts, vs, True)
+
+
+def _idelta(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return _instant_value(ts, vs, False)
+
+
+# --- regression ----------------------------------------------------------------------------
+
+
+def linear_regression(ts: Sequence[int], vs: Sequence[float], intercept_time: int,
+                      prometheus: int) -> tuple[float, float]:
+    inc = _kahan_for(prometheus)
+    n = 0.0
+    sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
+    init_y = vs[0]
+    const_y = True
+    for i, (t, v) in enumerate(zip(ts, vs, strict=True)):
+        if const_y and i > 0 and v != init_y:
+            const_y = False
+        n += 1.0
+        x = (t - intercept_time) / 1e3
+        sum_x, c_x = inc(x, sum_x, c_x)
+        sum_y, c_y = inc(v, sum_y, c_y)
+        sum_xy, c_xy = inc(x * v, sum_xy, c_xy)
+        sum_x2, c_x2 = inc(x * x, sum_x2, c_x2)
+    if const_y:
+        if math.isinf(init_y):
+            return math.nan, math.nan
+        return 0.0, init_y
+    sum_x += c_x
+    sum_y += c_y
+    sum_xy += c_xy
+    sum_x2 += c_x2
+    cov_xy = sum_xy - sum_x * sum_y / n
+    var_x = sum_x2 - sum_x * sum_x / n
+    slope = go_div(cov_xy, var_x)
+    intercept = sum_y / n - slope * sum_x / n
+    return slope, intercept
+
+
+def _deriv(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    if len(vs) < 2:
+        return None
+    slope, _ = linear_regression(ts, vs, ts[0], a.prometheus)
+    return slope
+
+
+def _predict_linear(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    if len(vs) < 2:
+        return None
+    slope, intercept = linear_regression(ts, vs, a.t, a.prometheus)
+    return slope * a.params[0] + intercept
+
+
+def _double_exponential_smoothing(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    sf, tf = a.params
+    if sf <= 0 or sf >= 1:
+        raise PromQLEvalError(f"invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:f}")
+    if tf <= 0 or tf >= 1:
+        raise PromQLEvalError(f"invalid trend factor. Expected: 0 < tf < 1, got: {tf:f}")
+    n = len(vs)
+    if n < 2:
+        return None
+    s0 = 0.0
+    s1 = vs[0]
+    b = vs[1] - vs[0]
+    for i in range(1, n):
+        x = sf * vs[i]
+        # calcTrendValue(i-1, ...)
+        if i - 1 != 0:
+            b = tf * (s1 - s0) + (1 - tf) * b
+        y = (1 - sf) * (s1 + b)
+        s0, s1 = s1, x + y
+    return s1
+
+
+# --- *_over_time ---------------------------------------------------------------------------
+
+
+def _avg_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    if not vs:
+        return None
+    if a.prometheus >= 3:
+        total, count = vs[0], 1.0
+        mean = comp = 0.0
+        incremental = False
+        for i, f in enumerate(vs[1:]):
+            count = float(i + 2)
+            if not incremental:
+                new_sum, new_c = kahan_inc(f, total, comp)
+                if not math.isinf(new_sum):
+                    total, comp = new_sum, new_c
+                    continue
+                incremental = True
+                mean = total / (count - 1)
+                comp /= count - 1
+            q = (count - 1) / count
+            mean, comp = kahan_inc(f / count, q * mean, q * comp)
+        if incremental:
+            return mean + comp
+        return total / count + comp / count
+    mean = comp = 0.0
+    count = 0.0
+    for f in vs:
+        count += 1
+        if math.isinf(mean):
+            if math.isinf(f) and (mean > 0) == (f > 0):
+                continue
+            if not math.isinf(f) and not math.isnan(f):
+                continue
+        mean, comp = _kahan2(f / count - mean / count, mean, comp)
+    if math.isinf(mean):
+        return mean
+    return mean + comp
+
+
+def _sum_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    if not vs:
+        return None
+    inc = _kahan_for(a.prometheus)
+    total = comp = 0.0
+    for f in vs:
+        total, comp = inc(f, total, comp)
+    if math.isinf(total):
+        return total
+    return total + comp
+
+
+def _count_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return float(len(vs)) if vs else None
+
+
+def _compare_over_time(vs: Sequence[float], better: Callable[[float, float], bool]) -> float | None:
+    if not vs:
+        return None
+    best = vs[0]
+    for f in vs:
+        if better(f, best) or math.isnan(best):
+            best = f
+    return best
+
+
+def _max_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return _compare_over_time(vs, lambda cur, m: cur > m)
+
+
+def _min_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return _compare_over_time(vs, lambda cur, m: cur < m)
+
+
+def _ts_of_compare(ts: Sequence[int], vs: Sequence[float], better: Callable[[float, float], bool]) -> float | None:
+    if not vs:
+        return None
+    best, best_t = vs[0], ts[0]
+    for t, f in zip(ts, vs, strict=True):
+        if better(f, best) or math.isnan(best):
+            best, best_t = f, t
+    return best_t / 1000
+
+
+def _ts_of_max_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return _ts_of_compare(ts, vs, lambda cur, m: cur >= m)
+
+
+def _ts_of_min_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return _ts_of_compare(ts, vs, lambda cur, m: cur <= m)
+
+
+def _last_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return vs[-1] if vs else None
+
+
+def _first_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return vs[0] if vs else None
+
+
+def _ts_of_last_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return ts[-1] / 1000 if vs else None
+
+
+def _ts_of_first_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return ts[0] / 1000 if vs else None
+
+
+def _present_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return 1.0 if vs else None
+
+
+def _quantile_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    if not vs:
+        return None
+    return quantile(a.params[0], vs)
+
+
+def _variance(vs: Sequence[float], prometheus: int) -> float:
+    inc = _kahan_for(prometheus)
+    count = 0.0
+    mean = c_mean = aux = c_aux = 0.0
+    for f in vs:
+        count += 1
+        delta = f - (mean + c_mean)
+        mean, c_mean = inc(delta / count, mean, c_mean)
+        aux, c_aux = inc(delta * (f - (mean + c_mean)), aux, c_aux)
+    return (aux + c_aux) / count
+
+
+def _stdvar_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return _variance(vs, a.prometheus) if vs else None
+
+
+def _stddev_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    return FLOAT_FUNCTIONS["sqrt"](_variance(vs, a.prometheus)) if vs else None
+
+
+def _mad_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    if not vs:
+        return None
+    median = quantile(0.5, vs)
+    return quantile(0.5, [abs(f - median) for f in vs])
+
+
+def _changes(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    if not vs:
+        return None
+    changes = 0
+    prev = vs[0]
+    for cur in vs[1:]:
+        if cur != prev and not (math.isnan(cur) and math.isnan(prev)):
+            changes += 1
+        prev = cur
+    return float(changes)
+
+
+def _resets(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
+    if not vs:
+        return None
+    resets = 0
+    prev = vs[0]
+    for cur in vs[1:]:
+        if cur < prev:
+            resets += 1
+        prev = cur
+    return float(resets)
+
+
+RANGE_FUNCTIONS: dict[str, RangeFn] = {
+    "rate": _rate,
+    "increase": _increase,
+    "delta": _delta,
+    "irate": _irate,
+    "idelta": _idelta,
+    "deriv": _deriv,
+    "predict_linear": _predict_linear,
+    "double_exponential_smoothing": _double_exponential_smoothing,
+    "holt_winters": _double_exponential_smoothing,
+    "avg_over_time": _avg_over_time,
+    "sum_over_time": _sum_over_time,
+    "count_over_time": _count_over_time,
+    "max_over_time": _max_over_time,
+    "min_over_time": _min_over_time,
+    "last_over_time": _last_over_time,
+    "first_over_time": _first_over_time,
+    "ts_of_max_over_time": _ts_of_max_over_time,
+    "ts_of_min_over_time": _ts_of_min_over_time,
+    "ts_of_last_over_time": _ts_of_last_over_time,
+    "ts_of_first_over_time": _ts_of_first_over_time,
+    "present_over_time": _present_over_time,
+    "quantile_over_time": _quantile_over_time,
+    "stddev_over_time": _stddev_over_time,
+    "stdvar_over_time": _stdvar_over_time,
+    "mad_over_time": _mad_over_time,
+    "changes": _changes,
+    "resets": _resets,
+}
+
+
+def keeps_metric_name(func: str, prometheus: int) -> bool:
+    """Range functions that act like an offset keep ``__name__``; the rest drop it."""
+    if func == "last_over_time":
+        return True
+    return func == "first_over_time" and prometheus >= 3
+
+
+# --- float functions -----------------------------------------------------------------------
+
+_INV_LN2 = 1.442695040888963407359924681001892137426645954152985934135
+_LN2_OVER_LN10 = 0.30102999566398119521373889472449302676818988146210854131
+
+
+def go_log(x: float) -> float:
+    if math.isnan(x) or x < 0:
+        return math.nan
+    if x == 0:
+        return -math.inf
+    if math.isinf(x):
+        return math.inf
+    return math.log(x)
+
+
+def go_log2(x: float) -> float:
+    if math.isnan(x) or x < 0:
+        return math.nan
+    if x == 0:
+        return -math.inf
+    if math.isinf(x):
+        return math.inf
+    frac, exp = math.frexp(x)
+    if frac == 0.5:
+        return float(exp - 1)
+    return math.log(frac) * _INV_LN2 + float(exp)
+
+
+def go_log10(x: float) -> float:
+    return go_log2(x) * _LN2_OVER_LN10
+
+
+def _safe(fn: Callable[[float], float], on_overflow: Callable[[float], float] | None = None) -> Callable[[float], float]:
+    def wrapped(x: float) -> float:
+        if math.isnan(x):
+            return math.nan
+        try:
+            return fn(x)
+        except OverflowError:
+            return on_overflow(x) if on_overflow else math.inf
+        except ValueError:
+            return math.nan
+
+    return wrapped
+
+
+def _sgn(v: float) -> float:
+    if v < 0:
+        return -1.0
+    if v > 0:
+        return 1.0
+    return v
+
+
+def _atanh(x: float) -> float:
+    if x == 1:
+        return math.inf
+    if x == -1:
+        return -math.inf
+    return math.atanh(x)
+
+
+FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "abs": abs,
+    "ceil": lambda v: float(math.ceil(v)) if math.isfinite(v) else v,
+    "floor": lambda v: float(math.floor(v)) if math.isfinite(v) else v,
+    "exp": _safe(math.exp, lambda x: math.inf),
+    "sqrt": _safe(math.sqrt),
+    "ln": go_log,
+    "log2": go_log2,
+    "log10": go_log10,
+    "sin": _safe(math.sin),
+    "cos": _safe(math.cos),
+    "tan": _safe(math.tan),
+    "asin": _safe(math.asin),
+    "acos": _safe(math.acos),
+    "atan": _safe(math.atan),
+    "sinh": _safe(math.sinh, lambda x: math.copysign(math.inf, x)),
+    "cosh": _safe(math.cosh, lambda x: math.inf),
+    "tanh": _safe(math.tanh),
+    "asinh": _safe(math.asinh),
+    "acosh": _safe(math.acosh),
+    "atanh": _safe(_atanh),
+    "rad": lambda v: v * math.pi / 180,
+    "deg": lambda v: v * 180 / math.pi,
+    "sgn": _sgn,
+}
+
+
+def round_to(v: float, to_nearest: float) -> float:
+    inverse = 1.0 / to_nearest if to_nearest != 0 else math.copysign(math.inf, to_nearest)
+    try:
+        return math.floor(v * inverse + 0.5) / inverse
+    except (OverflowError, ValueError):
+        x = v * inverse + 0.5
+        return x / inverse if math.isinf(x) or math.isnan(x) else math.nan
+
+
+def go_min(x: float, y: float) -> float:
+    """Go ``math.Min``: -Inf wins over NaN, NaN over everything else."""
+    if x == -math.inf or y == -math.inf:
+        return -math.inf
+    if math.isnan(x) or math.isnan(y):
+        return math.nan
+    if x == 0 and x == y:
+        return x if math.copysign(1.0, x) < 0 else y
+    return x if x < y else y
+
+
+def go_max(x: float, y: float) -> float:
+    """Go ``math.Max``: +Inf wins over NaN, NaN over everything else."""
+    if x == math.inf or y == math.inf:
+        return math.inf
+    if math.isnan(x) or math.isnan(y):
+        return math.nan
+    if x == 0 and x == y:
+        return y if math.copysign(1.0, x) < 0 else x
+    return x if x > y else y
+
+
+def clamp(v: float, lo: float, hi: float) -> float:
+    return go_max(lo, go_min(hi, v))
+
+
+# --- date functions ------------------------------------------------------------------------
+
+
+def _datetime(seconds: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(seconds), tz=UTC)
+    except (OverflowError, ValueError, OSError) as exc:
+        raise PromQLEvalError(f"timestamp {seconds!r} is outside the supported date range") from exc
+
+
+DATE_FUNCTIONS: dict[str, Callable[[datetime], float]] = {
+    "day_of_month": lambda d: float(d.day),
+    "day_of_week": lambda d: float((d.weekday() + 1) % 7),
+    "day_of_year": lambda d: float(d.timetuple().tm_yday),
+    "days_in_month": lambda d: float(calendar.monthrange(d.year, d.month)[1]),
+    "hour": lambda d: float(d.hour),
+    "minute": lambda d: float(d.minute),
+    "month": lambda d: float(d.month),
+    "year": lambda d: float(d.year),
+}
+
+
+def date_value(func: str, seconds: float) -> float:
+    if math.isnan(seconds) or math.isinf(seconds):
+        return math.nan
+    return DATE_FUNCTIONS[func](_datetime(seconds))
+
+
+# --- natural sort (sort_by_label) ----------------------------------------------------------
+
+
+def natural_key(s: str) -> tuple[tuple[int, int | str], ...]:
+    parts: list[tuple[int, int | str]] = []
+    i = 0
+    while i < len(s):
+        j = i
+        if s[i].isdigit():
+            while j < len(s) and s[j].isdigit():
+                j += 1
+            parts.append((0, int(s[i:j])))
+        else:
+            while j < len(s) and not s[j].isdigit():
+                j += 1
+            parts.append((1, s[i:j]))
+        i = j
+    return tuple(parts)

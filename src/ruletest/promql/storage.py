@@ -1,0 +1,152 @@
+"""In-memory series store.
+
+Each series keeps sorted sample timestamps and values, plus the timestamps of its stale markers
+(kept apart so range selections, which drop stale markers, are plain slices). A postings index
+``label name -> value -> series ids`` narrows selections before matchers are applied.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ruletest.errors import RuletestError
+from ruletest.promql.ast import Matcher
+from ruletest.promql.values import Labels
+from ruletest.series import STALE, SeriesValue, Stale
+
+
+class DuplicateSampleError(RuletestError):
+    """A second, different sample for the same series and timestamp."""
+
+
+@dataclass(slots=True)
+class StoredSeries:
+    labels: Labels
+    label_map: dict[str, str]
+    ts: list[int] = field(default_factory=list)
+    vs: list[float] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+
+    def last_at(self, ref: int, lookback: int, left_open: bool) -> tuple[int, float] | None:
+        """The sample an instant selector sees at ``ref``: the newest one at or before it,
+        within the lookback window, unless a stale marker came after it."""
+        i = bisect_right(self.ts, ref) - 1
+        if i < 0:
+            return None
+        t = self.ts[i]
+        if left_open:
+            if t <= ref - lookback:
+                return None
+        elif t < ref - lookback:
+            return None
+        if self.stale:
+            j = bisect_right(self.stale, ref) - 1
+            if j >= 0 and self.stale[j] > t:
+                return None
+        return t, self.vs[i]
+
+    def window(self, start: int, end: int, left_open: bool) -> tuple[int, int]:
+        """Index bounds of the samples in ``(start, end]`` (left-open) or ``[start, end]``."""
+        lo = bisect_right(self.ts, start) if left_open else bisect_left(self.ts, start)
+        hi = bisect_right(self.ts, end)
+        return lo, hi
+
+
+class Storage:
+    """Series by label set, with a postings index for selection."""
+
+    def __init__(self) -> None:
+        self._series: list[StoredSeries] = []
+        self._by_labels: dict[Labels, int] = {}
+        self._postings: dict[str, dict[str, set[int]]] = {}
+        self.generation = 0  # bumped on every change; lets evaluators cache selections
+
+    def __len__(self) -> int:
+        return len(self._series)
+
+    def series(self) -> Sequence[StoredSeries]:
+        return self._series
+
+    def get_or_create(self, labels: Labels) -> StoredSeries:
+        idx = self._by_labels.get(labels)
+        if idx is not None:
+            return self._series[idx]
+        idx = len(self._series)
+        s = StoredSeries(labels, dict(labels))
+        self._series.append(s)
+        self._by_labels[labels] = idx
+        for k, v in labels:
+            self._postings.setdefault(k, {}).setdefault(v, set()).add(idx)
+        self.generation += 1
+        return s
+
+    def lookup(self, labels: Labels) -> StoredSeries | None:
+        idx = self._by_labels.get(labels)
+        return None if idx is None else self._series[idx]
+
+    def append(self, labels: Labels, t: int, value: float | Stale) -> None:
+        """Add one sample (or stale marker). Out-of-order samples are inserted in place."""
+        s = self.get_or_create(labels)
+        self.generation += 1
+        if isinstance(value, Stale):
+            if s.ts and s.ts[-1] == t:
+                raise DuplicateSampleError(f"duplicate sample for timestamp {t} in series {labels}")
+            if not s.stale or s.stale[-1] < t:
+                s.stale.append(t)
+            elif t not in s.stale:
+                insort(s.stale, t)
+            return
+        if s.stale and t in s.stale:
+            raise DuplicateSampleError(f"duplicate sample for timestamp {t}")
+        if not s.ts or s.ts[-1] < t:
+            s.ts.append(t)
+            s.vs.append(value)
+            return
+        i = bisect_left(s.ts, t)
+        if i < len(s.ts) and s.ts[i] == t:
+            old = s.vs[i]
+            if old == value or (old != old and value != value):
+                return
+            raise DuplicateSampleError(f"duplicate sample for timestamp {t}")
+        s.ts.insert(i, t)
+        s.vs.insert(i, value)
+
+    def add_series(self, labels: Labels, values: Iterable[SeriesValue], start: int, interval: int) -> None:
+        """Load an expanded promtool value sequence: value ``i`` lands at ``start + i*interval``."""
+        s = self.get_or_create(labels)
+        self.generation += 1
+        t = start
+        for v in values:
+            if v is None:
+                pass
+            elif v is STALE:
+                self.append(labels, t, STALE)
+            elif isinstance(v, float):
+                if not s.ts or s.ts[-1] < t:
+                    s.ts.append(t)
+                    s.vs.append(v)
+                else:
+                    self.append(labels, t, v)
+            t += interval
+
+    def select(self, matchers: Sequence[Matcher], prometheus: int = 3) -> list[StoredSeries]:
+        """Series matching all matchers (a missing label matches as the empty string)."""
+        candidates: set[int] | None = None
+        for m in matchers:
+            if m.op == "=" and m.value != "":
+                ids = self._postings.get(m.name, {}).get(m.value)
+                if not ids:
+                    return []
+                candidates = set(ids) if candidates is None else candidates & ids
+                if not candidates:
+                    return []
+        pool: Iterable[int] = sorted(candidates) if candidates is not None else range(len(self._series))
+        out = []
+        for idx in pool:
+            s = self._series[idx]
+            lm = s.label_map
+            if all(m.matches(lm.get(m.name, ""), prometheus) for m in matchers):
+                out.append(s)
+        return out

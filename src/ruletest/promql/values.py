@@ -1,0 +1,157 @@
+"""PromQL values: label sets, samples, vectors, matrices, scalars and strings.
+
+Label sets are tuples of ``(name, value)`` pairs sorted by name: hashable, cheap to compare and
+printed exactly like Prometheus prints them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+Labels = tuple[tuple[str, str], ...]
+METRIC_NAME = "__name__"
+BUCKET_LABEL = "le"
+
+EMPTY_LABELS: Labels = ()
+
+
+def labels_from(mapping: Mapping[str, str] | Iterable[tuple[str, str]]) -> Labels:
+    """Build a label set; empty values are dropped, as Prometheus does."""
+    items = mapping.items() if isinstance(mapping, Mapping) else mapping
+    return tuple(sorted((k, v) for k, v in items if v != ""))
+
+
+def get_label(labels: Labels, name: str) -> str:
+    for k, v in labels:
+        if k == name:
+            return v
+    return ""
+
+
+def drop_name(labels: Labels) -> Labels:
+    if labels and labels[0][0] == METRIC_NAME:
+        return labels[1:]
+    for i, (k, _) in enumerate(labels):
+        if k == METRIC_NAME:
+            return labels[:i] + labels[i + 1 :]
+    return labels
+
+
+def set_label(labels: Labels, name: str, value: str) -> Labels:
+    """Set (or, for an empty value, delete) one label."""
+    rest = [(k, v) for k, v in labels if k != name]
+    if value != "":
+        rest.append((name, value))
+        rest.sort()
+    return tuple(rest)
+
+
+def keep_labels(labels: Labels, names: Iterable[str]) -> Labels:
+    keep = set(names)
+    return tuple((k, v) for k, v in labels if k in keep)
+
+
+def without_labels(labels: Labels, names: Iterable[str]) -> Labels:
+    drop = set(names)
+    return tuple((k, v) for k, v in labels if k not in drop)
+
+
+def _quote(value: str) -> str:
+    # Go's strconv.Quote for the characters that appear in label values.
+    out = ['"']
+    for ch in value:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _is_legacy_name(name: str) -> bool:
+    if not name:
+        return False
+    first = name[0]
+    if not (first.isascii() and (first.isalpha() or first == "_")):
+        return False
+    return all(c.isascii() and (c.isalnum() or c == "_") for c in name)
+
+
+def _is_legacy_metric_name(name: str) -> bool:
+    return _is_legacy_name(name.replace(":", "_")) if name else False
+
+
+def format_labels(labels: Labels) -> str:
+    """Prometheus' ``labels.Labels.String()``: ``{__name__="x", a="b"}``."""
+    parts = []
+    for k, v in labels:
+        key = k if _is_legacy_name(k) else _quote(k)
+        parts.append(f"{key}={_quote(v)}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def format_series(labels: Labels) -> str:
+    """Series notation as promtool prints it: ``name{a="b"}``."""
+    name = get_label(labels, METRIC_NAME)
+    rest = drop_name(labels)
+    if name and _is_legacy_metric_name(name):
+        return name + format_labels(rest) if rest else name + "{}"
+    return format_labels(labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class String:
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    labels: Labels
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Vector:
+    samples: tuple[Sample, ...]
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeSeries:
+    labels: Labels
+    timestamps: tuple[int, ...]  # milliseconds
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    series: tuple[RangeSeries, ...]
+
+
+Value = Scalar | String | Vector | Matrix
+
+
+def float_equal(a: float, b: float) -> bool:
+    """Exact equality where NaN equals NaN (used when comparing results)."""
+    if math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
