@@ -12,9 +12,9 @@ import math
 from collections.abc import Callable, Sequence
 
 from ruletest.errors import PromQLEvalError
+from ruletest.promql.hashing import labels_hash
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.quantiles import quantile
-from ruletest.promql.hashing import labels_hash
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, set_label
 
 MAX_INT64 = 2**63 - 1

@@ -311,7 +311,8 @@ def _binary(node: Any, prometheus: int) -> Binary:
     rtype: ValueType = "scalar" if both_scalar else "vector"
     matching: VectorMatching | None = None
     if lhs.type == "vector" and rhs.type == "vector":
-        card = "many-to-many" if op in SET_OPS else "one-to-one"
+        card: Literal["one-to-one", "many-to-one", "one-to-many", "many-to-many"] = (
+            "many-to-many" if op in SET_OPS else "one-to-one")
         on = False
         labels: tuple[str, ...] = ()
         include: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ their inner expression at each aligned step. Series selections are cached per qu
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ruletest.errors import PromQLEvalError, UnsupportedError
@@ -199,7 +199,7 @@ class _Query:
         for s in self._select(vs):
             lo, hi = s.window(start, end, self.left_open)
             if hi > lo:
-                out.append(RangeSeries(s.labels, tuple(s.ts[lo:hi]), tuple(s.vs[lo:hi])))
+                out.append(RangeSeries(s.labels, s.ts[lo:hi], s.vs[lo:hi]))
         return out, start, end
 
     def _subquery(self, sq: A.Subquery, t: int) -> tuple[list[RangeSeries], int, int]:
@@ -218,7 +218,7 @@ class _Query:
                     acc[s.labels] = entry
                 entry[0].append(ts)
                 entry[1].append(s.value)
-        series = [RangeSeries(k, tuple(v[0]), tuple(v[1])) for k, v in acc.items()]
+        series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()]
         series.sort(key=lambda r: r.labels)
         return series, start, end
 
@@ -289,9 +289,8 @@ class _Query:
         return handler(self, e, t)
 
     @staticmethod
-    def _map(samples: Sequence[Sample], fn: object) -> Vector:
-        f = fn  # type: ignore[assignment]
-        out = [Sample(drop_name(s.labels), f(s.value)) for s in samples]  # type: ignore[operator]
+    def _map(samples: Sequence[Sample], fn: Callable[[float], float]) -> Vector:
+        out = [Sample(drop_name(s.labels), fn(s.value)) for s in samples]
         _check_unique(out)
         return Vector(tuple(out))
 

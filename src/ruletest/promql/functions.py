@@ -442,7 +442,8 @@ def go_log10(x: float) -> float:
     return go_log2(x) * _LN2_OVER_LN10
 
 
-def _safe(fn: Callable[[float], float], on_overflow: Callable[[float], float] | None = None) -> Callable[[float], float]:
+def _safe(fn: Callable[[float], float],
+          on_overflow: Callable[[float], float] | None = None) -> Callable[[float], float]:
     def wrapped(x: float) -> float:
         if math.isnan(x):
             return math.nan

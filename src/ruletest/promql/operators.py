@@ -174,9 +174,10 @@ def vector_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...], matc
     matched: dict[Labels, set[Labels] | None] = {}
     for ls in lhs:
         key = sig(ls.labels)
-        rs = right.get(key)
-        if rs is None:
+        match = right.get(key)
+        if match is None:
             continue
+        rs = match
         fl, fr = ls.value, rs.value
         if one_to_many:
             fl, fr = fr, fl

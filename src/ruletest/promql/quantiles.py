@@ -101,6 +101,10 @@ def bucket_quantile(q: float, buckets: Sequence[Bucket], prometheus: int = 3) ->
     return start + (end - start) * (rank / count)
 
 
+def _interpolate(rank: float, count: float, lower: float, upper: float, v: float) -> float:
+    return rank + (count - rank) * (v - lower) / (upper - lower)
+
+
 def bucket_fraction(lower: float, upper: float, buckets: Sequence[Bucket]) -> float:
     bs = _prepare(buckets)
     if bs is None:
@@ -116,9 +120,6 @@ def bucket_fraction(lower: float, upper: float, buckets: Sequence[Bucket]) -> fl
     for i, (ub, c) in enumerate(bs):
         lb = bs[i - 1][0] if i > 0 else (0.0 if ub > 0 else -math.inf)
 
-        def interp(v: float, lb: float = lb, ub: float = ub, c: float = c) -> float:
-            return rank + (c - rank) * (v - lb) / (ub - lb)
-
         if not lower_set and lb >= lower:
             lower_rank, lower_set = rank, True
         if not upper_set and lb >= upper:
@@ -126,9 +127,9 @@ def bucket_fraction(lower: float, upper: float, buckets: Sequence[Bucket]) -> fl
         if lower_set and upper_set:
             break
         if not lower_set and lb < lower < ub:
-            lower_rank, lower_set = interp(lower), True
+            lower_rank, lower_set = _interpolate(rank, c, lb, ub, lower), True
         if not upper_set and lb < upper < ub:
-            upper_rank, upper_set = interp(upper), True
+            upper_rank, upper_set = _interpolate(rank, c, lb, ub, upper), True
         if lower_set and upper_set:
             break
         rank = c

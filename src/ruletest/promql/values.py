@@ -7,7 +7,7 @@ printed exactly like Prometheus prints them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 Labels = tuple[tuple[str, str], ...]
@@ -138,8 +138,8 @@ class Vector:
 @dataclass(frozen=True, slots=True)
 class RangeSeries:
     labels: Labels
-    timestamps: tuple[int, ...]  # milliseconds
-    values: tuple[float, ...]
+    timestamps: Sequence[int]  # milliseconds
+    values: Sequence[float]
 
 
 @dataclass(frozen=True, slots=True)
