@@ -1,0 +1,471 @@
+"""Executes a parsed Go template with Go's semantics (``text/template/exec.go``): pipelines pass
+the previous result as the last argument, ``and``/``or`` short-circuit and return operands,
+comparisons are type-strict, missing map keys read as zero values.
+
+Work and output are bounded so a template can neither loop forever nor fill memory."""
+
+from __future__ import annotations
+
+import html
+import math
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ruletest.templates import parse as P
+from ruletest.templates.gofmt import format_value, sprint, sprintf, sprintln
+from ruletest.templates.parse import TemplateError
+from ruletest.templates.values import GoValue, LabelMap, go_type_name, is_true
+
+MAX_STEPS = 200_000
+MAX_OUTPUT = 1_000_000
+
+
+class FuncError(Exception):
+    """Raised by template functions; becomes ``error calling NAME: message``."""
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+@dataclass
+class _Frame:
+    vars: list[tuple[str, Any]]
+
+
+GoFunc = Callable[..., Any]
+
+
+def _builtins() -> dict[str, GoFunc]:
+    return {
+        "not": lambda x: not is_true(x),
+        "len": _len,
+        "index": _index,
+        "slice": _slice,
+        "print": lambda *a: sprint(list(a)),
+        "printf": lambda f, *a: sprintf(_expect_str(f, "printf"), list(a)),
+        "println": lambda *a: sprintln(list(a)),
+        "html": lambda *a: html.escape(_eval_args(a), quote=True).replace("&#x27;", "&#39;"),
+        "js": lambda *a: _js_escape(_eval_args(a)),
+        "urlquery": lambda *a: urllib.parse.quote_plus(_eval_args(a), safe=""),
+        "eq": _eq,
+        "ne": lambda a, b: not _eq(a, b),
+        "lt": lambda a, b: _cmp(a, b) < 0,
+        "le": lambda a, b: _cmp(a, b) <= 0,
+        "gt": lambda a, b: _cmp(a, b) > 0,
+        "ge": lambda a, b: _cmp(a, b) >= 0,
+        "and": lambda *a: a[-1],  # evaluated lazily in _call
+        "or": lambda *a: a[-1],
+        "call": _call_unsupported,
+    }
+
+
+def _eval_args(args: tuple[Any, ...]) -> str:
+    if len(args) == 1 and isinstance(args[0], str):
+        return args[0]
+    return sprint(list(args))
+
+
+def _js_escape(s: str) -> str:
+    out = []
+    for ch in s:
+        if ch in "\\'\"":
+            out.append("\\" + ch)
+        elif ch == "<":
+            out.append("\\u003C")
+        elif ch == ">":
+            out.append("\\u003E")
+        elif ch == "&":
+            out.append("\\u0026")
+        elif ch == "=":
+            out.append("\\u003D")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _call_unsupported(*_a: Any) -> Any:
+    raise FuncError("call is not supported")
+
+
+def _expect_str(v: Any, what: str) -> str:
+    if not isinstance(v, str):
+        raise FuncError(f"wrong type for value; expected string; got {go_type_name(v)}")
+    return v
+
+
+def _len(v: Any) -> int:
+    if isinstance(v, str | Mapping | list | tuple):
+        return len(v)
+    raise FuncError(f"len of type {go_type_name(v)}")
+
+
+def _index(item: Any, *indices: Any) -> Any:
+    for idx in indices:
+        if item is None:
+            raise FuncError("index of untyped nil")
+        if isinstance(item, Mapping):
+            if not isinstance(idx, str):
+                raise FuncError(f"value has type {go_type_name(idx)}; should be string")
+            item = item[idx] if idx in item else "" if isinstance(item, LabelMap) else None
+        elif isinstance(item, list | tuple | str):
+            if not isinstance(idx, int) or isinstance(idx, bool):
+                raise FuncError(f"cannot index slice/array with type {go_type_name(idx)}")
+            if idx < 0 or idx >= len(item):
+                raise FuncError(f"index out of range: {idx}")
+            item = item[idx] if not isinstance(item, str) else item.encode()[idx]
+        else:
+            raise FuncError(f"can't index item of type {go_type_name(item)}")
+    return item
+
+
+def _slice(item: Any, *idx: Any) -> Any:
+    if not isinstance(item, str | list | tuple):
+        raise FuncError(f"can't slice item of type {go_type_name(item)}")
+    bounds = [int(i) for i in idx]
+    if len(bounds) > 3:
+        raise FuncError("too many slice indexes")
+    start = bounds[0] if bounds else 0
+    end = bounds[1] if len(bounds) > 1 else len(item)
+    if not 0 <= start <= end <= len(item):
+        raise FuncError(f"index out of range: {end}")
+    return item[start:end]
+
+
+def _basic_kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, float):
+        return "float"
+    if isinstance(v, str):
+        return "string"
+    return "other"
+
+
+def _eq(a: Any, *others: Any) -> bool:
+    if not others:
+        raise FuncError("missing argument for comparison")
+    ka = _basic_kind(a)
+    for b in others:
+        kb = _basic_kind(b)
+        if ka == "other" or kb == "other":
+            if a is None or b is None:
+                if a is None and b is None:
+                    return True
+                continue
+            raise FuncError("invalid type for comparison")
+        if ka != kb:
+            raise FuncError("incompatible types for comparison")
+        if a == b:
+            return True
+    return False
+
+
+def _cmp(a: Any, b: Any) -> int:
+    ka, kb = _basic_kind(a), _basic_kind(b)
+    if ka in ("other", "bool") or kb in ("other", "bool"):
+        raise FuncError("invalid type for comparison")
+    if ka != kb:
+        raise FuncError("incompatible types for comparison")
+    if a < b:
+        return -1
+    if a > b:
+        return 1
+    return 0
+
+
+BUILTIN_NAMES = frozenset(_builtins())
+
+
+class Executor:
+    def __init__(self, tmpl: P.Template, funcs: Mapping[str, GoFunc]) -> None:
+        self.tmpl = tmpl
+        self.funcs = {**_builtins(), **funcs}
+        self.out: list[str] = []
+        self.size = 0
+        self.steps = 0
+        self.depth = 0
+
+    # --- errors -----------------------------------------------------------------------------
+
+    def error(self, node: P.Node, msg: str) -> TemplateError:
+        loc = self.tmpl.location(node.pos)
+        return TemplateError(f'template: {loc}: executing "{self.tmpl.name}" at <{_node_text(node)}>: {msg}')
+
+    def _tick(self, node: P.Node) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise self.error(node, f"template execution exceeded {MAX_STEPS} steps")
+
+    def write(self, s: str) -> None:
+        self.size += len(s)
+        if self.size > MAX_OUTPUT:
+            raise TemplateError(f"template: {self.tmpl.name}: output exceeds {MAX_OUTPUT} bytes")
+        self.out.append(s)
+
+    # --- walking ----------------------------------------------------------------------------
+
+    def run(self, data: Any) -> str:
+        frame = _Frame([("$", data)])
+        self.walk(data, self.tmpl.root, frame)
+        return "".join(self.out)
+
+    def walk(self, dot: Any, node: P.Node, frame: _Frame) -> None:
+        self._tick(node)
+        if isinstance(node, P.ListNode):
+            for n in node.nodes:
+                self.walk(dot, n, frame)
+        elif isinstance(node, P.TextNode):
+            self.write(node.text)
+        elif isinstance(node, P.ActionNode):
+            value = self.eval_pipeline(dot, node.pipe, frame)
+            if not node.pipe.decl:
+                self.write(_print_value(value))
+        elif isinstance(node, P.BranchNode):
+            self.walk_branch(dot, node, frame)
+        elif isinstance(node, P.TemplateNode):
+            body = self.tmpl.defines.get(node.name)
+            if body is None:
+                raise self.error(node, f'template: no template "{node.name}" associated with template '
+                                       f'"{self.tmpl.name}"')
+            new_dot = self.eval_pipeline(dot, node.pipe, frame) if node.pipe is not None else None
+            self.depth += 1
+            if self.depth > 100:
+                raise self.error(node, "exceeded maximum template depth (100)")
+            try:
+                self.walk(new_dot, body, _Frame([("$", new_dot)]))
+            finally:
+                self.depth -= 1
+        elif isinstance(node, P.BreakNode):
+            raise _Break()
+        elif isinstance(node, P.ContinueNode):
+            raise _Continue()
+        else:
+            raise self.error(node, f"unknown node {type(node).__name__}")
+
+    def walk_branch(self, dot: Any, node: P.BranchNode, frame: _Frame) -> None:
+        mark = len(frame.vars)
+        try:
+            value = self.eval_pipeline(dot, node.pipe, frame)
+            if node.kind == "range":
+                self.walk_range(dot, node, value, frame, mark)
+                return
+            if is_true(value):
+                self.walk(value if node.kind == "with" else dot, node.body, frame)
+            elif node.else_list is not None:
+                self.walk(dot, node.else_list, frame)
+        finally:
+            del frame.vars[mark:]
+
+    def walk_range(self, dot: Any, node: P.BranchNode, value: Any, frame: _Frame, mark: int) -> None:
+        items: list[tuple[Any, Any]]
+        if value is None:
+            items = []
+        elif isinstance(value, Mapping):
+            items = [(k, value[k]) for k in sorted(value)]
+        elif isinstance(value, list | tuple):
+            items = list(enumerate(value))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            items = [(i, i) for i in range(value)]
+        else:
+            raise self.error(node, f"range can't iterate over {format_value(value)}")
+        if not items:
+            if node.else_list is not None:
+                self.walk(dot, node.else_list, frame)
+            return
+        decl = node.pipe.decl
+        for key, elem in items:
+            inner = len(frame.vars)
+            if len(decl) == 1:
+                self._set_var(frame, decl[0].idents[0], elem, node.pipe.is_assign)
+            elif len(decl) == 2:
+                self._set_var(frame, decl[0].idents[0], key, node.pipe.is_assign)
+                self._set_var(frame, decl[1].idents[0], elem, node.pipe.is_assign)
+            try:
+                self.walk(elem, node.body, frame)
+            except _Continue:
+                pass
+            except _Break:
+                break
+            finally:
+                del frame.vars[max(inner, mark + len(decl)):]
+
+    @staticmethod
+    def _set_var(frame: _Frame, name: str, value: Any, assign: bool) -> None:
+        if assign:
+            for i in range(len(frame.vars) - 1, -1, -1):
+                if frame.vars[i][0] == name:
+                    frame.vars[i] = (name, value)
+                    return
+        frame.vars.append((name, value))
+
+    # --- pipelines ----------------------------------------------------------------------------
+
+    def eval_pipeline(self, dot: Any, pipe: P.PipeNode, frame: _Frame) -> Any:
+        value: Any = _NO_FINAL
+        for cmd in pipe.cmds:
+            value = self.eval_command(dot, cmd, value, frame)
+        for var in pipe.decl:
+            if len(pipe.decl) == 1:
+                self._set_var(frame, var.idents[0], value, pipe.is_assign)
+        return value
+
+    def eval_command(self, dot: Any, cmd: P.CommandNode, final: Any, frame: _Frame) -> Any:
+        self._tick(cmd)
+        first = cmd.args[0]
+        if isinstance(first, P.FieldNode):
+            return self.eval_field_chain(dot, dot, first, first.idents, cmd.args, final)
+        if isinstance(first, P.ChainNode):
+            base = self.eval_arg(dot, first.node, frame)
+            return self.eval_field_chain(dot, base, first, first.fields, cmd.args, final)
+        if isinstance(first, P.IdentifierNode):
+            return self.call(dot, first, cmd.args[1:], final, frame, cmd)
+        if isinstance(first, P.PipeNode):
+            if len(cmd.args) > 1 or final is not _NO_FINAL:
+                raise self.error(first, "can't give argument to non-function " + str(first))
+            return self.eval_pipeline(dot, first, frame)
+        if isinstance(first, P.VariableNode):
+            value = self._lookup_var(first, frame)
+            return self.eval_field_chain(dot, value, first, first.idents[1:], cmd.args, final)
+        if len(cmd.args) > 1 or final is not _NO_FINAL:
+            raise self.error(first, f"can't give argument to non-function {first}")
+        return self.eval_arg(dot, first, frame)
+
+    def _lookup_var(self, node: P.VariableNode, frame: _Frame) -> Any:
+        name = node.idents[0]
+        for n, v in reversed(frame.vars):
+            if n == name:
+                return v
+        raise self.error(node, f"undefined variable: {name}")
+
+    def eval_field_chain(self, dot: Any, receiver: Any, node: P.Node, idents: list[str],
+                         args: list[P.Node], final: Any) -> Any:
+        if not idents:
+            if len(args) > 1 or final is not _NO_FINAL:
+                raise self.error(node, f"can't give argument to non-function {_node_text(args[0])}")
+            return receiver
+        value = receiver
+        for i, name in enumerate(idents):
+            is_last = i == len(idents) - 1
+            if is_last and (len(args) > 1 or final is not _NO_FINAL):
+                raise self.error(node, f"{name} is not a method but has arguments")
+            value = self.eval_field(node, name, value)
+        return value
+
+    def eval_field(self, node: P.Node, name: str, receiver: Any) -> Any:
+        if receiver is None:
+            raise self.error(node, f"nil pointer evaluating interface {{}}.{name}")
+        if isinstance(receiver, LabelMap):
+            return receiver.get(name, "")
+        if isinstance(receiver, Mapping):
+            return receiver.get(name)
+        if isinstance(receiver, GoValue):
+            found, value = receiver.field(name)
+            if found:
+                return value
+            raise self.error(node, f"can't evaluate field {name} in type {receiver.type_name}")
+        raise self.error(node, f"can't evaluate field {name} in type {go_type_name(receiver)}")
+
+    def call(self, dot: Any, ident: P.IdentifierNode, arg_nodes: list[P.Node], final: Any,
+             frame: _Frame, cmd: P.CommandNode) -> Any:
+        name = ident.name
+        fn = self.funcs.get(name)
+        if fn is None:
+            raise self.error(ident, f'"{name}" is not a defined function')
+        if name in ("and", "or"):
+            nodes = list(arg_nodes)
+            if not nodes and final is _NO_FINAL:
+                raise self.error(cmd, f"wrong number of args for {name}: want at least 1 got 0")
+            value: Any = None
+            for n in nodes:
+                value = self.eval_arg(dot, n, frame)
+                truth = is_true(value)
+                if (name == "and" and not truth) or (name == "or" and truth):
+                    return value
+            if final is not _NO_FINAL:
+                value = final
+            return value
+        args = [self.eval_arg(dot, n, frame) for n in arg_nodes]
+        if final is not _NO_FINAL:
+            args.append(final)
+        try:
+            return fn(*args)
+        except FuncError as exc:
+            raise self.error(cmd, f"error calling {name}: {exc}") from None
+        except TemplateError:
+            raise
+        except TypeError as exc:
+            raise self.error(cmd, f"wrong number of args for {name}: {exc}") from None
+        except (ValueError, ArithmeticError, KeyError, IndexError) as exc:
+            raise self.error(cmd, f"error calling {name}: {exc}") from None
+
+    def eval_arg(self, dot: Any, node: P.Node, frame: _Frame) -> Any:
+        self._tick(node)
+        if isinstance(node, P.DotNode):
+            return dot
+        if isinstance(node, P.NilNode):
+            return None
+        if isinstance(node, P.BoolNode):
+            return node.value
+        if isinstance(node, P.StringNode):
+            return node.value
+        if isinstance(node, P.NumberNode):
+            return ideal_constant(node)
+        if isinstance(node, P.FieldNode):
+            return self.eval_field_chain(dot, dot, node, node.idents, [node], _NO_FINAL)
+        if isinstance(node, P.VariableNode):
+            value = self._lookup_var(node, frame)
+            return self.eval_field_chain(dot, value, node, node.idents[1:], [node], _NO_FINAL)
+        if isinstance(node, P.PipeNode):
+            return self.eval_pipeline(dot, node, frame)
+        if isinstance(node, P.ChainNode):
+            base = self.eval_arg(dot, node.node, frame)
+            return self.eval_field_chain(dot, base, node, node.fields, [node], _NO_FINAL)
+        if isinstance(node, P.IdentifierNode):
+            return self.call(dot, node, [], _NO_FINAL, frame, P.CommandNode(node.pos, [node]))
+        raise self.error(node, f"can't handle {_node_text(node)}")
+
+
+class _NoFinal:
+    pass
+
+
+_NO_FINAL: Any = _NoFinal()
+
+
+def ideal_constant(node: P.NumberNode) -> Any:
+    """Go's untyped number constants: ``1000`` is an int, ``1000.0`` / ``1e3`` are float64."""
+    text = node.text.lower()
+    if node.is_float and not text.lstrip("+-").startswith("0x") and any(c in text for c in ".ep"):
+        return node.float_value
+    if node.is_int:
+        return node.int_value
+    return node.float_value
+
+
+def _print_value(v: Any) -> str:
+    if v is None or v is _NO_FINAL:
+        return "<no value>"
+    if isinstance(v, float) and math.isnan(v):
+        return "NaN"
+    return format_value(v)
+
+
+def _node_text(node: P.Node) -> str:
+    return str(node)

@@ -1,0 +1,206 @@
+"""YAML with line numbers and Go-yaml-like strict decoding.
+
+Files are composed into PyYAML nodes (which carry marks) and read through small helpers, so
+every value keeps its line and unknown fields are reported like Go's ``yaml.UnmarshalStrict``.
+Scalars decode like ``gopkg.in/yaml``: a string field takes any scalar's source text
+(``severity: 5`` is ``"5"``), a float field takes ints and floats but not ``NaN`` (only
+``.nan``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ruletest.errors import RuletestError
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+class YamlError(RuletestError):
+    """A YAML syntax or structure problem, located at file:line."""
+
+
+def line_of(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def compose_all(text: str, path: str) -> list[Node]:
+    """Compose every document of ``text``; syntax errors carry file and line."""
+    try:
+        return [n for n in yaml.compose_all(text, Loader=yaml.SafeLoader) if n is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or str(exc)
+        raise YamlError(f"invalid YAML: {problem}", file=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", file=path) from None
+
+
+def compose(text: str, path: str) -> Node | None:
+    docs = compose_all(text, path)
+    return docs[0] if docs else None
+
+
+@dataclass
+class Decoder:
+    """Collects decoding errors for one file (like yaml.v2's 'unmarshal errors' list)."""
+
+    path: str
+    ignore_unknown_fields: bool = False
+    errors: list[YamlError] = field(default_factory=list)
+
+    def error(self, node: Node | None, message: str) -> None:
+        self.errors.append(YamlError(message, file=self.path, line=line_of(node) if node is not None else None))
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 else YamlErrors(self.errors)
+
+    # --- structure -------------------------------------------------------------------------
+
+    def mapping(self, node: Node | None, what: str, allowed: frozenset[str] | None = None
+                ) -> dict[str, tuple[Node, Node]]:
+        """Mapping keys -> (key node, value node); unknown keys and duplicates are errors."""
+        if node is None or is_null(node):
+            return {}
+        if not isinstance(node, MappingNode):
+            self.error(node, f"expected a mapping for {what}, got {kind(node)}")
+            return {}
+        out: dict[str, tuple[Node, Node]] = {}
+        for k, v in node.value:
+            if not isinstance(k, ScalarNode):
+                self.error(k, f"{what}: mapping keys must be scalars")
+                continue
+            key = k.value
+            if key in out:
+                self.error(k, f"{what}: key {key!r} already set in map (line {line_of(out[key][0])})")
+                continue
+            if allowed is not None and key not in allowed and not self.ignore_unknown_fields:
+                self.error(k, f"field {key} not found in {what}")
+                continue
+            out[key] = (k, v)
+        return out
+
+    def sequence(self, node: Node | None, what: str) -> list[Node]:
+        if node is None or is_null(node):
+            return []
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"expected a list for {what}, got {kind(node)}")
+            return []
+        return list(node.value)
+
+    # --- scalars ---------------------------------------------------------------------------
+
+    def string(self, node: Node | None, what: str) -> str:
+        if node is None or is_null(node):
+            return ""
+        if not isinstance(node, ScalarNode):
+            self.error(node, f"cannot unmarshal {kind(node)} into string for {what}")
+            return ""
+        return str(node.value)
+
+    def float_(self, node: Node | None, what: str) -> float:
+        if node is None or is_null(node):
+            return 0.0
+        if isinstance(node, ScalarNode):
+            text = str(node.value)
+            if node.tag in (_INT, _FLOAT):
+                return _yaml_float(text)
+            if node.tag == _STR and node.style is None and text[:1] in "0123456789+-.":
+                try:
+                    return float(text)
+                except ValueError:
+                    pass
+        self.error(node, f"cannot unmarshal {_describe(node)} into float64 for {what}")
+        return 0.0
+
+    def int_(self, node: Node | None, what: str) -> int:
+        if node is None or is_null(node):
+            return 0
+        if isinstance(node, ScalarNode) and node.tag == _INT:
+            try:
+                return int(str(node.value).replace("_", ""), 0)
+            except ValueError:
+                pass
+        self.error(node, f"cannot unmarshal {_describe(node)} into int for {what}")
+        return 0
+
+    def bool_(self, node: Node | None, what: str) -> bool:
+        if node is None or is_null(node):
+            return False
+        if isinstance(node, ScalarNode) and node.tag == _BOOL:
+            return str(node.value).lower() in ("true", "yes", "on", "y")
+        self.error(node, f"cannot unmarshal {_describe(node)} into bool for {what}")
+        return False
+
+    def string_map(self, node: Node | None, what: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, (_, v) in self.mapping(node, what).items():
+            out[key] = self.string(v, f"{what}.{key}")
+        return out
+
+    def string_list(self, node: Node | None, what: str) -> list[str]:
+        return [self.string(n, what) for n in self.sequence(node, what)]
+
+
+class YamlErrors(YamlError):
+    """Several decoding errors in one file."""
+
+    def __init__(self, errors: list[YamlError]) -> None:
+        first = errors[0]
+        super().__init__("; ".join(e.message if e.line is None else f"line {e.line}: {e.message}"
+                                   for e in errors), file=first.file, line=first.line)
+        self.all = errors
+
+
+def _yaml_float(text: str) -> float:
+    t = text.strip().lower().replace("_", "")
+    if t in (".nan",):
+        return math.nan
+    if t in (".inf", "+.inf"):
+        return math.inf
+    if t == "-.inf":
+        return -math.inf
+    try:
+        return float(t)
+    except ValueError:
+        return float(int(t, 0))
+
+
+def is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == _NULL
+
+
+def kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"scalar {node.value!r}"
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        return f"!!{tag} `{node.value}`"
+    return kind(node)
+
+
+def walk_mappings(node: Node) -> Iterator[MappingNode]:
+    if isinstance(node, MappingNode):
+        yield node
+        for _, v in node.value:
+            yield from walk_mappings(v)
+    elif isinstance(node, SequenceNode):
+        for v in node.value:
+            yield from walk_mappings(v)
