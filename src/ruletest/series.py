@@ -99,7 +99,7 @@ def parse_series_description(text: str) -> Labels:
     pos = _skip_ws(s, pos)
     if pos != len(s):
         raise SeriesNotationError(f"unexpected {s[pos:]!r} in series {text!r}")
-    if name is None and not pairs:
+    if name is None and not pairs and s and not s.startswith("{"):
         raise SeriesNotationError(f"empty series description {text!r}")
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
@@ -172,17 +172,26 @@ def _to_float(tok: str) -> float:
     return float(t)
 
 
-def expand_values(text: str) -> tuple[SeriesValue, ...]:
-    """Expand a promtool value sequence into one entry per step."""
+def expand_values(text: str, limit: int | None = None) -> tuple[SeriesValue, ...]:
+    """Expand a promtool value sequence into one entry per step.
+
+    ``limit`` stops the expansion after that many values: a test that ends at 1h needs only the
+    first hour of ``0+1x100000000``, and promtool never loads the rest either."""
     if "{{" in text:
         raise SeriesNotationError("native histograms are not supported yet ({{...}} values)")
     out: list[SeriesValue] = []
+    cap = MAX_EXPANDED_VALUES if limit is None else min(limit, MAX_EXPANDED_VALUES)
     for raw in text.split():
+        if len(out) >= cap:
+            if limit is not None and len(out) >= limit:
+                break
         m = _ITEM.match(raw)
         if not m:
             raise SeriesNotationError(f"invalid value {raw!r} in sequence {text!r}")
         times_s = m.group("times")
         times = int(times_s) if times_s is not None else None
+        if times is not None and limit is not None:
+            times = min(times, max(limit - len(out), 0))
         if times is not None and len(out) + times + 1 > MAX_EXPANDED_VALUES:
             raise SeriesNotationError(
                 f"value {raw!r} expands to {times + 1} samples; at most {MAX_EXPANDED_VALUES} "
@@ -193,8 +202,7 @@ def expand_values(text: str) -> tuple[SeriesValue, ...]:
             out.extend([None] * (times if times is not None else 1))
             continue
         if m.group("stale"):
-            if m.group("step"):
-                raise SeriesNotationError(f"'stale' cannot have an increment in {raw!r}")
+            # "stale+0x3" is accepted by promtool: adding to a stale marker keeps it stale.
             out.extend([STALE] * ((times + 1) if times is not None else 1))
             continue
         value = _to_float(m.group("start"))
@@ -207,8 +215,10 @@ def expand_values(text: str) -> tuple[SeriesValue, ...]:
         for _ in range(times + 1):
             out.append(value)
             value += step
+    if limit is not None:
+        del out[limit:]
     return tuple(out)
 
 
-def parse_series(description: str, values: str) -> SeriesSpec:
-    return SeriesSpec(parse_series_description(description), expand_values(values))
+def parse_series(description: str, values: str, limit: int | None = None) -> SeriesSpec:
+    return SeriesSpec(parse_series_description(description), expand_values(values, limit))

@@ -77,7 +77,7 @@ class Decoder:
             self.error(node, f"expected a mapping for {what}, got {kind(node)}")
             return {}
         out: dict[str, tuple[Node, Node]] = {}
-        for k, v in node.value:
+        for k, v in _merged_pairs(node):
             if not isinstance(k, ScalarNode):
                 self.error(k, f"{what}: mapping keys must be scalars")
                 continue
@@ -161,6 +161,36 @@ class YamlErrors(YamlError):
         super().__init__("; ".join(e.message if e.line is None else f"line {e.line}: {e.message}"
                                    for e in errors), file=first.file, line=first.line)
         self.all = errors
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _merged_pairs(node: MappingNode) -> list[tuple[Node, Node]]:
+    """Key/value pairs with YAML merge keys (``<<: *anchor``) expanded; own keys win."""
+    own: list[tuple[Node, Node]] = []
+    merged: list[tuple[Node, Node]] = []
+    for k, v in node.value:
+        if isinstance(k, ScalarNode) and k.tag == _MERGE:
+            sources = v.value if isinstance(v, SequenceNode) else [v]
+            for src in sources:
+                if isinstance(src, MappingNode):
+                    merged.extend(_merged_pairs(src))
+        else:
+            own.append((k, v))
+    if not merged:
+        return own
+    own_keys = {k.value for k, _ in own if isinstance(k, ScalarNode)}
+    seen: set[str] = set()
+    out = []
+    for k, v in merged:
+        key = k.value if isinstance(k, ScalarNode) else None
+        if key in own_keys or key in seen:
+            continue
+        if key is not None:
+            seen.add(key)
+        out.append((k, v))
+    return own + out
 
 
 def _yaml_float(text: str) -> float:

@@ -1,0 +1,102 @@
+"""``ruletest`` command line: ``ruletest test`` is a drop-in for ``promtool test rules``.
+
+Exit codes: 0 every test passed, 1 a test failed, 2 usage error or a file that cannot be read
+or parsed (promtool uses 1 for everything)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ruletest import __version__
+from ruletest.coverage import CoverageReport
+from ruletest.errors import RuletestError
+from ruletest.promtool_format import TestFileError, load_test_file
+from ruletest.reporting import junit_xml, promtool_text
+from ruletest.runner import FileResult, Problem, RunOptions, collect_test_files, run_test_file
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _prometheus_version(text: str) -> int:
+    if text not in ("2", "3"):
+        raise argparse.ArgumentTypeError("must be 2 or 3")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="ruletest", description="Test and lint Prometheus rules offline.")
+    ap.add_argument("--version", action="version", version=f"ruletest {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("test", help="run promtool-format rule unit tests (like `promtool test rules`)")
+    t.add_argument("files", nargs="+", metavar="FILE", help="test files, or directories to search for *.yml")
+    t.add_argument("--run", action="append", default=[], metavar="REGEX",
+                   help="only run test groups whose name matches (repeatable)")
+    t.add_argument("--junit", metavar="PATH", help="write JUnit XML results to PATH")
+    t.add_argument("--diff", action="store_true", help="show a readable diff for every failure")
+    t.add_argument("--debug", action="store_true", help="print all series at the last evaluation time")
+    t.add_argument("--ignore-unknown-fields", action="store_true",
+                   help="ignore unknown fields in test and rule files (as promtool's flag)")
+    t.add_argument("--prometheus", type=_prometheus_version, default=3, metavar="{2,3}",
+                   help="PromQL semantics to emulate (default 3)")
+    t.add_argument("--promtool-compat", action="store_true",
+                   help="accept what promtool accepts: unknown alertnames and rule_files that match nothing")
+    t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
+    t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
+                   help="fail when rule coverage is below PCT percent")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "test":
+        return cmd_test(args)
+    return EXIT_USAGE
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    opts = RunOptions(prometheus=args.prometheus, run=tuple(args.run),
+                      ignore_unknown_fields=args.ignore_unknown_fields, debug=args.debug,
+                      strict=not args.promtool_compat)
+    files = collect_test_files(args.files)
+    if not files:
+        print("ruletest: no test files given", file=sys.stderr)
+        return EXIT_USAGE
+    results: list[FileResult] = []
+    coverage = CoverageReport() if args.coverage or args.coverage_fail_under > 0 else None
+    usage_error = False
+    for f in files:
+        try:
+            tf = load_test_file(f, ignore_unknown_fields=args.ignore_unknown_fields)
+        except TestFileError as exc:
+            result = FileResult(f, problems=[Problem("load", str(exc), exc.line)])
+            usage_error = True
+        else:
+            try:
+                result = run_test_file(tf, opts)
+            except RuletestError as exc:
+                result = FileResult(f, problems=[Problem("load", str(exc), exc.line)])
+            if coverage is not None:
+                coverage.record(tf, result.rule_groups, args.prometheus)
+        results.append(result)
+        out, err = promtool_text(result, diff=args.diff)
+        sys.stdout.write(out)
+        sys.stderr.write(err)
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(results), encoding="utf-8")
+    failed = any(not r.passed for r in results)
+    if coverage is not None:
+        print(coverage.text(), file=sys.stderr)
+        if args.coverage_fail_under > 0 and coverage.percent() < args.coverage_fail_under:
+            print(f"Rule test coverage {coverage.percent():.1f}% is below the threshold of "
+                  f"{args.coverage_fail_under:.1f}%.", file=sys.stderr)
+            failed = True
+    if usage_error and all(r.problems for r in results if not r.passed):
+        return EXIT_USAGE
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The alert state machine of one alerting rule (``rules/alerting.go``): inactive -> pending ->
+firing after ``for``, ``keep_firing_for``, resolved alerts, and the ``ALERTS`` /
+``ALERTS_FOR_STATE`` series it writes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ruletest.errors import PromQLEvalError
+from ruletest.promql.values import METRIC_NAME, Labels, Sample, drop_name, labels_from, set_label
+from ruletest.rules.model import Rule
+from ruletest.templates import AlertTemplateData, expand_alert_text
+from ruletest.templates.values import PointerValue
+
+RESOLVED_RETENTION_MS = 15 * 60_000
+ALERT_METRIC = "ALERTS"
+ALERT_FOR_STATE_METRIC = "ALERTS_FOR_STATE"
+
+
+class AlertState(Enum):
+    INACTIVE = "inactive"
+    PENDING = "pending"
+    FIRING = "firing"
+
+
+@dataclass
+class Alert:
+    labels: Labels
+    annotations: Labels
+    state: AlertState
+    active_at: int
+    value: float
+    fired_at: int | None = None
+    resolved_at: int | None = None
+    keep_firing_since: int | None = None
+
+
+@dataclass(frozen=True)
+class TemplateEnv:
+    external_labels: dict[str, str]
+    external_url: str
+
+
+QueryFn = Callable[[str, int], list[PointerValue]]
+
+
+@dataclass
+class AlertingRuleState:
+    rule: Rule
+    active: dict[Labels, Alert] = field(default_factory=dict)
+
+    def eval(self, result: list[Sample], ts: int, query_ts: int, env: TemplateEnv, limit: int,
+             template_query: QueryFn | None) -> list[Sample]:
+        """Advance the state machine with the expression's ``result`` at ``ts``; return the
+        ALERTS / ALERTS_FOR_STATE samples to write (at ``query_ts``)."""
+        rule = self.rule
+        current: dict[Labels, Alert] = {}
+        for smpl in result:
+            data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, smpl.value)
+
+            def expand(text: str, data: AlertTemplateData = data) -> str:
+                query = None if template_query is None else (lambda q: template_query(q, ts))
+                return expand_alert_text(text, rule.name, data, now_ms=ts, query=query)
+
+            labels = drop_name(smpl.labels)
+            for k, v in rule.labels:
+                labels = set_label(labels, k, expand(v))
+            labels = set_label(labels, "alertname", rule.name)
+            # Annotations keep empty values (a ScratchBuilder in Prometheus), labels do not.
+            annotations = tuple(sorted((k, expand(v)) for k, v in rule.annotations))
+            if labels in current:
+                raise PromQLEvalError("vector contains metrics with the same labelset after applying alert labels")
+            current[labels] = Alert(labels, annotations, AlertState.PENDING, ts, smpl.value)
+
+        for key, a in current.items():
+            existing = self.active.get(key)
+            if existing is not None and existing.state != AlertState.INACTIVE:
+                existing.value = a.value
+                existing.annotations = a.annotations
+                continue
+            self.active[key] = a
+
+        out: list[Sample] = []
+        num_active = 0
+        for key in list(self.active):
+            a = self.active[key]
+            if key not in current:
+                keep_firing = False
+                if a.state == AlertState.FIRING and rule.keep_firing_for_ms > 0:
+                    if a.keep_firing_since is None:
+                        a.keep_firing_since = ts
+                    if ts - a.keep_firing_since < rule.keep_firing_for_ms:
+                        keep_firing = True
+                if a.state == AlertState.PENDING or (
+                        a.resolved_at is not None and ts - a.resolved_at > RESOLVED_RETENTION_MS):
+                    del self.active[key]
+                if a.state != AlertState.INACTIVE and not keep_firing:
+                    a.state = AlertState.INACTIVE
+                    a.resolved_at = ts
+                if not keep_firing:
+                    continue
+            else:
+                a.keep_firing_since = None
+            num_active += 1
+            if a.state == AlertState.PENDING and ts - a.active_at >= rule.for_ms:
+                a.state = AlertState.FIRING
+                a.fired_at = ts
+            out.append(self._sample(a, ALERT_METRIC, 1.0, with_state=True))
+            out.append(self._sample(a, ALERT_FOR_STATE_METRIC, math.floor(a.active_at / 1000), with_state=False))
+        if limit > 0 and num_active > limit:
+            self.active.clear()
+            raise PromQLEvalError(f"exceeded limit of {limit} with {num_active} alerts")
+        return out
+
+    def _sample(self, a: Alert, metric: str, value: float, with_state: bool) -> Sample:
+        labels = dict(self.rule.labels)
+        labels.update(dict(a.labels))
+        labels[METRIC_NAME] = metric
+        labels["alertname"] = self.rule.name
+        if with_state:
+            labels["alertstate"] = a.state.value
+        return Sample(labels_from(labels), value)
+
+    def firing(self) -> list[Alert]:
+        return [a for a in self.active.values() if a.state == AlertState.FIRING]

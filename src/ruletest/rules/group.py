@@ -1,0 +1,135 @@
+"""Evaluating rule groups at a timestamp (``rules/group.go``): rules run in order, each one's
+output is written back before the next runs, series that disappear get stale markers, and a
+rule's error is recorded without stopping the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ruletest.errors import PromQLEvalError, RuletestError
+from ruletest.promql import ast as A
+from ruletest.promql.engine import Engine
+from ruletest.promql.storage import DuplicateSampleError, Storage
+from ruletest.promql.values import METRIC_NAME, Labels, Sample, Scalar, Vector, labels_from
+from ruletest.rules.alerting import AlertingRuleState, TemplateEnv
+from ruletest.rules.model import Rule, RuleGroup
+from ruletest.series import STALE
+from ruletest.templates import make_sample
+from ruletest.templates.values import PointerValue
+
+
+@dataclass(frozen=True)
+class RuleError:
+    rule: Rule
+    ts: int
+    message: str
+
+
+def rule_expression(rule: Rule, prometheus: int) -> A.Expr:
+    """The expression as Prometheus evaluates it: rules run ``expr.String()``, which sorts each
+    selector's matchers. Only ``absent()`` can tell (it derives labels in matcher order)."""
+    return _sort_matchers(A.parse(rule.expr, prometheus))
+
+
+def _sort_matchers(e: A.Expr) -> A.Expr:
+    if isinstance(e, A.VectorSelector):
+        name = [m for m in e.matchers if m.name == "__name__" and m.op == "=" and m.value == e.name]
+        rest = sorted((m for m in e.matchers if m not in name), key=str)
+        return A.VectorSelector(e.name, tuple(name + rest), e.offset_ms, e.at)
+    if isinstance(e, A.MatrixSelector):
+        sel = _sort_matchers(e.selector)
+        assert isinstance(sel, A.VectorSelector)
+        return A.MatrixSelector(sel, e.range_ms)
+    if isinstance(e, A.Call):
+        return A.Call(e.func, tuple(_sort_matchers(a) for a in e.args), e.type)
+    if isinstance(e, A.Subquery):
+        return A.Subquery(_sort_matchers(e.expr), e.range_ms, e.step_ms, e.offset_ms, e.at)
+    if isinstance(e, A.Paren):
+        return A.Paren(_sort_matchers(e.expr), e.type)
+    if isinstance(e, A.Unary):
+        return A.Unary(e.op, _sort_matchers(e.expr), e.type)
+    if isinstance(e, A.Aggregate):
+        param = _sort_matchers(e.param) if e.param is not None else None
+        return A.Aggregate(e.op, _sort_matchers(e.expr), param, e.grouping, e.without, e.has_grouping)
+    if isinstance(e, A.Binary):
+        return A.Binary(e.op, _sort_matchers(e.lhs), _sort_matchers(e.rhs), e.return_bool, e.matching, e.type)
+    return e
+
+
+def query_vector(engine: Engine, expr: A.Expr, t: int) -> list[Sample]:
+    value = engine.query(expr, t)
+    if isinstance(value, Vector):
+        return list(value.samples)
+    if isinstance(value, Scalar):
+        return [Sample((), value.value)]
+    raise PromQLEvalError("rule result is not a vector or scalar")
+
+
+@dataclass
+class GroupState:
+    group: RuleGroup
+    exprs: list[A.Expr]
+    alerts: dict[int, AlertingRuleState] = field(default_factory=dict)
+    previous: dict[int, dict[Labels, None]] = field(default_factory=dict)
+    last_results: dict[int, list[Sample]] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, group: RuleGroup, prometheus: int) -> GroupState:
+        exprs = [rule_expression(r, prometheus) for r in group.rules]
+        alerts = {i: AlertingRuleState(r) for i, r in enumerate(group.rules) if r.is_alert}
+        return cls(group, exprs, alerts)
+
+    def eval(self, ts: int, engine: Engine, storage: Storage, env: TemplateEnv) -> list[RuleError]:
+        errors: list[RuleError] = []
+        query_ts = ts - self.group.query_offset_ms
+
+        def template_query(q: str, t: int) -> list[PointerValue]:
+            samples = query_vector(engine, engine.parse(q), t)
+            return [make_sample(s.labels, s.value) for s in samples]
+
+        for i, rule in enumerate(self.group.rules):
+            try:
+                result = query_vector(engine, self.exprs[i], query_ts)
+                self.last_results[i] = result
+                if rule.is_alert:
+                    samples = self.alerts[i].eval(result, ts, query_ts, env, self.group.limit, template_query)
+                else:
+                    samples = _recorded(rule, result, self.group.limit)
+            except RuletestError as exc:
+                errors.append(RuleError(rule, ts, exc.message))
+                continue
+            returned: dict[Labels, None] = {}
+            failed: str | None = None
+            for s in samples:
+                try:
+                    storage.append(s.labels, query_ts, s.value)
+                    returned[s.labels] = None
+                except DuplicateSampleError:
+                    failed = "duplicate sample for timestamp"
+            for labels in self.previous.get(i, {}):
+                if labels not in returned:
+                    try:
+                        storage.append(labels, query_ts, STALE)
+                    except DuplicateSampleError:
+                        pass
+            self.previous[i] = returned
+            if failed is not None:
+                errors.append(RuleError(rule, ts, failed))
+        return errors
+
+
+def _recorded(rule: Rule, result: list[Sample], limit: int) -> list[Sample]:
+    out = []
+    seen: set[Labels] = set()
+    for s in result:
+        labels = dict(s.labels)
+        labels[METRIC_NAME] = rule.name
+        labels.update(dict(rule.labels))
+        ls = labels_from(labels)
+        if ls in seen:
+            raise PromQLEvalError("vector contains metrics with the same labelset after applying rule labels")
+        seen.add(ls)
+        out.append(Sample(ls, s.value))
+    if limit > 0 and len(out) > limit:
+        raise PromQLEvalError(f"exceeded limit of {limit} with {len(out)} series")
+    return out
