@@ -422,7 +422,8 @@ def _timeline_lines(tl: _Timeline, ts: int) -> list[str]:
     last: dict[Labels, AlertState] = {}
     changes = 0
     for t, alerts in tl.states:
-        present = {labels: state for labels, state, _ in alerts if state != AlertState.INACTIVE}
+        present: dict[Labels, AlertState] = {
+            labels: state for labels, state, _ in alerts if state != AlertState.INACTIVE}
         for labels, state in present.items():
             if last.get(labels) != state:
                 out.append(f"    {format_duration(t):>8}  {state.value:<8} {format_labels(labels)}")

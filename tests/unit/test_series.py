@@ -26,6 +26,15 @@ def test_expanding_notation(text: str, expected: tuple[float | None, ...]) -> No
     assert expand_values(text) == expected
 
 
+def test_stale_with_repetition() -> None:
+    # promtool accepts "stale+0x2": adding to a stale marker keeps it stale.
+    assert expand_values("stale+0x2") == (STALE, STALE, STALE)
+
+
+def test_expansion_can_stop_early() -> None:
+    assert expand_values("0+1x100000000 5", limit=3) == (0.0, 1.0, 2.0)
+
+
 def test_special_values() -> None:
     values = expand_values("Inf -Inf +Inf NaN stale")
     assert values[0] == math.inf and values[1] == -math.inf and values[2] == math.inf
@@ -42,6 +51,7 @@ def test_increments_accumulate_like_prometheus() -> None:
     ("1 abc", "invalid value 'abc'"),
     ("1+x3", "invalid value"),
     ("_+1x3", "cannot have an increment"),
+    ("1+2x3x4", "invalid value"),
     ("1+2", "invalid value"),
     ("{{schema:0 sum:1 count:1}}", "native histograms are not supported yet"),
     (f"1x{MAX_EXPANDED_VALUES}", "at most"),
@@ -64,7 +74,13 @@ def test_series_descriptions(text: str, expected: tuple[tuple[str, str], ...]) -
     assert parse_series_description(text) == expected
 
 
-@pytest.mark.parametrize("text", ['m{a="1"', "m{a}", 'm{a="1",a="2"}', "", 'm{a="1"} x', 'm{a=1}'])
+@pytest.mark.parametrize("text", ["", "{}"])
+def test_empty_label_sets_are_valid(text: str) -> None:
+    # promtool's exp_samples use labels: '{}' (and '') for scalar results.
+    assert parse_series_description(text) == ()
+
+
+@pytest.mark.parametrize("text", ['m{a="1"', "m{a}", 'm{a="1",a="2"}', 'm{a="1"} x', 'm{a=1}'])
 def test_bad_descriptions(text: str) -> None:
     with pytest.raises(SeriesNotationError):
         parse_series_description(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 from ruletest.errors import PromQLEvalError, UnsupportedError
@@ -66,6 +67,12 @@ class Engine:
     def __init__(self, storage: Storage, options: EngineOptions | None = None) -> None:
         self.storage = storage
         self.options = options or EngineOptions()
+        # Results of subquery steps, reused while no sample at or before their time is written
+        # (rules evaluated every step re-run the same long subqueries).
+        self.step_cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]] = {}
+        # Selections stay valid until a series is created.
+        self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
+        self.cacheable: dict[int, tuple[A.Expr, bool]] = {}
 
     def parse(self, expr: str) -> A.Expr:
         return A.parse(expr, self.options.prometheus)
@@ -73,9 +80,56 @@ class Engine:
     def query(self, expr: str | A.Expr, t_ms: int, *, start_ms: int | None = None,
               end_ms: int | None = None) -> Value:
         node = self.parse(expr) if isinstance(expr, str) else expr
-        q = _Query(self.storage, self.options,
-                   t_ms if start_ms is None else start_ms, t_ms if end_ms is None else end_ms)
+        q = _Query(self, t_ms if start_ms is None else start_ms, t_ms if end_ms is None else end_ms)
         return q.eval(node, t_ms)
+
+    def select(self, vs: A.VectorSelector) -> list[StoredSeries]:
+        hit = self.selections.get(id(vs))
+        gen = self.storage.series_generation
+        if hit is not None and hit[0] is vs and hit[1] == gen:
+            return hit[2]
+        found = sorted(self.storage.select(vs.matchers, self.options.prometheus), key=lambda s: s.labels)
+        if len(self.selections) > 50_000:
+            self.selections.clear()
+        self.selections[id(vs)] = (vs, gen, found)
+        return found
+
+    def is_cacheable(self, e: A.Expr) -> bool:
+        """Whether results at time t depend only on samples at or before t (no ``@``, no
+        negative offset): then a cached step result stays valid until older data is written."""
+        hit = self.cacheable.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        ok = _looks_only_back(e)
+        if len(self.cacheable) > 10_000:
+            self.cacheable.clear()
+        self.cacheable[id(e)] = (e, ok)
+        return ok
+
+
+def _looks_only_back(e: A.Expr) -> bool:
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.VectorSelector | A.Subquery) and (n.at is not None or n.offset_ms < 0):
+            return False
+        stack.extend(A.children(n))
+    return True
+
+
+def _build_dispatch() -> dict[type, Callable[[_Query, Any, int], Value]]:
+    return {
+        A.NumberLiteral: _Query._eval_number,
+        A.StringLiteral: _Query._eval_string,
+        A.Paren: _Query._eval_paren,
+        A.VectorSelector: _Query._eval_selector,
+        A.MatrixSelector: _Query._eval_matrix,
+        A.Subquery: _Query._eval_subquery,
+        A.Unary: _Query._eval_unary,
+        A.Binary: _Query._binary,
+        A.Aggregate: _Query._aggregate,
+        A.Call: _Query._call,
+    }
 
 
 def _trunc_div(a: int, b: int) -> int:
@@ -99,14 +153,17 @@ def _check_unique(samples: Sequence[Sample]) -> None:
 
 
 class _Query:
-    def __init__(self, storage: Storage, options: EngineOptions, start: int, end: int) -> None:
-        self.storage = storage
+    def __init__(self, engine: Engine, start: int, end: int) -> None:
+        options = engine.options
+        self.engine = engine
+        self.storage = engine.storage
+        self.epoch = engine.storage.epoch()
+        self._valid_below: dict[int, float] = {}
         self.opts = options
         self.prom = options.prometheus
         self.left_open = options.prometheus >= 3
         self.start = start
         self.end = end
-        self._selections: dict[int, list[StoredSeries]] = {}
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -122,12 +179,7 @@ class _Query:
         return base - offset
 
     def _select(self, vs: A.VectorSelector) -> list[StoredSeries]:
-        key = id(vs)
-        hit = self._selections.get(key)
-        if hit is None:
-            hit = sorted(self.storage.select(vs.matchers, self.prom), key=lambda s: s.labels)
-            self._selections[key] = hit
-        return hit
+        return self.engine.select(vs)
 
     def _scalar(self, e: A.Expr, t: int) -> float:
         v = self.eval(e, t)
@@ -150,36 +202,37 @@ class _Query:
     # --- evaluation ----------------------------------------------------------------------
 
     def eval(self, e: A.Expr, t: int) -> Value:
-        if isinstance(e, A.NumberLiteral):
-            return Scalar(e.value)
-        if isinstance(e, A.StringLiteral):
-            return String(e.value)
-        if isinstance(e, A.Paren):
-            return self.eval(e.expr, t)
-        if isinstance(e, A.VectorSelector):
-            return Vector(tuple(self._instant(e, t)))
-        if isinstance(e, A.MatrixSelector):
-            series, _, _ = self._matrix_selector(e, t)
-            return Matrix(tuple(series))
-        if isinstance(e, A.Subquery):
-            series, _, _ = self._subquery(e, t)
-            return Matrix(tuple(series))
-        if isinstance(e, A.Unary):
-            inner = self.eval(e.expr, t)
-            if isinstance(inner, Scalar):
-                return Scalar(-inner.value)
-            if isinstance(inner, Vector):
-                out = [Sample(drop_name(s.labels), -s.value) for s in inner.samples]
-                _check_unique(out)
-                return Vector(tuple(out))
-            raise PromQLEvalError("unary minus needs a scalar or an instant vector")
-        if isinstance(e, A.Binary):
-            return self._binary(e, t)
-        if isinstance(e, A.Aggregate):
-            return self._aggregate(e, t)
-        if isinstance(e, A.Call):
-            return self._call(e, t)
-        raise PromQLEvalError(f"cannot evaluate {type(e).__name__}")
+        return _DISPATCH[type(e)](self, e, t)
+
+    def _eval_number(self, e: A.NumberLiteral, t: int) -> Value:
+        return Scalar(e.value)
+
+    def _eval_string(self, e: A.StringLiteral, t: int) -> Value:
+        return String(e.value)
+
+    def _eval_paren(self, e: A.Paren, t: int) -> Value:
+        return self.eval(e.expr, t)
+
+    def _eval_selector(self, e: A.VectorSelector, t: int) -> Value:
+        return Vector(tuple(self._instant(e, t)))
+
+    def _eval_matrix(self, e: A.MatrixSelector, t: int) -> Value:
+        series, _, _ = self._matrix_selector(e, t)
+        return Matrix(tuple(series))
+
+    def _eval_subquery(self, e: A.Subquery, t: int) -> Value:
+        series, _, _ = self._subquery(e, t)
+        return Matrix(tuple(series))
+
+    def _eval_unary(self, e: A.Unary, t: int) -> Value:
+        inner = self.eval(e.expr, t)
+        if isinstance(inner, Scalar):
+            return Scalar(-inner.value)
+        if isinstance(inner, Vector):
+            out = [Sample(drop_name(s.labels), -s.value) for s in inner.samples]
+            _check_unique(out)
+            return Vector(tuple(out))
+        raise PromQLEvalError("unary minus needs a scalar or an instant vector")
 
     def _instant(self, vs: A.VectorSelector, t: int) -> list[Sample]:
         ref = self._ref(vs.at, vs.offset_ms, t)
@@ -210,8 +263,10 @@ class _Query:
         if first < start or (self.left_open and first == start):
             first += step
         acc: dict[Labels, tuple[list[int], list[float]]] = {}
+        cache = self.engine.step_cache if self.engine.is_cacheable(sq.expr) else None
         for ts in range(first, end + 1, step):
-            for s in self._vector(sq.expr, ts):
+            samples = self._cached_step(cache, sq.expr, ts) if cache is not None else self._vector(sq.expr, ts)
+            for s in samples:
                 entry = acc.get(s.labels)
                 if entry is None:
                     entry = ([], [])
@@ -221,6 +276,23 @@ class _Query:
         series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()]
         series.sort(key=lambda r: r.labels)
         return series, start, end
+
+    def _cached_step(self, cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]],
+                     e: A.Expr, ts: int) -> tuple[Sample, ...]:
+        key = (id(e), ts)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is e:
+            valid_below = self._valid_below.get(hit[1])
+            if valid_below is None:
+                valid_below = self.storage.min_written_since(hit[1])
+                self._valid_below[hit[1]] = valid_below
+            if valid_below > ts:
+                return hit[2]
+        samples = self._vector(e, ts)
+        if len(cache) > 500_000:
+            cache.clear()
+        cache[key] = (e, self.epoch, samples)
+        return samples
 
     def _range_arg(self, e: A.Expr, t: int) -> tuple[list[RangeSeries], int, int, int]:
         e = _unwrap(e)
@@ -523,6 +595,9 @@ _CALLS = {
     "label_replace": _fn_label_replace,
     "label_join": _fn_label_join,
 }
+
+
+_DISPATCH = _build_dispatch()
 
 
 def instant_query(storage: Storage, expr: str, t_ms: int, prometheus: int = 3) -> Value:

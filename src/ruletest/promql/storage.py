@@ -7,6 +7,7 @@ Each series keeps sorted sample timestamps and values, plus the timestamps of it
 
 from __future__ import annotations
 
+import math
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
@@ -63,7 +64,40 @@ class Storage:
         self._series: list[StoredSeries] = []
         self._by_labels: dict[Labels, int] = {}
         self._postings: dict[str, dict[str, set[int]]] = {}
-        self.generation = 0  # bumped on every change; lets evaluators cache selections
+        self.generation = 0  # bumped on every change
+        self.series_generation = 0  # bumped when a series is created: selections stay valid until then
+        # Change epochs: the lowest sample timestamp written in each epoch. A result computed
+        # at time t in epoch e is still valid while nothing at or before t was written since.
+        self._epochs = 0
+        # Monotonic stack of (epoch, lowest timestamp written in it): values increase from
+        # bottom to top, so the lowest write since epoch e is the first entry at or after e.
+        self._stack_epochs: list[int] = []
+        self._stack_mins: list[float] = []
+        self._current_min: float = math.inf
+
+    def _touch(self, t: int) -> None:
+        self.generation += 1
+        if t < self._current_min:
+            self._current_min = t
+
+    def epoch(self) -> int:
+        """Close the current change epoch (if anything changed) and return the epoch number."""
+        if self._current_min != math.inf:
+            v = self._current_min
+            while self._stack_mins and self._stack_mins[-1] >= v:
+                self._stack_mins.pop()
+                self._stack_epochs.pop()
+            self._stack_epochs.append(self._epochs)
+            self._stack_mins.append(v)
+            self._epochs += 1
+            self._current_min = math.inf
+        return self._epochs
+
+    def min_written_since(self, epoch: int) -> float:
+        """The lowest timestamp written since ``epoch`` began (``inf`` if nothing was)."""
+        i = bisect_left(self._stack_epochs, epoch)
+        closed = self._stack_mins[i] if i < len(self._stack_mins) else math.inf
+        return min(closed, self._current_min)
 
     def __len__(self) -> int:
         return len(self._series)
@@ -82,6 +116,7 @@ class Storage:
         for k, v in labels:
             self._postings.setdefault(k, {}).setdefault(v, set()).add(idx)
         self.generation += 1
+        self.series_generation += 1
         return s
 
     def lookup(self, labels: Labels) -> StoredSeries | None:
@@ -91,7 +126,7 @@ class Storage:
     def append(self, labels: Labels, t: int, value: float | Stale) -> None:
         """Add one sample (or stale marker). Out-of-order samples are inserted in place."""
         s = self.get_or_create(labels)
-        self.generation += 1
+        self._touch(t)
         if isinstance(value, Stale):
             if s.ts and s.ts[-1] == t:
                 raise DuplicateSampleError(f"duplicate sample for timestamp {t} in series {labels}")
@@ -118,7 +153,7 @@ class Storage:
     def add_series(self, labels: Labels, values: Iterable[SeriesValue], start: int, interval: int) -> None:
         """Load an expanded promtool value sequence: value ``i`` lands at ``start + i*interval``."""
         s = self.get_or_create(labels)
-        self.generation += 1
+        self._touch(start)
         t = start
         for v in values:
             if v is None:
@@ -136,8 +171,9 @@ class Storage:
     def add_arrays(self, labels: Labels, timestamps: Iterable[int], values: Iterable[float]) -> None:
         """Bulk-load sorted samples that all come after the series' existing ones."""
         s = self.get_or_create(labels)
-        self.generation += 1
         ts = array("q", timestamps)
+        if len(ts):
+            self._touch(ts[0])
         if len(ts) and len(s.ts) and ts[0] <= s.ts[-1]:
             raise ValueError("add_arrays needs samples newer than the series' last sample")
         s.ts.extend(ts)

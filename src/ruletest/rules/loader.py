@@ -58,9 +58,9 @@ def load_rule_text(text: str, path: str, options: LoadOptions | None = None) -> 
     for i, doc in enumerate(docs):
         if _is_prometheus_rule(doc):
             spec = Decoder(path, True).mapping(doc, "PrometheusRule").get("spec")
-            groups_node = Decoder(path, True).mapping(spec[1], "spec").get("groups") if spec else None
-            if groups_node is not None:
-                group_lists.append(groups_node[1])
+            crd_groups = Decoder(path, True).mapping(spec[1], "spec").get("groups") if spec else None
+            if crd_groups is not None:
+                group_lists.append(crd_groups[1])
         elif i == 0:
             # A plain rule file: Prometheus reads only its first YAML document.
             top = dec.mapping(doc, "rulefmt.RuleGroups", frozenset({"groups"}))
