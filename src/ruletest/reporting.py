@@ -27,8 +27,6 @@ def promtool_text(result: FileResult, *, diff: bool = False, explain: bool = Tru
         err.append(text)
         if explain and p.detail and (diff or p.kind == "alert"):
             err.append(_indent_block(p.detail, "        "))
-        elif explain and diff and p.kind == "expr" and p.detail:
-            err.append(_indent_block(p.detail, "        "))
         err.append("")
     out.append("")
     return "\n".join(out) + "\n", "\n".join(err) + "\n"

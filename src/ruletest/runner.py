@@ -251,13 +251,13 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     for ht in tg.expr_tests:
         for s in ht.exp_samples:
             if s.histogram:
-                gr.problems.append(Problem("load", f"    expr: {go_quote(ht.expr)}, time: {ht.eval_time_text}, "
-                                                   "err: native histograms are not supported yet", s.line))
+                head = f"    expr: {go_quote(ht.expr)}, time: {format_duration(ht.eval_time_ms)}"
+                gr.problems.append(Problem("load", f"{head}, err: native histograms are not supported yet", s.line))
                 return
     storage = Storage()
     feed = _Feed(series, storage)
     engine = Engine(storage, EngineOptions(prometheus=opts.prometheus, default_step_ms=eval_interval))
-    env = TemplateEnv(dict(tg.external_labels), tg.external_url)
+    env = TemplateEnv(dict(tg.external_labels), tg.external_url, opts.prometheus)
     states = [GroupState.create(g, opts.prometheus) for g in rule_groups]
     defined_alerts = {r.name for g in rule_groups for r in g.rules if r.is_alert}
 
@@ -265,13 +265,14 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
         if at.alertname == "":
             suffix = f" (in TestGroup {tg.name})" if tg.name else ""
             gr.problems.append(Problem("load", "an item under alert_rule_test misses required attribute "
-                                               f"alertname at eval_time {at.eval_time_text}{suffix}", at.line))
+                                               f"alertname at eval_time {format_duration(at.eval_time_ms)}{suffix}",
+                                       at.line))
             return
     if opts.strict:
         for at in tg.alert_tests:
             if at.alertname not in defined_alerts:
                 gr.problems.append(Problem(
-                    "strict", f"    alertname: {at.alertname}, time: {at.eval_time_text}, err: no rule in "
+                    "strict", f"    alertname: {at.alertname}, time: {format_duration(at.eval_time_ms)}, err: no rule in "
                               f"rule_files defines alert {at.alertname!r}{_suggest(at.alertname, defined_alerts)}",
                     at.line, alertname=at.alertname, eval_time_ms=at.eval_time_ms))
         if gr.problems:
@@ -388,7 +389,7 @@ def _check_alerts(tg: TestGroup, at: AlertTest, states: list[GroupState], timeli
     if got == exp:
         return None
     name = f"    name: {tg.name},\n" if tg.name else ""
-    message = (f"{name}    alertname: {at.alertname}, time: {at.eval_time_text}, \n"
+    message = (f"{name}    alertname: {at.alertname}, time: {format_duration(at.eval_time_ms)}, \n"
                f"        exp:{_indent(_alerts_string(exp), '            ')}, \n"
                f"        got:{_indent(_alerts_string(got), '            ')}")
     detail = explain_alert(at, exp, got, timeline, ts)
@@ -456,7 +457,7 @@ def _num(v: float) -> str:
 
 
 def _check_expr(tf: TestFile, et: ExprTest, engine: Engine, mint: int, opts: RunOptions) -> Problem | None:
-    head = f"    expr: {go_quote(et.expr)}, time: {et.eval_time_text}"
+    head = f"    expr: {go_quote(et.expr)}, time: {format_duration(et.eval_time_ms)}"
     try:
         got = query_vector(engine, engine.parse(et.expr), mint + et.eval_time_ms)
     except RuletestError as exc:
@@ -507,7 +508,7 @@ def _samples_diff(exp: list[tuple[Labels, float]], got: list[tuple[Labels, float
             lines.append(f"  - {format_labels(labels)} {_num(e[labels])}   (expected, missing)")
         elif labels not in e:
             lines.append(f"  + {format_labels(labels)} {_num(g[labels])}   (returned, not expected)")
-        elif not (e[labels] == g[labels]):
+        elif e[labels] != g[labels]:
             lines.append(f"  ~ {format_labels(labels)} expected {_num(e[labels])}, got {_num(g[labels])}")
     return "\n".join(lines)
 

@@ -180,11 +180,9 @@ def expand_values(text: str, limit: int | None = None) -> tuple[SeriesValue, ...
     if "{{" in text:
         raise SeriesNotationError("native histograms are not supported yet ({{...}} values)")
     out: list[SeriesValue] = []
-    cap = MAX_EXPANDED_VALUES if limit is None else min(limit, MAX_EXPANDED_VALUES)
     for raw in text.split():
-        if len(out) >= cap:
-            if limit is not None and len(out) >= limit:
-                break
+        if limit is not None and len(out) >= limit:
+            break
         m = _ITEM.match(raw)
         if not m:
             raise SeriesNotationError(f"invalid value {raw!r} in sequence {text!r}")

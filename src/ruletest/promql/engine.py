@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from ruletest.errors import PromQLEvalError, UnsupportedError
 from ruletest.promql import ast as A

@@ -42,6 +42,7 @@ class Alert:
 class TemplateEnv:
     external_labels: dict[str, str]
     external_url: str
+    prometheus: int = 3
 
 
 QueryFn = Callable[[str, int], list[PointerValue]]
@@ -63,7 +64,7 @@ class AlertingRuleState:
 
             def expand(text: str, data: AlertTemplateData = data) -> str:
                 query = None if template_query is None else (lambda q: template_query(q, ts))
-                return expand_alert_text(text, rule.name, data, now_ms=ts, query=query)
+                return expand_alert_text(text, rule.name, data, now_ms=ts, query=query, prometheus=env.prometheus)
 
             labels = drop_name(smpl.labels)
             for k, v in rule.labels:

@@ -4,6 +4,7 @@ rule's error is recorded without stopping the others."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from ruletest.errors import PromQLEvalError, RuletestError
@@ -108,10 +109,8 @@ class GroupState:
                     failed = "duplicate sample for timestamp"
             for labels in self.previous.get(i, {}):
                 if labels not in returned:
-                    try:
+                    with contextlib.suppress(DuplicateSampleError):
                         storage.append(labels, query_ts, STALE)
-                    except DuplicateSampleError:
-                        pass
             self.previous[i] = returned
             if failed is not None:
                 errors.append(RuleError(rule, ts, failed))

@@ -202,9 +202,9 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
         for what, mapping in (("label", labels), ("annotation", annotations)):
             for k, v in mapping.items():
                 try:
-                    parse_alert_text(v, alert)
+                    parse_alert_text(v, alert, opts.prometheus)
                 except TemplateError as exc:
-                    bad(f"{what} {k!r}: {exc.message}", fields["labels" if what == "label" else "annotations"][1])
+                    bad(f'{what} "{k}": {exc.message}', fields["labels" if what == "label" else "annotations"][1])
     problems.extend(RuleFileError(e.message, file=path, line=e.line) for e in dec.errors)
     if len(problems) > before:
         return None

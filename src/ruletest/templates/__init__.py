@@ -24,6 +24,8 @@ PREFIX = ("{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}"
           "{{$externalURL := .ExternalURL}}{{$value := .Value}}")
 
 FUNC_NAMES = frozenset(BUILTIN_NAMES | PROMETHEUS_FUNC_NAMES)
+# Template functions that Prometheus 2.42 does not have yet.
+NEWER_FUNCS = frozenset({"now", "toDuration", "urlQueryEscape"})
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,12 @@ class AlertTemplateData:
     external_url: str
     value: float
 
-    def as_struct(self) -> StructValue:
-        return StructValue("template.AlertTemplateData", {
+    def as_struct(self, prometheus: int = 3) -> StructValue:
+        # Go prints the anonymous struct's type in "can't evaluate field" errors.
+        value_type = "interface {}" if prometheus >= 3 else "float64"
+        type_name = ("struct { Labels map[string]string; ExternalLabels map[string]string; "
+                     f"ExternalURL string; Value {value_type} }}")
+        return StructValue(type_name, {
             "Labels": LabelMap(self.labels),
             "ExternalLabels": LabelMap(self.external_labels),
             "ExternalURL": self.external_url,
@@ -43,24 +49,26 @@ class AlertTemplateData:
 
 
 @lru_cache(maxsize=4096)
-def parse_alert_text(text: str, alert_name: str) -> Template:
+def parse_alert_text(text: str, alert_name: str, prometheus: int = 3) -> Template:
     """Parse ``text`` as Prometheus does (raises :class:`TemplateError` with Go's message)."""
     name = "__alert_" + alert_name
-    return parse_template(name, PREFIX + text, set(FUNC_NAMES))
+    funcs = set(FUNC_NAMES) if prometheus >= 3 else set(FUNC_NAMES - NEWER_FUNCS)
+    return parse_template(name, PREFIX + text, funcs)
 
 
 def expand_alert_text(text: str, alert_name: str, data: AlertTemplateData, *, now_ms: int,
-                      query: Callable[[str], list[PointerValue]] | None = None) -> str:
+                      query: Callable[[str], list[PointerValue]] | None = None, prometheus: int = 3) -> str:
     if "{{" not in text:
         return text
     name = "__alert_" + alert_name
     try:
-        tmpl = parse_alert_text(text, alert_name)
+        tmpl = parse_alert_text(text, alert_name, prometheus)
     except TemplateError as exc:
         return f"<error expanding template: error parsing template {name}: {exc.message}>"
-    funcs: dict[str, Any] = prometheus_funcs(query=query, now_ms=now_ms, external_url=data.external_url)
+    funcs: dict[str, Any] = prometheus_funcs(query=query, now_ms=now_ms, external_url=data.external_url,
+                                             prometheus=prometheus)
     try:
-        return Executor(tmpl, funcs).run(data.as_struct())
+        return Executor(tmpl, funcs).run(data.as_struct(prometheus))
     except TemplateError as exc:
         return f"<error expanding template: error executing template {name}: {exc.message}>"
     except RecursionError:

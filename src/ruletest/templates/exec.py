@@ -56,10 +56,11 @@ def _builtins() -> dict[str, GoFunc]:
         "urlquery": lambda *a: urllib.parse.quote_plus(_eval_args(a), safe=""),
         "eq": _eq,
         "ne": lambda a, b: not _eq(a, b),
-        "lt": lambda a, b: _cmp(a, b) < 0,
-        "le": lambda a, b: _cmp(a, b) <= 0,
-        "gt": lambda a, b: _cmp(a, b) > 0,
-        "ge": lambda a, b: _cmp(a, b) >= 0,
+        "lt": _lt,
+        "le": _le,
+        # Go defines gt as !le and ge as !lt, so a NaN operand makes both true.
+        "gt": lambda a, b: not _le(a, b),
+        "ge": lambda a, b: not _lt(a, b),
         "and": lambda *a: a[-1],  # evaluated lazily in _call
         "or": lambda *a: a[-1],
         "call": _call_unsupported,
@@ -159,35 +160,38 @@ def _basic_kind(v: Any) -> str:
 
 
 def _eq(a: Any, *others: Any) -> bool:
+    """Go ``eq``: true if a equals any of the others; kinds must match."""
     if not others:
         raise FuncError("missing argument for comparison")
     ka = _basic_kind(a)
     for b in others:
         kb = _basic_kind(b)
-        if ka == "other" or kb == "other":
-            if a is None or b is None:
-                if a is None and b is None:
-                    return True
-                continue
-            raise FuncError("invalid type for comparison")
         if ka != kb:
-            raise FuncError("incompatible types for comparison")
+            if a is not None and b is not None:
+                raise FuncError("incompatible types for comparison")
+            continue
+        if ka == "other":
+            if isinstance(a, Mapping | list | tuple) or isinstance(b, Mapping | list | tuple):
+                raise FuncError(f"non-comparable type {format_value(b)}: {go_type_name(b)}")
+            if a is b:
+                return True
+            continue
         if a == b:
             return True
     return False
 
 
-def _cmp(a: Any, b: Any) -> int:
+def _lt(a: Any, b: Any) -> bool:
     ka, kb = _basic_kind(a), _basic_kind(b)
     if ka in ("other", "bool") or kb in ("other", "bool"):
         raise FuncError("invalid type for comparison")
     if ka != kb:
         raise FuncError("incompatible types for comparison")
-    if a < b:
-        return -1
-    if a > b:
-        return 1
-    return 0
+    return bool(a < b)
+
+
+def _le(a: Any, b: Any) -> bool:
+    return _lt(a, b) or _eq(a, b)
 
 
 BUILTIN_NAMES = frozenset(_builtins())

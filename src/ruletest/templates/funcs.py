@@ -99,6 +99,19 @@ def humanize1024(v: Any) -> str:
     return g4(x) + prefix
 
 
+def _go_int64(x: float) -> int:
+    """Go's float64 -> int64 conversion on amd64 (out of range gives the minimum int64)."""
+    if math.isnan(x) or math.isinf(x) or not -(2**63) <= x < 2**63:
+        return -(2**63)
+    return int(x)
+
+
+def _go_divmod(a: int, b: int) -> tuple[int, int]:
+    q = abs(a) // b
+    q = q if a >= 0 else -q
+    return q, a - q * b
+
+
 def humanize_duration(v: Any) -> str:
     x = to_float(v)
     if math.isnan(x) or math.isinf(x):
@@ -108,10 +121,10 @@ def humanize_duration(v: Any) -> str:
     if abs(x) >= 1:
         sign = "-" if x < 0 else ""
         ax = abs(x)
-        d = int(ax)
-        days, rem = divmod(d, 86400)
-        hours, rem = divmod(rem, 3600)
-        minutes, seconds = divmod(rem, 60)
+        d = _go_int64(ax)
+        days, rem = _go_divmod(d, 86400)
+        hours, rem = _go_divmod(rem, 3600)
+        minutes, seconds = _go_divmod(rem, 60)
         if days:
             return f"{sign}{days}d {hours}h {minutes}m {seconds}s"
         if hours:
@@ -162,10 +175,21 @@ def to_duration(v: Any) -> DurationValue:
     return DurationValue(int(x * 1e9))
 
 
+def title_strings(s: Any) -> str:
+    """Go ``strings.Title`` (Prometheus 2.x): a letter after any separator is upper-cased;
+    letters, digits and underscore are not separators ("they're" -> "They'Re", "a.b" -> "A.B")."""
+    out = []
+    prev_sep = True
+    for ch in _str(s):
+        out.append(ch.upper() if prev_sep and ch.isalpha() else ch)
+        prev_sep = not (ch.isalnum() or ch == "_")
+    return "".join(out)
+
+
 def title(s: Any) -> str:
-    """``cases.Title(language.AmericanEnglish, cases.NoLower)``: upper-case the first letter of
-    each word, leave the rest. Underscores, apostrophes and dots inside words do not start a
-    word; a letter after a digit does ("1st" -> "1St")."""
+    """``cases.Title(language.AmericanEnglish, cases.NoLower)`` (Prometheus 3): upper-case the
+    first letter of each word, leave the rest. Underscores, apostrophes and dots inside words do
+    not start a word; a letter after a digit does ("1st" -> "1St")."""
     out = []
     word_start = True
     prev = ""
@@ -205,11 +229,42 @@ def _str(v: Any) -> str:
     return v
 
 
-def re_replace_all(pattern: Any, repl: Any, text: Any) -> str:
+def _compile(pattern: str) -> Any:
     try:
-        regex = compile_unanchored(_str(pattern))
+        return compile_unanchored(pattern)
     except Exception as exc:
-        raise FuncError(f"regexp: Compile({pattern!r}): {exc}") from None
+        raise FuncError(go_regexp_error(pattern, exc)) from None
+
+
+def go_regexp_error(pattern: str, exc: Exception) -> str:
+    """Go's ``regexp.Compile`` message for an RE2 error: ``error parsing regexp: CODE: `FRAG```."""
+    text = str(getattr(exc, "message", exc))
+    detail = text.split("regular expression", 1)[-1]
+    raw = detail.split(": ", 1)[-1] if ": " in detail else detail
+    raw = raw.strip().strip("'").removeprefix("b'").removesuffix("'")
+    code, _, frag = raw.partition(": ")
+    mapping = {
+        "missing ]": "missing closing ]", "missing )": "missing closing )", "unexpected )": "unexpected )",
+        "missing (": "unexpected )", "bad repetition operator": "missing argument to repetition operator",
+        "invalid escape sequence": "invalid escape sequence", "bad character class range":
+        "invalid character class range", "trailing \\": "trailing backslash at end of expression",
+        "bad repetition count": "invalid repeat count", "invalid perl operator": "invalid or unsupported Perl syntax",
+        "bad named capture group": "invalid named capture", "bad character class": "invalid character class",
+        "invalid character class": "invalid character class",
+    }
+    go_code = mapping.get(code, code)
+    if code == "bad repetition operator" and frag in ("**", "++", "??", "*+", "+*"):
+        go_code = "invalid nested repetition operator"
+    return f"error parsing regexp: {go_code}: `{frag or pattern}`"
+
+
+def re_replace_all(pattern: Any, repl: Any, text: Any) -> str:
+    p = _str(pattern)
+    try:
+        regex = compile_unanchored(p)
+    except Exception as exc:
+        # Go's regexp.MustCompile panics; Prometheus recovers the panic into the template error.
+        raise FuncError(f"regexp: Compile(`{p}`): {go_regexp_error(p, exc)}") from None
     src = _str(text)
     template = _str(repl)
     out = []
@@ -225,11 +280,7 @@ def re_replace_all(pattern: Any, repl: Any, text: Any) -> str:
 
 
 def match(pattern: Any, text: Any) -> bool:
-    try:
-        regex = compile_unanchored(_str(pattern))
-    except Exception as exc:
-        raise FuncError(str(exc)) from None
-    return regex.search(_str(text)) is not None
+    return _compile(_str(pattern)).search(_str(text)) is not None
 
 
 def _split_host_port(s: str) -> tuple[str, str] | None:
@@ -311,18 +362,20 @@ def table_link(expr: Any) -> str:
     return "/graph?g0.expr=" + urllib.parse.quote_plus(_str(expr), safe="") + "&g0.tab=1"
 
 
-def parse_duration_fn(d: Any) -> float:
+def parse_duration_fn(d: Any, prometheus: int = 3) -> float:
+    # Prometheus 3 accepts negative durations here (ParseDurationAllowNegative); 2.x did not.
     try:
-        return parse_duration(_str(d), allow_negative=True) / 1000
+        return parse_duration(_str(d), allow_negative=prometheus >= 3) / 1000
     except DurationError as exc:
-        raise FuncError(str(exc)) from None
+        raise FuncError(exc.message) from None
 
 
 def make_sample(labels: Sequence[tuple[str, str]], value: float) -> PointerValue:
     return PointerValue(StructValue("template.sample", {"Labels": LabelMap(labels), "Value": value}))
 
 
-def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str) -> dict[str, Callable[..., Any]]:
+def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str,
+                     prometheus: int = 3) -> dict[str, Callable[..., Any]]:
     parsed = urllib.parse.urlsplit(external_url)
 
     def query_fn(q: Any) -> list[PointerValue]:
@@ -340,7 +393,7 @@ def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str) -
         "reReplaceAll": re_replace_all,
         "safeHtml": lambda s: HTMLString(_str(s)),
         "match": match,
-        "title": title,
+        "title": title if prometheus >= 3 else title_strings,
         "toUpper": to_upper,
         "toLower": to_lower,
         "graphLink": graph_link,
@@ -355,7 +408,7 @@ def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str) -
         "toDuration": to_duration,
         "pathPrefix": lambda: parsed.path,
         "externalURL": lambda: external_url,
-        "parseDuration": parse_duration_fn,
+        "parseDuration": lambda d: parse_duration_fn(d, prometheus),
         "stripPort": strip_port,
         "stripDomain": strip_domain,
         "urlQueryEscape": lambda s: urllib.parse.quote_plus(_str(s), safe=""),

@@ -263,8 +263,7 @@ def _lex_action(name: str, text: str, pos: int, tokens: list[Token]) -> int:
                 pos += 1
             return pos
         if text.startswith("}}", pos):
-            if paren:
-                raise TemplateError(f"template: {name}:{_line(text, pos)}: unclosed left paren")
+            # An unclosed '(' is reported by the parser, like Go's (whose lexer runs lazily).
             tokens.append(Token("right", "}}", pos))
             return pos + 2
         if c in " \t\r\n":
@@ -432,6 +431,17 @@ class Parser:
         self.defines: dict[str, ListNode] = {}
         self.vars: list[str] = ["$"]
 
+    @staticmethod
+    def item(tok: Token) -> str:
+        """Go's item.String(): keywords as <kw>, other tokens quoted."""
+        if tok.kind == "keyword" or tok.kind == "dot":
+            return f"<{tok.value}>"
+        if tok.kind == "eof":
+            return "EOF"
+        if len(tok.value) > 10:
+            return '"' + tok.value[:10].replace('"', '\\"') + '"...'
+        return '"' + tok.value.replace('"', '\\"') + '"'
+
     def error(self, tok: Token | None, msg: str) -> TemplateError:
         pos = tok.pos if tok is not None else len(self.text)
         return TemplateError(f"template: {self.name}:{_line(self.text, pos)}: {msg}")
@@ -491,7 +501,7 @@ class Parser:
     def _expect_right(self, context: str) -> None:
         t = self.next_non_space()
         if t.kind != "right":
-            raise self.error(t, f"unexpected {t.value!r} in {context}")
+            raise self.error(t, f"unexpected {self.item(t)} in {context}")
 
     def _item_list(self) -> tuple[ListNode, Token | None]:
         """Parse until {{end}} or {{else}}; return the list and the stop keyword token."""
@@ -560,7 +570,7 @@ class Parser:
     def _template(self, kw: Token) -> Node:
         name_tok = self.next_non_space()
         if name_tok.kind not in ("string", "raw"):
-            raise self.error(name_tok, f"unexpected {name_tok.value!r} in template clause")
+            raise self.error(name_tok, f"unexpected {self.item(name_tok)} in template clause")
         name = unquote(name_tok.value)
         pipe: PipeNode | None = None
         if self.peek_non_space().kind != "right":
@@ -641,14 +651,18 @@ class Parser:
     def _operand(self) -> Node:
         node = self._term()
         fields: list[str] = []
+        chain_pos = self.peek().pos
         while self.peek().kind == "field":
             fields.append(self.next().value[1:])
+        if self.peek().kind == "dot":
+            raise self.error(self.peek(), "unexpected <.> in operand")
         if not fields:
             return node
+        # Go gives a field chain the position of its first trailing field.
         if isinstance(node, FieldNode):
-            return FieldNode(node.pos, node.idents + fields)
+            return FieldNode(chain_pos, node.idents + fields)
         if isinstance(node, VariableNode):
-            return VariableNode(node.pos, node.idents + fields)
+            return VariableNode(chain_pos, node.idents + fields)
         if isinstance(node, BoolNode | StringNode | NumberNode | NilNode | DotNode):
             raise self.error(None, f"unexpected . after term {node}")
         return ChainNode(node.pos, node, fields)
@@ -691,7 +705,7 @@ class Parser:
             if close.kind != "rparen":
                 raise self.error(close, "unclosed left paren")
             return pipe
-        raise self.error(tok, f"unexpected {tok.value!r} in operand")
+        raise self.error(tok, f"unexpected {self.item(tok)} in operand")
 
 
 def parse_template(name: str, text: str, funcs: set[str]) -> Template:
