@@ -187,7 +187,7 @@ def _clean_parse_message(text: str, exc: BaseException) -> str:
     for word in ("anchored", "smoothed"):
         if word in text:
             msg += f" (note: '{word}' is experimental 3.x syntax that ruletest does not support)"
-    return f"could not parse expression {text!r}: {msg}"
+    return f"parse error: {msg}"
 
 
 def _ms(td: timedelta | None) -> int:

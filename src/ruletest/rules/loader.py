@@ -178,7 +178,7 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
         try:
             parse(expr, opts.prometheus)
         except PromQLSyntaxError as exc:
-            bad(exc.message, expr_node)
+            bad(f"could not parse expression: {exc.message}", expr_node)
     for_ms = _duration(dec, fields.get("for", (None, None))[1], "for", problems, path)
     kff_ms = _duration(dec, fields.get("keep_firing_for", (None, None))[1], "keep_firing_for", problems, path)
     labels = dec.string_map(fields["labels"][1], "labels") if "labels" in fields else {}

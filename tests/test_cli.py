@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+SCENARIOS = Path(__file__).parent / "data" / "scenarios"
+
+
+def ruletest(*args: str, cwd: Path = SCENARIOS) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ruletest.cli", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    (tmp_path / "r.yml").write_text("groups: []\n")
+    (tmp_path / "ok.yml").write_text("rule_files: [r.yml]\ntests: []\n")
+    assert ruletest("test", "ok.yml", cwd=tmp_path).returncode == 0
+    assert ruletest("test", "limit_test.yml").returncode == 1
+    missing = ruletest("test", "nope.yml", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "nope.yml: cannot read test file" in missing.stderr
+    assert ruletest("test", "--prometheus", "4", "ok.yml", cwd=tmp_path).returncode == 2
+
+
+def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.yml").write_text("tests:\n  - interval: 1m\n    input_series: [\n")
+    proc = ruletest("test", "bad.yml", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "bad.yml:4: invalid YAML" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    (tmp_path / "unknown.yml").write_text("tests:\n  - intervall: 1m\n")
+    proc = ruletest("test", "unknown.yml", cwd=tmp_path)
+    assert "unknown.yml:2: field intervall not found in main.testGroup" in proc.stderr
+
+
+def test_junit_has_promtool_shape(tmp_path: Path) -> None:
+    out = tmp_path / "junit.xml"
+    ruletest("test", "--junit", str(out), "scenarios_test.yml", "limit_test.yml")
+    root = ET.parse(out).getroot()
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["scenarios_test.yml", "limit_test.yml"]
+    cases = [c.get("name") for c in suites[0].findall("testcase")]
+    assert cases == ["errors-and-for", "down-and-keep-firing"]
+    assert all(c.find("failure") is not None for c in suites[0].findall("testcase"))
+    assert [c.get("name") for c in suites[1].findall("testcase")] == ["unnamed#0"]
+
+
+def test_diff_flag_shows_readable_expression_diff() -> None:
+    proc = ruletest("test", "--diff", "scenarios_test.yml")
+    assert '~ {} expected 2.0, got 1.0' in proc.stderr
+
+
+def test_coverage_report(tmp_path: Path) -> None:
+    proc = ruletest("test", "--coverage", "--coverage-fail-under", "100", "scenarios_test.yml")
+    assert "Rule test coverage:" in proc.stderr
+    assert "Alerting rules:  4/4 covered (100.0%)" in proc.stderr
+    assert proc.returncode == 1
