@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,13 +84,12 @@ def test_guide_high_response_time_can_never_fire() -> None:
 
 def test_wrong_expectation_names_file_line_alert_time_and_both_sides(tmp_path: Path) -> None:
     fixture = (REPO / "fixtures" / "database_connections_high_test.yml").read_text(encoding="utf-8")
-    broken = fixture.replace("eval_time: 2m45s", "eval_time: 2m30s", 1)
-    target = REPO / "fixtures" / "_broken_copy_test.yml"
-    try:
-        target.write_text(broken, encoding="utf-8")
-        proc = subprocess.run(["ruletest", "test", target.name], cwd=target.parent, capture_output=True, text=True)
-    finally:
-        target.unlink()
+    broken = fixture.replace("eval_time: 2m45s", "eval_time: 2m30s", 1).replace(
+        "../rules/", (REPO / "rules").as_posix() + "/")
+    target = tmp_path / "_broken_copy_test.yml"
+    target.write_text(broken, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "ruletest.cli", "test", target.name], cwd=tmp_path,
+                          capture_output=True, text=True)
     assert proc.returncode == 1
     err = proc.stderr
     assert "alertname: DatabaseConnectionsHigh, time: 2m30s" in err

@@ -1,0 +1,120 @@
+"""The pytest plugin, exercised with pytester in throwaway projects."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+RULES = """
+groups:
+  - name: g
+    rules:
+      - alert: Down
+        expr: up == 0
+        for: 1m
+        labels: {severity: page}
+        annotations: {summary: '{{ $labels.instance }} down'}
+"""
+
+GOOD = """
+rule_files: [../rules.yml]
+tests:
+  - name: down
+    interval: 1m
+    input_series:
+      - series: 'up{instance="a"}'
+        values: '1 0 0 0'
+    alert_rule_test:
+      - alertname: Down
+        eval_time: 1m
+        exp_alerts: []
+      - alertname: Down
+        eval_time: 2m
+        exp_alerts:
+          - exp_labels: {instance: a, severity: page}
+            exp_annotations: {summary: a down}
+    promql_expr_test:
+      - expr: up
+        eval_time: 0m
+        exp_samples:
+          - labels: 'up{instance="a"}'
+            value: 1
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".yml", rules=RULES)
+    pytester.mkdir("fixtures")
+    (pytester.path / "fixtures" / "down_test.yml").write_text(GOOD)
+    (pytester.path / "fixtures" / "not_a_test.yml").write_text("groups: []\n")
+    pytester.makeini("[pytest]\nruletest_files = fixtures/*.yml\n")
+    return pytester
+
+
+def test_collects_one_item_per_case_with_stable_ids(project: pytest.Pytester) -> None:
+    result = project.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines([
+        "fixtures/down_test.yml::down::Down@1m",
+        "fixtures/down_test.yml::down::Down@2m",
+        "fixtures/down_test.yml::down::up@0s",
+    ])
+    assert "not_a_test" not in result.stdout.str()
+
+
+def test_passing_file(project: pytest.Pytester) -> None:
+    project.runpytest().assert_outcomes(passed=3)
+
+
+def test_k_selects_cases(project: pytest.Pytester) -> None:
+    project.runpytest("-k", "Down and 2m").assert_outcomes(passed=1, deselected=2)
+
+
+def test_failure_names_file_line_alert_time_expected_and_actual(project: pytest.Pytester) -> None:
+    bad = GOOD.replace("eval_time: 1m\n        exp_alerts: []", "eval_time: 3m\n        exp_alerts: []")
+    (project.path / "fixtures" / "down_test.yml").write_text(bad)
+    result = project.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*fixtures/down_test.yml:10: Down@3m*",
+        "*alertname: Down, time: 3m,*",
+        "*exp:[],*",
+        "*Labels:{alertname=\"Down\", instance=\"a\", severity=\"page\"}*",
+        "*state timeline:*",
+        "*1m  pending*",
+        "*2m  firing*",
+    ])
+
+
+def test_rule_load_errors_fail_every_case(project: pytest.Pytester) -> None:
+    project.makefile(".yml", rules="groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: 'up =='\n")
+    result = project.runpytest()
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(["*rules.yml:5: group \"g\", rule 1, \"X\": could not parse expression*"])
+
+
+def test_coverage_summary_and_threshold(project: pytest.Pytester) -> None:
+    project.makefile(".yml", rules=RULES + "      - alert: Untested\n        expr: vector(1)\n")
+    result = project.runpytest("--ruletest-coverage-fail-under", "90")
+    result.stdout.fnmatch_lines(["*ruletest rule coverage*", "*Alerting rules:  1/2 covered (50.0%)*",
+                                 "*alert: Untested*", "*FAIL: rule coverage 50.0% is below 90.0%*"])
+    assert result.ret == 1
+
+
+def test_xdist(project: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    project.runpytest("-n", "2", "-p", "xdist").assert_outcomes(passed=3)
+
+
+def test_scenario_fixture(project: pytest.Pytester) -> None:
+    project.makepyfile(test_api="""
+        def test_down(ruletest_scenario):
+            s = ruletest_scenario(["rules.yml"], interval="1m")
+            s.series('up{instance="a"}', [1, 0, 0, 0])
+            run = s.run(until="3m")
+            assert run.firing("Down", at="1m") == []
+            assert run.firing("Down", at="2m") == [{"alertname": "Down", "instance": "a", "severity": "page"}]
+            assert run.first_firing("Down") == 120
+    """)
+    project.runpytest("test_api.py").assert_outcomes(passed=1)
