@@ -46,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
+    lint = sub.add_parser("lint", help="check rule files offline (see --list)")
+    lint.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories")
+    lint.add_argument("--format", choices=["text", "json", "github", "sarif", "checkstyle"], default=None,
+                      help="output format (default: github under GitHub Actions, else text)")
+    lint.add_argument("--fail-on", choices=["error", "warning", "info"], default="error",
+                      help="exit 1 when a finding has at least this severity (default error)")
+    lint.add_argument("--config", metavar="FILE", help="ruletest.toml or pyproject.toml to read settings from")
+    lint.add_argument("--inventory", metavar="FILE", help="metric inventory (exposition text or name: type lines)")
+    lint.add_argument("--prometheus", type=_prometheus_version, default=None, metavar="{2,3}",
+                      help="target Prometheus version (default from config, else 3)")
+    lint.add_argument("--scrape-interval", metavar="DURATION", help="declared scrape interval (default 1m)")
+    lint.add_argument("--explain", metavar="ID", help="describe one check and exit")
+    lint.add_argument("--list", action="store_true", help="list every check and exit")
     return ap
 
 
@@ -53,7 +66,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "test":
         return cmd_test(args)
+    if args.command == "lint":
+        return cmd_lint(args)
     return EXIT_USAGE
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    import os
+
+    from ruletest.durations import parse_duration
+    from ruletest.lint import CATALOG, Severity, lint_paths
+    from ruletest.lint.config import load_config, load_inventory
+    from ruletest.lint.report import FORMATS
+
+    if args.list or args.explain:
+        ids = [args.explain] if args.explain else sorted(CATALOG)
+        for cid in ids:
+            info = CATALOG.get(cid)
+            if info is None:
+                print(f"ruletest: unknown check {cid!r} (see ruletest lint --list)", file=sys.stderr)
+                return EXIT_USAGE
+            if args.explain:
+                print(f"{info.id} ({info.severity}): {info.summary}\n\n{info.explain}")
+            else:
+                print(f"{info.id:<34} {info.severity!s:<8} {info.summary}")
+        return EXIT_OK
+    if not args.paths:
+        print("ruletest lint: no paths given", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        cfg = load_config(explicit=args.config)
+        if args.inventory:
+            cfg.inventory = load_inventory(args.inventory)
+        if args.prometheus:
+            cfg.prometheus = args.prometheus
+        if args.scrape_interval:
+            cfg.scrape_interval_ms = parse_duration(args.scrape_interval)
+    except RuletestError as exc:
+        print(f"ruletest lint: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"ruletest lint: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    result = lint_paths(args.paths, cfg)
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    sys.stdout.write(FORMATS[fmt](result))
+    threshold = Severity[args.fail_on.upper()]
+    return EXIT_FAIL if any(f.severity >= threshold for f in result.findings) else EXIT_OK
 
 
 def cmd_test(args: argparse.Namespace) -> int:

@@ -25,7 +25,9 @@ _LEGACY_METRIC = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
 
 class RuleFileError(RuletestError):
-    """A rule file that Prometheus would refuse to load."""
+    """A rule file that Prometheus would refuse to load (``problems`` lists each error)."""
+
+    problems: list[RuleFileError]
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,12 @@ def _is_prometheus_rule(doc: Node) -> bool:
 
 def _combine(problems: list[RuleFileError]) -> RuleFileError:
     if len(problems) == 1:
-        return problems[0]
-    first = problems[0]
-    err = RuleFileError("; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems),
-                        file=first.file, line=first.line)
+        err = problems[0]
+    else:
+        first = problems[0]
+        err = RuleFileError("; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems),
+                            file=first.file, line=first.line)
+    err.problems = problems
     return err
 
 

@@ -1,0 +1,82 @@
+"""Checks on alerting rules: conditions, labels and annotations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ruletest.lint.context import RuleContext
+from ruletest.lint.model import Severity, check
+
+Out = Iterator[tuple[str, int | None, str]]
+
+
+@check("alert/no-condition", Severity.WARNING, "alert expression without a condition")
+def no_condition(ctx: RuleContext) -> Out:
+    """An alert fires for every series its expression returns; without a filtering comparison,
+    `and`/`unless` or `absent()`, it fires whenever the metric exists. Heartbeat alerts named
+    Watchdog/DeadMansSwitch are exempt."""
+    if not ctx.rule.is_alert or re.match(ctx.config.heartbeat_alerts, ctx.rule.name):
+        return
+    from ruletest.lint.flow import metric_name, selectors
+
+    reads_alerts = any(metric_name(vs) in ("ALERTS", "ALERTS_FOR_STATE") for vs, _ in selectors(ctx.expr))
+    if not ctx.flow.filters and not reads_alerts:
+        yield "the expression has no condition: it fires for every series it returns", None, ctx.rule.expr
+
+
+@check("alert/always-fires", Severity.WARNING, "alert expression that always returns a value")
+def always_fires(ctx: RuleContext) -> Out:
+    """`vector(1)`, `x or vector(0)` and literals always return a sample: the alert is always
+    firing (fine for a heartbeat, named Watchdog/DeadMansSwitch/Heartbeat)."""
+    if not ctx.rule.is_alert or re.match(ctx.config.heartbeat_alerts, ctx.rule.name):
+        return
+    if ctx.flow.always_returns:
+        yield "the expression always returns a sample, so the alert always fires", None, ctx.rule.expr
+
+
+@check("alert/missing-label", Severity.WARNING, "alert without a required label")
+def missing_label(ctx: RuleContext) -> Out:
+    """Routing needs labels such as `severity` (configure `required_labels`)."""
+    if not ctx.rule.is_alert:
+        return
+    have = dict(ctx.rule.labels)
+    for name in ctx.config.required_labels:
+        if name not in have:
+            yield f"alert has no {name} label", ctx.rule.line, name
+
+
+@check("alert/severity-value", Severity.WARNING, "severity not in the allowed set")
+def severity_value(ctx: RuleContext) -> Out:
+    """Receivers route on severity; a value outside `allowed_severities` reaches none of them."""
+    sev = dict(ctx.rule.labels).get("severity")
+    if ctx.rule.is_alert and sev is not None and "{{" not in sev and sev not in ctx.config.allowed_severities:
+        yield f"severity {sev!r} is not one of {', '.join(ctx.config.allowed_severities)}", ctx.rule.line, sev
+
+
+@check("alert/missing-annotation", Severity.WARNING, "alert without a required annotation")
+def missing_annotation(ctx: RuleContext) -> Out:
+    """People need a `summary` (and usually a description or runbook) to act on a page
+    (configure `required_annotations`)."""
+    if not ctx.rule.is_alert:
+        return
+    have = dict(ctx.rule.annotations)
+    for name in ctx.config.required_annotations:
+        if not have.get(name):
+            yield f"alert has no {name} annotation", ctx.rule.line, name
+
+
+@check("alert/for-zero", Severity.INFO, "explicit for: 0s")
+def for_zero(ctx: RuleContext) -> Out:
+    """`for: 0s` is the default; writing it suggests a forgotten duration."""
+    if ctx.rule.is_alert and ctx.rule.for_ms == 0 and re.search(r"\bfor:\s*0s?\b", _rule_text(ctx)):
+        yield "for: 0s fires on the first evaluation; remove it or set a duration", ctx.rule.line, "for: 0s"
+
+
+def _rule_text(ctx: RuleContext) -> str:
+    try:
+        lines = Path(ctx.rule.file).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(lines[ctx.rule.line - 1: ctx.rule.line + 12])

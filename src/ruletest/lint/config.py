@@ -1,0 +1,122 @@
+"""Declared environment and lint settings, from ``[tool.ruletest]`` in pyproject.toml or
+``ruletest.toml``: what the linter cannot see offline (scrape interval, metric inventory...)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruletest.durations import parse_duration
+from ruletest.errors import RuletestError
+
+
+class ConfigError(RuletestError):
+    pass
+
+
+@dataclass
+class Inventory:
+    """Metric names (globs allowed) with their types: counter, gauge, histogram, summary."""
+
+    types: dict[str, str] = field(default_factory=dict)
+
+    def type_of(self, name: str) -> str | None:
+        if name in self.types:
+            return self.types[name]
+        for suffix in ("_bucket", "_sum", "_count"):
+            base = name.removesuffix(suffix)
+            if base != name and self.types.get(base) in ("histogram", "summary"):
+                return "counter"
+        for pattern, kind in self.types.items():
+            if any(c in pattern for c in "*?[") and fnmatch.fnmatchcase(name, pattern):
+                return kind
+        return None
+
+    def knows(self, name: str) -> bool:
+        return self.type_of(name) is not None
+
+
+_TYPE_LINE = re.compile(r"^#\s*TYPE\s+(\S+)\s+(\S+)")
+
+
+def load_inventory(path: str | Path) -> Inventory:
+    """A Prometheus exposition (``# TYPE name kind`` lines, e.g. a saved ``/metrics``) or a
+    TOML/YAML-like ``name = "kind"`` / ``name: kind`` list."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read metric inventory: {exc.strerror or exc}", file=str(path)) from None
+    inv = Inventory()
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        m = _TYPE_LINE.match(line)
+        if m:
+            inv.types[m.group(1)] = m.group(2)
+            continue
+        if line.startswith("#"):
+            continue
+        sep = ":" if ":" in line and "=" not in line else "="
+        name, _, kind = line.partition(sep)
+        kind = kind.strip().strip("'\"")
+        if not kind or kind not in ("counter", "gauge", "histogram", "summary", "untyped", "info", "stateset"):
+            raise ConfigError(f"expected 'name: type' (counter, gauge, histogram, summary), got {raw!r}",
+                              file=str(path), line=lineno)
+        inv.types[name.strip().strip("'\"")] = kind
+    return inv
+
+
+@dataclass
+class LintConfig:
+    prometheus: int = 3
+    scrape_interval_ms: int = 60_000
+    allowed_severities: tuple[str, ...] = ("critical", "warning", "info")
+    required_labels: tuple[str, ...] = ("severity",)
+    required_annotations: tuple[str, ...] = ("summary",)
+    disabled: frozenset[str] = frozenset()
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    inventory: Inventory | None = None
+    heartbeat_alerts: str = r"(?i)^(watchdog|deadmansswitch|heartbeat|alwaysfiring)$"
+
+
+def load_config(start: Path | None = None, explicit: str | None = None) -> LintConfig:
+    path: Path | None = Path(explicit) if explicit else None
+    if path is None:
+        here = (start or Path.cwd()).resolve()
+        for d in [here, *here.parents]:
+            for name in ("ruletest.toml", "pyproject.toml"):
+                if (d / name).is_file():
+                    path = d / name
+                    break
+            if path is not None:
+                break
+    cfg = LintConfig()
+    if path is None:
+        return cfg
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read configuration: {exc}", file=str(path)) from None
+    section = data.get("tool", {}).get("ruletest", {}) if path.name == "pyproject.toml" else data
+    section = {**section, **section.get("lint", {})}
+    if "prometheus" in section:
+        cfg.prometheus = int(section["prometheus"])
+    if "scrape_interval" in section:
+        cfg.scrape_interval_ms = parse_duration(str(section["scrape_interval"]))
+    if "allowed_severities" in section:
+        cfg.allowed_severities = tuple(section["allowed_severities"])
+    if "required_labels" in section:
+        cfg.required_labels = tuple(section["required_labels"])
+    if "required_annotations" in section:
+        cfg.required_annotations = tuple(section["required_annotations"])
+    if "disable" in section:
+        cfg.disabled = frozenset(section["disable"])
+    if "severity" in section:
+        cfg.severity_overrides = dict(section["severity"])
+    if "inventory" in section:
+        cfg.inventory = load_inventory(path.parent / section["inventory"])
+    return cfg

@@ -1,0 +1,90 @@
+"""Checks on counters and gauges and the functions applied to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ruletest.lint.context import RuleContext
+from ruletest.lint.flow import metric_name
+from ruletest.lint.model import Severity, check
+from ruletest.promql import ast as A
+from ruletest.promql.ast import format_duration
+
+Out = Iterator[tuple[Any, ...]]
+COUNTER_FUNCS = {"rate", "irate", "increase", "resets"}
+GAUGE_FUNCS = {"delta", "idelta", "deriv", "predict_linear", "double_exponential_smoothing", "holt_winters"}
+_COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
+
+
+def _range_calls(e: A.Expr) -> Iterator[tuple[A.Call, A.MatrixSelector]]:
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        stack.extend(A.children(n))
+        if isinstance(n, A.Call):
+            for a in n.args:
+                while isinstance(a, A.Paren):
+                    a = a.expr
+                if isinstance(a, A.MatrixSelector):
+                    yield n, a
+
+
+def _is_counter(ctx: RuleContext, name: str) -> bool | None:
+    inv = ctx.config.inventory
+    kind = inv.type_of(name) if inv is not None else None
+    if kind is not None:
+        return kind == "counter"
+    if ":" in name:
+        return None  # recording rules: unknown
+    return name.endswith(_COUNTER_SUFFIXES)
+
+
+@check("counter/rate-on-gauge", Severity.WARNING, "counter function applied to a gauge")
+def rate_on_gauge(ctx: RuleContext) -> Out:
+    """rate(), irate(), increase() and resets() treat every decrease as a counter reset; on a
+    gauge they return nonsense. With a metric inventory the metric's declared type decides;
+    without one, only the name heuristic Prometheus itself uses (`_total`, `_count`, `_sum`,
+    `_bucket`) is available and many real counters miss those suffixes, so the finding is then
+    reported as info."""
+    for call, ms in _range_calls(ctx.expr):
+        name = metric_name(ms.selector)
+        if call.func in COUNTER_FUNCS and name and _is_counter(ctx, name) is False:
+            declared = ctx.config.inventory is not None and ctx.config.inventory.knows(name)
+            how = "declared a " + str(ctx.config.inventory.type_of(name)) if declared and ctx.config.inventory \
+                else "not named like a counter"
+            yield (f"{call.func}() over {name}, which is {how}", None, f"{call.func}({name}[...])",
+                   None if declared else Severity.INFO)
+
+
+@check("counter/gauge-func", Severity.WARNING, "gauge function applied to a counter")
+def gauge_func(ctx: RuleContext) -> Out:
+    """delta(), deriv(), predict_linear() and friends do not handle counter resets; use rate()
+    or increase() on counters."""
+    for call, ms in _range_calls(ctx.expr):
+        name = metric_name(ms.selector)
+        if call.func in GAUGE_FUNCS and name and _is_counter(ctx, name) is True:
+            yield f"{call.func}() over counter {name}: use rate() or increase()", None, f"{call.func}({name}[...])"
+
+
+@check("counter/irate-in-alert", Severity.WARNING, "irate() in an alerting rule")
+def irate_in_alert(ctx: RuleContext) -> Out:
+    """irate() looks at the last two samples only; in an alert it makes `for` flap on every
+    spike. Use rate() over a few scrape intervals."""
+    if not ctx.rule.is_alert:
+        return
+    for call, _ in _range_calls(ctx.expr):
+        if call.func == "irate":
+            yield "irate() in an alert reacts to single scrapes; prefer rate()", None, "irate"
+
+
+@check("counter/rate-window", Severity.ERROR, "rate window too short for the scrape interval")
+def rate_window(ctx: RuleContext) -> Out:
+    """rate() needs two samples in its window; with the declared scrape interval (default 1m)
+    a window shorter than two intervals often holds one and returns nothing (always in
+    Prometheus 3, whose windows are left-open). Four intervals make it robust to a missed scrape."""
+    scrape = ctx.config.scrape_interval_ms
+    for call, ms in _range_calls(ctx.expr):
+        if call.func in ("rate", "irate", "increase", "delta", "idelta", "deriv") and ms.range_ms < 2 * scrape:
+            yield (f"{call.func}() over [{format_duration(ms.range_ms)}] with a {format_duration(scrape)} scrape "
+                   f"interval sees fewer than two samples"), None, f"[{format_duration(ms.range_ms)}]"

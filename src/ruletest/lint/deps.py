@@ -1,0 +1,44 @@
+"""Checks across rules: recording-rule and alert dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ruletest.lint.context import RuleContext
+from ruletest.lint.flow import metric_name, selectors
+from ruletest.lint.model import Severity, check
+
+Out = Iterator[tuple[str, int | None, str]]
+
+
+@check("deps/undefined-recording", Severity.WARNING, "recorded-looking series no rule records")
+def undefined_recording(ctx: RuleContext) -> Out:
+    """A selector named like a recording rule (`level:metric:ops`) that none of the linted rule
+    files record is a typo or a rule that was removed."""
+    for vs, _ in selectors(ctx.expr):
+        name = metric_name(vs)
+        if name and name.count(":") >= 1 and not name.startswith(":") and name not in ctx.lint.recorded:
+            yield f"{name} looks recorded, but no rule in the linted files records it", None, name
+
+
+@check("deps/unknown-alertname", Severity.ERROR, "ALERTS selector for an alert that does not exist")
+def unknown_alertname(ctx: RuleContext) -> Out:
+    """`ALERTS{alertname="X"}` or `ALERTS_FOR_STATE{alertname="X"}` for an X no rule defines
+    never returns anything."""
+    for vs, _ in selectors(ctx.expr):
+        if metric_name(vs) not in ("ALERTS", "ALERTS_FOR_STATE"):
+            continue
+        for m in vs.matchers:
+            if m.name == "alertname" and m.op == "=" and m.value not in ctx.lint.alert_names:
+                yield f"no alerting rule named {m.value}", None, str(m)
+
+
+@check("deps/order-in-group", Severity.INFO, "rule reads a series recorded later in its group")
+def order_in_group(ctx: RuleContext) -> Out:
+    """Rules run in order; reading a series recorded by a later rule of the same group sees the
+    previous evaluation's value (one interval late)."""
+    later = {r.name for r in ctx.group.rules[ctx.rule.index + 1:] if not r.is_alert}
+    for vs, _ in selectors(ctx.expr):
+        name = metric_name(vs)
+        if name in later:
+            yield f"{name} is recorded later in this group: this rule sees it one evaluation late", None, name

@@ -1,0 +1,144 @@
+"""Run the check catalog over rule files: load, check each rule, apply suppressions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from ruletest.errors import RuletestError
+from ruletest.lint import alert, compat, counter, deps, histogram, promql, record, template  # noqa: F401 (registers)
+from ruletest.lint.config import LintConfig
+from ruletest.lint.context import LintContext, RuleContext
+from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
+from ruletest.lint.suppress import Suppression, parse_suppressions
+from ruletest.promql import ast as A
+from ruletest.promtool_format import looks_like_test_file
+from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_text
+from ruletest.rules.model import RuleGroup
+
+register("yaml/parse", Severity.ERROR, "invalid YAML", "The file is not valid YAML; Prometheus cannot load it.")
+register("schema/invalid", Severity.ERROR, "rule file Prometheus would reject",
+         "Structure errors promtool check rules reports: missing record/alert, bad durations, invalid names.")
+register("schema/unknown-field", Severity.ERROR, "unknown field",
+         "Prometheus rejects unknown fields in rule files (a typo such as `anotations` is an error).")
+register("promql/syntax", Severity.ERROR, "PromQL does not parse", "The expression is not valid PromQL.")
+register("template/syntax", Severity.ERROR, "Go template does not parse",
+         "A label or annotation template Prometheus cannot parse (unknown function, unclosed action...).")
+register("lint/unused-suppression", Severity.INFO, "suppression comment that suppresses nothing",
+         "A `# ruletest: disable=...` comment whose check no longer reports anything here; remove it.")
+
+
+def collect_rule_files(paths: Sequence[str]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(x for x in path.rglob("*") if x.suffix in (".yml", ".yaml")))
+        else:
+            out.append(path)
+    return out
+
+
+def _classify(message: str) -> str:
+    if "invalid YAML" in message:
+        return "yaml/parse"
+    if "removed in Prometheus 3" in message:
+        return "compat/removed-function"
+    if "could not parse expression" in message:
+        return "promql/syntax"
+    if "template:" in message:
+        return "template/syntax"
+    if "not found in" in message:
+        return "schema/unknown-field"
+    return "schema/invalid"
+
+
+def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today: date | None = None) -> LintResult:
+    cfg = config or LintConfig()
+    result = LintResult()
+    loaded: list[tuple[Path, str, list[RuleGroup]]] = []
+    raw: list[Finding] = []
+    for path in collect_rule_files(paths):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raw.append(Finding("yaml/parse", Severity.ERROR, f"cannot read file: {exc}", str(path)))
+            continue
+        if looks_like_test_file(text):
+            continue  # promtool test files are run by `ruletest test`, not linted as rules
+        result.files += 1
+        try:
+            groups = load_rule_text(text, str(path), LoadOptions(prometheus=cfg.prometheus))
+        except RuleFileError as exc:
+            for problem in getattr(exc, "problems", [exc]):
+                cid = _classify(problem.message)
+                raw.append(Finding(cid, CATALOG[cid].severity, problem.message, str(path), problem.line))
+            groups = []
+        loaded.append((path, text, groups))
+    all_groups = [g for _, _, gs in loaded for g in gs]
+    ctx = LintContext(all_groups, cfg)
+    for path, _text, groups in loaded:
+        for g in groups:
+            for r in g.rules:
+                result.rules += 1
+                try:
+                    expr = A.parse(r.expr, cfg.prometheus)
+                except RuletestError:
+                    continue
+                rc = RuleContext(r, g, expr, ctx)
+                for info in CATALOG.values():
+                    if info.func is None:
+                        continue
+                    for item in info.func(rc):
+                        message, line, fragment = item[0], item[1], item[2]
+                        severity = item[3] if len(item) > 3 and item[3] is not None else info.severity
+                        raw.append(Finding(info.id, severity, message, str(path),
+                                           line if line is not None else r.expr_line, r.name, fragment))
+    result.findings = _filter(raw, loaded, cfg, today or date.today())
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _rule_spans(groups: list[RuleGroup], total_lines: int) -> list[tuple[int, int]]:
+    starts = sorted(r.line for g in groups for r in g.rules)
+    spans = []
+    for i, s in enumerate(starts):
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else total_lines
+        spans.append((s, end))
+    return spans
+
+
+def _filter(raw: list[Finding], loaded: list[tuple[Path, str, list[RuleGroup]]], cfg: LintConfig,
+            today: date) -> list[Finding]:
+    sup: dict[str, tuple[list[Suppression], list[tuple[int, int]]]] = {}
+    for path, text, groups in loaded:
+        sup[str(path)] = (parse_suppressions(text), _rule_spans(groups, text.count("\n") + 1))
+    out: list[Finding] = []
+    for f in raw:
+        if f.check in cfg.disabled:
+            continue
+        if f.check in cfg.severity_overrides:
+            f = Finding(f.check, Severity[cfg.severity_overrides[f.check].upper()], f.message, f.file, f.line,
+                        f.rule, f.fragment)
+        entry = sup.get(f.file)
+        if entry is not None and _suppressed(f, *entry, today=today):
+            continue
+        out.append(f)
+    for file, (suppressions, _spans) in sup.items():
+        for s in suppressions:
+            if not s.used and not s.foreign and s.active(today) and "lint/unused-suppression" not in cfg.disabled:
+                out.append(Finding("lint/unused-suppression", Severity.INFO,
+                                   f"suppression of {', '.join(s.ids)} matches no finding", file, s.line))
+    return out
+
+
+def _suppressed(f: Finding, suppressions: list[Suppression], spans: list[tuple[int, int]], *, today: date) -> bool:
+    span = next(((s, e) for s, e in spans if f.line is not None and s <= f.line <= e), None)
+    for s in suppressions:
+        if not s.covers(f.check) or not s.active(today):
+            continue
+        if s.file_level or (span is not None and span[0] - 1 <= s.line <= span[1]):
+            s.used = True
+            return True
+    return False

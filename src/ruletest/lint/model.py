@@ -1,0 +1,77 @@
+"""Lint findings and the check catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ruletest.lint.context import LintContext, RuleContext
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: Severity
+    message: str
+    file: str
+    line: int | None = None
+    rule: str = ""
+    fragment: str = ""
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.file, self.line or 0, self.check, self.message)
+
+
+# A check yields (message, line or None for the expr line, fragment[, severity override]).
+RuleCheck = Callable[["RuleContext"], Iterator[tuple[Any, ...]]]
+FileCheck = Callable[["LintContext"], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    severity: Severity
+    summary: str
+    explain: str
+    func: RuleCheck | None = None
+
+
+CATALOG: dict[str, CheckInfo] = {}
+
+
+def check(check_id: str, severity: Severity, summary: str, explain: str = "") -> Callable[[RuleCheck], RuleCheck]:
+    """Register a per-rule check. It yields (message, line or None for the rule's expr line,
+    offending fragment)."""
+
+    def deco(func: RuleCheck) -> RuleCheck:
+        CATALOG[check_id] = CheckInfo(check_id, severity, summary, explain or (func.__doc__ or "").strip(), func)
+        return func
+
+    return deco
+
+
+def register(check_id: str, severity: Severity, summary: str, explain: str) -> None:
+    """Register a check implemented outside the per-rule pipeline (schema, deps, suppressions)."""
+    CATALOG[check_id] = CheckInfo(check_id, severity, summary, explain)
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    rules: int = 0
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)

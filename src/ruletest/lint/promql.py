@@ -1,0 +1,120 @@
+"""PromQL checks on selectors, regexes and literals."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ruletest.lint.context import RuleContext
+from ruletest.lint.flow import metric_name, selectors
+from ruletest.lint.model import Severity, check
+from ruletest.promql import ast as A
+
+_REGEX_META = re.compile(r"[.*+?()\[\]{}|\\^$]")
+Out = Iterator[tuple[str, int | None, str]]
+
+
+@check("promql/impossible-matchers", Severity.ERROR, "contradictory matchers in one selector")
+def impossible_matchers(ctx: RuleContext) -> Out:
+    """A selector whose matchers can never all hold (two different `=` values for one label,
+    `a="x"` with `a!="x"`, or `!~".*"`) selects nothing, so the rule silently never returns."""
+    for vs, _ in selectors(ctx.expr):
+        eq: dict[str, str] = {}
+        for m in vs.matchers:
+            if m.op == "=":
+                if m.name in eq and eq[m.name] != m.value:
+                    yield f'{m.name} cannot equal both "{eq[m.name]}" and "{m.value}"', None, A.to_promql(vs)
+                eq[m.name] = m.value
+        for m in vs.matchers:
+            if m.op == "!=" and eq.get(m.name) == m.value:
+                yield f'{m.name}="{m.value}" and {m.name}!="{m.value}" exclude each other', None, A.to_promql(vs)
+            if m.op == "!~" and m.value in (".*", "(.*)"):
+                yield f'{m.name}!~"{m.value}" matches no series', None, A.to_promql(vs)
+            if m.op == "=~" and m.name in eq and not m.matches(eq[m.name]):
+                yield f'{m.name}="{eq[m.name]}" does not match {m.name}=~"{m.value}"', None, A.to_promql(vs)
+
+
+@check("promql/regex-literal", Severity.WARNING, "regex matcher without regex syntax")
+def regex_literal(ctx: RuleContext) -> Out:
+    """`label=~"value"` with no regex characters is an equality match written the slow way;
+    use `label="value"` (and `!~` -> `!=`)."""
+    for vs, _ in selectors(ctx.expr):
+        for m in vs.matchers:
+            if m.op in ("=~", "!~") and m.value and not _REGEX_META.search(m.value):
+                eq = "=" if m.op == "=~" else "!="
+                yield f'use {m.name}{eq}"{m.value}" instead of {m}', None, str(m)
+
+
+@check("promql/regex-anchors", Severity.WARNING, "redundant ^ or $ in a label regex")
+def regex_anchors(ctx: RuleContext) -> Out:
+    """Prometheus anchors label regexes itself (`^(?:re)$`), so a leading `^` or trailing `$`
+    is redundant and suggests the author expected a substring match."""
+    for vs, _ in selectors(ctx.expr):
+        for m in vs.matchers:
+            if m.op in ("=~", "!~") and (m.value.startswith("^") or (m.value.endswith("$")
+                                                                     and not m.value.endswith("\\$"))):
+                yield f"regex {m} is anchored already; remove ^ and $", None, str(m)
+
+
+@check("promql/regex-match-all", Severity.WARNING, "regex matcher that matches everything")
+def regex_match_all(ctx: RuleContext) -> Out:
+    """`label=~".*"` matches every series, including those without the label: it filters
+    nothing. (`=~".+"` is the same as `!=""`.)"""
+    for vs, _ in selectors(ctx.expr):
+        for m in vs.matchers:
+            if m.op == "=~" and m.value in (".*", "(.*)", "^.*$"):
+                yield f"{m} matches every series; remove it", None, str(m)
+
+
+@check("promql/selector-no-name", Severity.INFO, "selector without a metric name")
+def selector_no_name(ctx: RuleContext) -> Out:
+    """A selector without a metric name (`{job="x"}`) reads every metric of its targets: slow,
+    and its result changes whenever a new metric appears."""
+    for vs, _ in selectors(ctx.expr):
+        name = next((m for m in vs.matchers if m.name == "__name__"), None)
+        if name is None:
+            yield f"{A.to_promql(vs)} selects metrics of any name", None, A.to_promql(vs)
+
+
+@check("promql/quantile-range", Severity.ERROR, "quantile outside [0, 1]")
+def quantile_range(ctx: RuleContext) -> Out:
+    """`histogram_quantile`, `quantile` and `quantile_over_time` take φ in [0, 1]; outside it
+    they return ±Inf."""
+    stack = [ctx.expr]
+    while stack:
+        e = stack.pop()
+        stack.extend(A.children(e))
+        phi: A.Expr | None = None
+        if isinstance(e, A.Call) and e.func in ("histogram_quantile", "quantile_over_time") and e.args:
+            phi = e.args[0]
+        elif isinstance(e, A.Aggregate) and e.op == "quantile":
+            phi = e.param
+        if isinstance(phi, A.NumberLiteral) and not 0 <= phi.value <= 1:
+            yield f"quantile {A.to_promql(phi)} is outside [0, 1]", None, A.to_promql(e)
+
+
+@check("promql/sort-in-rule", Severity.INFO, "sort function in a rule")
+def sort_in_rule(ctx: RuleContext) -> Out:
+    """Rule results are sets; `sort`, `sort_desc` and `sort_by_label` only cost time there."""
+    stack = [ctx.expr]
+    while stack:
+        e = stack.pop()
+        stack.extend(A.children(e))
+        if isinstance(e, A.Call) and e.func.startswith("sort"):
+            yield f"{e.func}() has no effect in a rule", None, e.func
+
+
+@check("promql/unknown-metric", Severity.WARNING, "metric not in the declared inventory")
+def unknown_metric(ctx: RuleContext) -> Out:
+    """With a metric inventory declared (`inventory = "metrics.txt"` in `[tool.ruletest]`, e.g. a
+    saved `/metrics` exposition), a selected metric that no target exports and no rule records
+    can never return data: the rule never fires or records nothing."""
+    inv = ctx.config.inventory
+    if inv is None:
+        return
+    for vs, _ in selectors(ctx.expr):
+        name = metric_name(vs)
+        if name is None or name in ctx.lint.recorded or name in ("ALERTS", "ALERTS_FOR_STATE", "up"):
+            continue
+        if not inv.knows(name):
+            yield f"metric {name} is not exported by any declared target (inventory)", None, name

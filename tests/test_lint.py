@@ -1,0 +1,245 @@
+"""Every lint check with a rule that triggers it and a near miss that must not; output formats;
+suppressions; configuration; and the realworld corpus (no crash, no false syntax errors)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ruletest.lint import CATALOG, lint_paths
+from ruletest.lint.config import Inventory, LintConfig, load_config, load_inventory
+from ruletest.lint.report import FORMATS
+from tests.corpus import CORPUS
+
+
+def rules(alerts: str = "", records: str = "") -> str:
+    return textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+        """) + textwrap.indent(textwrap.dedent(records) + textwrap.dedent(alerts), "      ")
+
+
+def alert(expr: str, *, labels: str = "severity: warning", annotations: str = "summary: s", extra: str = "",
+          name: str = "A") -> str:
+    return f"""
+- alert: {name}
+  expr: '{expr}'{extra}
+  labels: {{{labels}}}
+  annotations: {{{annotations}}}
+"""
+
+
+def record(name: str, expr: str) -> str:
+    return f"""
+- record: {name}
+  expr: '{expr}'
+"""
+
+
+def findings(tmp_path: Path, text: str, config: LintConfig | None = None) -> set[str]:
+    p = tmp_path / "rules.yml"
+    p.write_text(text)
+    return {f.check for f in lint_paths([str(p)], config or LintConfig()).findings}
+
+
+INV = Inventory({"x_total": "counter", "g": "gauge", "h": "histogram", "node_*": "gauge"})
+
+CASES = [
+    # (check, triggering rules, near miss)
+    ("promql/impossible-matchers", rules(alert('up{job="a",job="b"} == 0')), rules(alert('up{job="a"} == 0'))),
+    ("promql/regex-literal", rules(alert('up{job=~"api"} == 0')), rules(alert('up{job=~"api|web"} == 0'))),
+    ("promql/regex-anchors", rules(alert('up{job=~"^api.*"} == 0')), rules(alert('up{job=~"api.*"} == 0'))),
+    ("promql/regex-match-all", rules(alert('up{job=~".*"} == 0')), rules(alert('up{job=~".+"} == 0'))),
+    ("promql/selector-no-name", rules(alert('{job="a"} == 0')), rules(alert('up{job="a"} == 0'))),
+    ("promql/quantile-range", rules(alert("histogram_quantile(95, sum by (le) (rate(h_bucket[5m]))) > 1")),
+     rules(alert("histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m]))) > 1"))),
+    ("promql/sort-in-rule", rules(records=record("a:b:c", "sort(up)")), rules(records=record("a:b:c", "up"))),
+    ("histogram/quantile-without-le", rules(alert("histogram_quantile(0.9, sum by (job) (rate(h_bucket[5m]))) > 1")),
+     rules(alert("histogram_quantile(0.9, sum by (job, le) (rate(h_bucket[5m]))) > 1"))),
+    ("histogram/quantile-wrong-series", rules(alert("histogram_quantile(0.9, rate(h[5m])) > 1")),
+     rules(alert("histogram_quantile(0.9, rate(h_bucket[5m]) * on() group_left vector(1)) > 1"))),
+    ("histogram/quantile-without-rate", rules(alert("histogram_quantile(0.9, h_bucket) > 1")),
+     rules(alert("histogram_quantile(0.9, rate(h_bucket[5m])) > 1"))),
+    ("counter/rate-on-gauge", rules(alert("rate(temperature[5m]) > 1")), rules(alert("rate(x_total[5m]) > 1"))),
+    ("counter/gauge-func", rules(alert("deriv(x_total[5m]) > 1")), rules(alert("deriv(temperature[5m]) > 1"))),
+    ("counter/irate-in-alert", rules(alert("irate(x_total[5m]) > 1")), rules(alert("rate(x_total[5m]) > 1"))),
+    ("counter/rate-window", rules(alert("rate(x_total[1m]) > 1")), rules(alert("rate(x_total[2m]) > 1"))),
+    ("alert/no-condition", rules(alert("up")), rules(alert("up == 0"))),
+    ("alert/always-fires", rules(alert("vector(1)")), rules(alert("vector(1)", name="Watchdog"))),
+    ("alert/missing-label", rules(alert("up == 0", labels="team: x")), rules(alert("up == 0"))),
+    ("alert/severity-value", rules(alert("up == 0", labels="severity: urgent")), rules(alert("up == 0"))),
+    ("alert/missing-annotation", rules(alert("up == 0", annotations="description: d")), rules(alert("up == 0"))),
+    ("alert/for-zero", rules(alert("up == 0", extra="\n  for: 0s")), rules(alert("up == 0", extra="\n  for: 5m"))),
+    ("template/missing-label", rules(alert("sum by (job) (up) == 0", annotations="summary: '{{ $labels.instance }}'")),
+     rules(alert("sum by (job) (up) == 0", annotations="summary: '{{ $labels.job }}'"))),
+    ("template/value-in-label", rules(alert("up == 0", labels="severity: warning, v: '{{ $value }}'")),
+     rules(alert("up == 0", annotations="summary: '{{ $value }}'"))),
+    ("template/syntax", rules(alert("up == 0", annotations="summary: '{{ nosuch }}'")), rules(alert("up == 0"))),
+    ("record/name-convention", rules(records=record("uptime", "up")), rules(records=record("job:up:sum", "sum by (job) (up)"))),
+    ("record/templated-label", rules(records="- record: a:b:c\n  expr: up\n  labels: {x: '{{ $labels.job }}'}\n"),
+     rules(records="- record: a:b:c\n  expr: up\n  labels: {x: y}\n")),
+    ("deps/undefined-recording", rules(alert("job:nope:rate5m > 1")),
+     rules(alert("job:up:sum > 1"), records=record("job:up:sum", "sum by (job) (up)"))),
+    ("deps/unknown-alertname", rules(alert('ALERTS{alertname="Nope"} == 1')),
+     rules(alert('ALERTS{alertname="A"} == 1'))),
+    ("deps/order-in-group", rules(alert("job:up:sum > 1") + record("job:up:sum", "sum by (job) (up)")),
+     rules(alert("job:up:sum > 1"), records=record("job:up:sum", "sum by (job) (up)"))),
+    ("compat/removed-function", rules(alert("holt_winters(g[5m], 0.5, 0.5) > 1")),
+     rules(alert("double_exponential_smoothing(g[5m], 0.5, 0.5) > 1"))),
+    ("promql/syntax", rules(alert("up ==")), rules(alert("up == 0"))),
+    ("schema/unknown-field", rules(alert("up == 0", extra="\n  anotations: {}")), rules(alert("up == 0"))),
+    ("schema/invalid", rules(records="- record: a:b:c\n  alert: X\n  expr: up\n"), rules(records=record("a:b:c", "up"))),
+    ("yaml/parse", "groups: [\n", rules(alert("up == 0"))),
+]
+
+
+def test_every_catalog_check_is_tested() -> None:
+    tested = {c for c, _, _ in CASES} | {"promql/unknown-metric", "lint/unused-suppression"}
+    assert tested == set(CATALOG)
+
+
+@pytest.mark.parametrize(("check", "bad", "good"), CASES, ids=[c[0] for c in CASES])
+def test_check_triggers_and_near_miss_does_not(check: str, bad: str, good: str, tmp_path: Path) -> None:
+    cfg = LintConfig()
+    assert check in findings(tmp_path, bad, cfg)
+    assert check not in findings(tmp_path, good, cfg)
+
+
+def test_unknown_metric_needs_an_inventory(tmp_path: Path) -> None:
+    text = rules(alert("missing_metric > 1"))
+    assert "promql/unknown-metric" not in findings(tmp_path, text)
+    assert "promql/unknown-metric" in findings(tmp_path, text, LintConfig(inventory=INV))
+    assert "promql/unknown-metric" not in findings(tmp_path, rules(alert("node_load1 > 1")), LintConfig(inventory=INV))
+
+
+def test_inventory_decides_counter_type(tmp_path: Path) -> None:
+    # "g" has no counter suffix: without an inventory that is only a hint (info).
+    p = tmp_path / "r.yml"
+    p.write_text(rules(alert("rate(g[5m]) > 1")))
+    (finding,) = [f for f in lint_paths([str(p)]).findings if f.check == "counter/rate-on-gauge"]
+    assert str(finding.severity) == "info"
+    (finding,) = [f for f in lint_paths([str(p)], LintConfig(inventory=INV)).findings
+                  if f.check == "counter/rate-on-gauge"]
+    assert str(finding.severity) == "warning" and "declared a gauge" in finding.message
+
+
+def test_suppressions(tmp_path: Path) -> None:
+    text = rules(alert('up{job=~"api"} == 0') + "  # ruletest: disable=promql/regex-literal\n"
+                 + alert('up{job=~"web"} == 0', name="B")
+                 + alert("up == 0", name="C") + "  # ruletest: disable=alert/no-condition\n"
+                 + alert("vector(1)", name="D") + "  # ruletest: disable=alert/always-fires until=2000-01-01\n")
+    p = tmp_path / "r.yml"
+    p.write_text(text)
+    result = lint_paths([str(p)], today=date(2026, 1, 1))
+    got = sorted((f.check, f.rule) for f in result.findings)
+    assert ("promql/regex-literal", "A") not in got
+    assert ("promql/regex-literal", "B") in got
+    assert ("alert/always-fires", "D") in got  # the suppression expired
+    assert ("lint/unused-suppression", "") in got  # C's suppression matches nothing
+
+
+def test_pint_comments_are_honoured(tmp_path: Path) -> None:
+    text = rules(alert('up{job=~"api"} == 0')).replace("- alert: A", "# pint disable promql/regexp\n      - alert: A")
+    assert "promql/regex-literal" not in findings(tmp_path, text)
+
+
+def test_config_from_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "metrics.txt").write_text("# TYPE up gauge\nnode_*: gauge\n")
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+        [tool.ruletest]
+        prometheus = 2
+        scrape_interval = "15s"
+        inventory = "metrics.txt"
+        [tool.ruletest.lint]
+        allowed_severities = ["page", "ticket"]
+        disable = ["record/name-convention"]
+        severity = {"alert/missing-annotation" = "error"}
+    """))
+    cfg = load_config(tmp_path)
+    assert cfg.prometheus == 2 and cfg.scrape_interval_ms == 15_000
+    assert cfg.allowed_severities == ("page", "ticket")
+    assert cfg.inventory is not None and cfg.inventory.type_of("node_load1") == "gauge"
+    p = tmp_path / "r.yml"
+    p.write_text(rules(alert("up == 0", annotations="description: d"), records=record("x", "up")))
+    result = lint_paths([str(p)], cfg)
+    checks = {(f.check, str(f.severity)) for f in result.findings}
+    assert ("alert/missing-annotation", "error") in checks
+    assert ("alert/severity-value", "warning") in checks
+    assert not any(c == "record/name-convention" for c, _ in checks)
+
+
+def test_inventory_errors_name_the_line(tmp_path: Path) -> None:
+    p = tmp_path / "inv.txt"
+    p.write_text("a: counter\nb: sometimes\n")
+    with pytest.raises(Exception, match=r"inv.txt:2: expected 'name: type'"):
+        load_inventory(p)
+
+
+def test_formats(tmp_path: Path) -> None:
+    p = tmp_path / "r.yml"
+    p.write_text(rules(alert('up{job=~"api"} == 0')))
+    result = lint_paths([str(p)])
+    assert "r.yml:7: warning promql/regex-literal [A]: use job=\"api\"" in FORMATS["text"](result)
+    data = json.loads(FORMATS["json"](result))
+    assert data["findings"][0]["check"] == "promql/regex-literal"
+    gh = FORMATS["github"](result)
+    assert gh.startswith("::warning file=") and ",line=7,title=promql/regex-literal::" in gh
+    assert "<error line=\"7\" severity=\"warning\"" in FORMATS["checkstyle"](result)
+
+
+def test_sarif_validates_against_sarif_2_1_0(tmp_path: Path) -> None:
+    sarif_pydantic = pytest.importorskip("sarif_pydantic")
+    p = tmp_path / "r.yml"
+    p.write_text(rules(alert('up{job=~"api"} == 0') + alert("up", name="B")))
+    doc = json.loads(FORMATS["sarif"](lint_paths([str(p)])))
+    sarif_pydantic.Sarif.model_validate(doc)
+    run = doc["runs"][0]
+    assert doc["version"] == "2.1.0"
+    assert [r["ruleId"] for r in run["results"]] == ["promql/regex-literal", "alert/no-condition"]
+    assert all(run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+    assert all(len(r["partialFingerprints"]["ruletest/v1"]) == 64 for r in run["results"])
+
+
+def test_cli_exit_codes_and_explain(tmp_path: Path) -> None:
+    p = tmp_path / "r.yml"
+    p.write_text(rules(alert('up{job=~"api"} == 0')))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ruletest.cli", "lint", *args], capture_output=True, text=True,
+                              cwd=tmp_path)
+
+    assert run(str(p)).returncode == 0
+    assert run("--fail-on", "warning", str(p)).returncode == 1
+    assert run("nope.yml").returncode == 2
+    explain = run("--explain", "histogram/quantile-without-le")
+    assert explain.returncode == 0 and "aggregating them without keeping `le`" in explain.stdout
+    assert "promql/regex-literal" in run("--list").stdout
+
+
+def test_veza_guide_findings() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    original = repo / "tests" / "data" / "veza_original"
+    inv = load_inventory(original / "veza_metrics.txt")
+    result = lint_paths([str(original / "guide_alerts.yml")], LintConfig(inventory=inv))
+    got = {(f.check, f.rule) for f in result.findings}
+    assert ("histogram/quantile-wrong-series", "HighResponseTime") in got
+    assert ("histogram/quantile-without-rate", "HighResponseTime") in got
+    assert ("promql/unknown-metric", "MessageQueueBacklog") in got
+
+
+def test_realworld_corpus_lints_without_crash_or_false_syntax_errors() -> None:
+    if not (CORPUS / "MANIFEST.json").exists():
+        pytest.skip("corpus not available")
+    files = [str(p) for p in CORPUS.rglob("*") if p.suffix in (".yml", ".yaml")]
+    result = lint_paths(files)
+    assert result.rules > 1000
+    syntax = [(f.file, f.message) for f in result.findings if f.check in ("promql/syntax", "yaml/parse")]
+    # The only syntax error in the corpus is promtool's own deliberately broken fixture.
+    assert [Path(f).name for f, _ in syntax] == ["bad-rules-syntax.yml"]
