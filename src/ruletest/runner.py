@@ -32,7 +32,8 @@ from ruletest.rules.group import GroupState, query_vector
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
 from ruletest.rules.model import RuleGroup
 from ruletest.series import STALE, SeriesValue, parse_series
-from ruletest.templates.gofmt import format_float_e, go_quote
+from ruletest.goquote import go_quote
+from ruletest.templates.gofmt import format_float_e
 from ruletest.templates.values import format_go_duration
 
 ProblemKind = Literal["load", "eval", "alert", "expr", "strict"]

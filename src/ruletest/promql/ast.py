@@ -16,6 +16,7 @@ from typing import Any, Literal
 import promql_parser as pp
 
 from ruletest.errors import PromQLSyntaxError
+from ruletest.goquote import go_quote
 from ruletest.promql.regex import compile_anchored
 
 ValueType = Literal["scalar", "vector", "matrix", "string"]
@@ -334,9 +335,7 @@ def _binary(node: Any, prometheus: int) -> Binary:
 # Printer: Prometheus-style text for messages, independent of the parser's own printing bugs.
 
 
-def _quote(value: str) -> str:
-    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{out}"'
+_quote = go_quote
 
 
 def _is_ident(name: str, allow_colon: bool = False) -> bool:

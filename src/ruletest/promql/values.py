@@ -10,6 +10,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ruletest.goquote import go_quote
+
 Labels = tuple[tuple[str, str], ...]
 METRIC_NAME = "__name__"
 BUCKET_LABEL = "le"
@@ -58,28 +60,6 @@ def without_labels(labels: Labels, names: Iterable[str]) -> Labels:
     return tuple((k, v) for k, v in labels if k not in drop)
 
 
-def _quote(value: str) -> str:
-    # Go's strconv.Quote for the characters that appear in label values.
-    out = ['"']
-    for ch in value:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
 def _is_legacy_name(name: str) -> bool:
     if not name:
         return False
@@ -97,8 +77,8 @@ def format_labels(labels: Labels) -> str:
     """Prometheus' ``labels.Labels.String()``: ``{__name__="x", a="b"}``."""
     parts = []
     for k, v in labels:
-        key = k if _is_legacy_name(k) else _quote(k)
-        parts.append(f"{key}={_quote(v)}")
+        key = k if _is_legacy_name(k) else go_quote(k)
+        parts.append(f"{key}={go_quote(v)}")
     return "{" + ", ".join(parts) + "}"
 
 

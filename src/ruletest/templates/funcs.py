@@ -65,24 +65,37 @@ def _parse_go_float(s: str) -> float:
     return float(t)
 
 
-def humanize(v: Any) -> str:
-    x = to_float(v)
-    if x == 0 or math.isnan(x) or math.isinf(x):
-        return g4(x)
-    if abs(x) >= 1:
-        prefix = ""
-        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
-            if abs(x) < 1000:
-                break
-            prefix = p
-            x /= 1000
-        return g4(x) + prefix
+_LARGE = ("k", "M", "G", "T", "P", "E", "Z", "Y")
+_LARGE_1024 = ("ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi")
+_SMALL = ("m", "u", "n", "p", "f", "a", "z", "y")
+
+
+def _scale_down(x: float, prefixes: tuple[str, ...], base: float) -> tuple[float, str]:
+    # Prometheus tests before dividing, so 999.95 stays "1000" without a prefix.
     prefix = ""
-    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+    for p in prefixes:
+        if abs(x) < base:
+            break
+        prefix = p
+        x /= base
+    return x, prefix
+
+
+def _scale_up(x: float) -> tuple[float, str]:
+    prefix = ""
+    for p in _SMALL:
         if abs(x) >= 1:
             break
         prefix = p
         x *= 1000
+    return x, prefix
+
+
+def humanize(v: Any) -> str:
+    x = to_float(v)
+    if x == 0 or math.isnan(x) or math.isinf(x):
+        return g4(x)
+    x, prefix = _scale_down(x, _LARGE, 1000) if abs(x) >= 1 else _scale_up(x)
     return g4(x) + prefix
 
 
@@ -90,12 +103,7 @@ def humanize1024(v: Any) -> str:
     x = to_float(v)
     if abs(x) <= 1 or math.isnan(x) or math.isinf(x):
         return g4(x)
-    prefix = ""
-    for p in ("ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"):
-        if abs(x) < 1024:
-            break
-        prefix = p
-        x /= 1024
+    x, prefix = _scale_down(x, _LARGE_1024, 1024)
     return g4(x) + prefix
 
 
@@ -132,12 +140,7 @@ def humanize_duration(v: Any) -> str:
         if minutes:
             return f"{sign}{minutes}m {seconds}s"
         return f"{sign}{g4(ax)}s"
-    prefix = ""
-    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
-        if abs(x) >= 1:
-            break
-        prefix = p
-        x *= 1000
+    x, prefix = _scale_up(x)
     return g4(x) + prefix + "s"
 
 

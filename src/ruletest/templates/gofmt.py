@@ -8,17 +8,25 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ruletest.goquote import go_quote
 from ruletest.templates.values import GoValue, go_type_name
+
+
+def _special(v: float) -> str | None:
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "+Inf" if v > 0 else "-Inf"
+    return None
 
 
 def format_float_g(v: float) -> str:
     """``strconv.FormatFloat(v, 'g', -1, 64)`` (also ``%v``): shortest round-trip digits, in
     exponent form iff the decimal exponent is < -4 or >= 6 (Go uses precision 6 for that decision
     when printing the shortest form): 1234567 -> 1.234567e+06, 100000 -> 100000."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
+    special = _special(v)
+    if special is not None:
+        return special
     if v == 0:
         return "-0" if math.copysign(1.0, v) < 0 else "0"
     sign = "-" if v < 0 else ""
@@ -48,49 +56,15 @@ def _shortest_digits(v: float) -> tuple[str, int]:
 
 def format_float_e(v: float) -> str:
     """``strconv.FormatFloat(v, 'E', -1, 64)``: shortest digits, always an exponent (promtool)."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
+    special = _special(v)
+    if special is not None:
+        return special
     if v == 0:
         return "-0E+00" if math.copysign(1.0, v) < 0 else "0E+00"
     sign = "-" if v < 0 else ""
     digits, exp = _shortest_digits(abs(v))
     mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     return f"{sign}{mant}E{'-' if exp < 0 else '+'}{abs(exp):02d}"
-
-
-def go_quote(s: str) -> str:
-    """``strconv.Quote``."""
-    out = ['"']
-    for ch in s:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\a":
-            out.append("\\a")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ch == "\v":
-            out.append("\\v")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
-        elif not ch.isprintable():
-            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def format_value(v: Any, verb: str = "v") -> str:
