@@ -97,11 +97,16 @@ CASES = [
     ("schema/unknown-field", rules(alert("up == 0", extra="\n  anotations: {}")), rules(alert("up == 0"))),
     ("schema/invalid", rules(records="- record: a:b:c\n  alert: X\n  expr: up\n"), rules(records=record("a:b:c", "up"))),
     ("yaml/parse", "groups: [\n", rules(alert("up == 0"))),
+    ("rule/duplicate", rules(alert("up == 0") + alert("up == 1")), rules(alert("up == 0") + alert("up == 1", name="B"))),
+    ("promql/join-label-missing", rules(alert("sum by (job) (up) / on(instance) sum by (job) (up) > 1")),
+     rules(alert("sum by (job) (up) / on(job) sum by (job) (up) > 1"))),
 ]
+
+TEST_CHECKS = {"test/unknown-alertname", "test/missing-rule-file", "test/eval-after-input", "test/untested-alert"}
 
 
 def test_every_catalog_check_is_tested() -> None:
-    tested = {c for c, _, _ in CASES} | {"promql/unknown-metric", "lint/unused-suppression"}
+    tested = {c for c, _, _ in CASES} | {"promql/unknown-metric", "lint/unused-suppression"} | TEST_CHECKS
     assert tested == set(CATALOG)
 
 
@@ -243,3 +248,43 @@ def test_realworld_corpus_lints_without_crash_or_false_syntax_errors() -> None:
     syntax = [(f.file, f.message) for f in result.findings if f.check in ("promql/syntax", "yaml/parse")]
     # The only syntax error in the corpus is promtool's own deliberately broken fixture.
     assert [Path(f).name for f, _ in syntax] == ["bad-rules-syntax.yml"]
+
+
+def test_test_file_checks(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_text(rules(alert("up == 0") + alert("up == 1", name="Untested")))
+    (tmp_path / "t_test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml, missing.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - series: up
+                values: 1 1 1
+            alert_rule_test:
+              - alertname: A
+                eval_time: 2m
+              - alertname: Typo
+                eval_time: 2m
+              - alertname: A
+                eval_time: 30m
+    """))
+    result = lint_paths([str(tmp_path)])
+    got = sorted((f.check, Path(f.file).name, f.line) for f in result.findings if f.check.startswith("test/"))
+    assert got == [("test/eval-after-input", "t_test.yml", 13), ("test/missing-rule-file", "t_test.yml", 2),
+                   ("test/unknown-alertname", "t_test.yml", 11), ("test/untested-alert", "rules.yml", 11)]
+
+
+def test_changed_only_reports_changed_rules(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "t")
+    p = tmp_path / "rules.yml"
+    p.write_text(rules(alert('up{job=~"a"} == 0') + alert('up{job=~"b"} == 0', name="B")))
+    git("add", ".")
+    git("commit", "-qm", "x")
+    p.write_text(rules(alert('up{job=~"a"} == 0') + alert('up{job=~"c"} == 0', name="B")))
+    proc = subprocess.run([sys.executable, "-m", "ruletest.cli", "lint", "--changed", "--base", "HEAD",
+                           "--format", "json", "rules.yml"], cwd=tmp_path, capture_output=True, text=True)
+    assert [f["rule"] for f in json.loads(proc.stdout)["findings"]] == ["B"]

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--prometheus", type=_prometheus_version, default=None, metavar="{2,3}",
                       help="target Prometheus version (default from config, else 3)")
     lint.add_argument("--scrape-interval", metavar="DURATION", help="declared scrape interval (default 1m)")
+    lint.add_argument("--changed", action="store_true",
+                      help="report only rules changed since --base (all files are still loaded)")
+    lint.add_argument("--base", default="HEAD", metavar="REF", help="git revision for --changed (default HEAD)")
     lint.add_argument("--explain", metavar="ID", help="describe one check and exit")
     lint.add_argument("--list", action="store_true", help="list every check and exit")
     return ap
@@ -109,7 +112,22 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if missing:
         print(f"ruletest lint: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
-    result = lint_paths(args.paths, cfg)
+    only = None
+    if args.changed:
+        from ruletest.lint.changes import changed_lines
+
+        try:
+            changed = changed_lines(args.base)
+        except RuletestError as exc:
+            print(f"ruletest lint: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        only = {}
+        for p in args.paths:
+            base = Path(p).resolve()
+            for f, lines in changed.items():
+                if f == str(base) or f.startswith(str(base) + os.sep):
+                    only[str(Path(p) / Path(f).relative_to(base)) if base.is_dir() else p] = lines
+    result = lint_paths(args.paths, cfg, only=only)
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     sys.stdout.write(FORMATS[fmt](result))
     threshold = Severity[args.fail_on.upper()]

@@ -292,6 +292,10 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     alert_times = sorted(by_time)
     curr = 0
     ts = mint
+    if not states and not tg.alert_tests and eval_interval > 0:
+        # Nothing to evaluate per step: load what promtool's loop would have loaded (samples up
+        # to its last step at or before maxt) in one go.
+        ts = mint + (maxt - mint) // eval_interval * eval_interval
     while ts <= maxt:
         load_err = feed.load_until(ts)
         if load_err is not None:

@@ -7,13 +7,14 @@ from datetime import date
 from pathlib import Path
 
 from ruletest.errors import RuletestError
-from ruletest.lint import alert, compat, counter, deps, histogram, promql, record, template  # noqa: F401 (registers)
+from ruletest.lint import alert, compat, counter, deps, histogram, promql, record, rule, template  # noqa: F401 (registers)
 from ruletest.lint.config import LintConfig
 from ruletest.lint.context import LintContext, RuleContext
 from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
 from ruletest.lint.suppress import Suppression, parse_suppressions
+from ruletest.lint.test_files import check_test_file, untested_alerts
 from ruletest.promql import ast as A
-from ruletest.promtool_format import looks_like_test_file
+from ruletest.promtool_format import TestFileError, load_test_text, looks_like_test_file
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_text
 from ruletest.rules.model import RuleGroup
 
@@ -54,11 +55,18 @@ def _classify(message: str) -> str:
     return "schema/invalid"
 
 
-def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today: date | None = None) -> LintResult:
+def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today: date | None = None,
+               only: dict[str, set[int]] | None = None) -> LintResult:
+    """Lint rule files (and promtool test files) under ``paths``. ``only`` restricts the
+    report to the given lines of the given files (``--changed``); every file is still loaded, so
+    checks across rules see them all."""
     cfg = config or LintConfig()
     result = LintResult()
     loaded: list[tuple[Path, str, list[RuleGroup]]] = []
     raw: list[Finding] = []
+    alerts: dict[str, tuple[str, int]] = {}
+    tested: set[str] = set()
+    saw_tests = False
     for path in collect_rule_files(paths):
         try:
             text = path.read_text(encoding="utf-8")
@@ -66,7 +74,15 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
             raw.append(Finding("yaml/parse", Severity.ERROR, f"cannot read file: {exc}", str(path)))
             continue
         if looks_like_test_file(text):
-            continue  # promtool test files are run by `ruletest test`, not linted as rules
+            saw_tests = True
+            try:
+                tf = load_test_text(text, str(path))
+            except TestFileError as exc:
+                raw.append(Finding("yaml/parse" if "invalid YAML" in exc.message else "schema/invalid",
+                                   Severity.ERROR, exc.message, str(path), exc.line))
+                continue
+            raw.extend(check_test_file(tf, cfg.prometheus, alerts, tested))
+            continue
         result.files += 1
         try:
             groups = load_rule_text(text, str(path), LoadOptions(prometheus=cfg.prometheus))
@@ -95,9 +111,24 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
                         severity = item[3] if len(item) > 3 and item[3] is not None else info.severity
                         raw.append(Finding(info.id, severity, message, str(path),
                                            line if line is not None else r.expr_line, r.name, fragment))
+    if saw_tests:
+        raw.extend(untested_alerts(alerts, tested))
+    if only is not None:
+        raw = [f for f in raw if f.file in only and (f.line is None or f.line in only[f.file] or
+                                                     _rule_touched(f, loaded, only[f.file]))]
     result.findings = _filter(raw, loaded, cfg, today or date.today())
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _rule_touched(f: Finding, loaded: list[tuple[Path, str, list[RuleGroup]]], lines: set[int]) -> bool:
+    for path, text, groups in loaded:
+        if str(path) != f.file:
+            continue
+        for start, end in _rule_spans(groups, text.count("\n") + 1):
+            if f.line is not None and start <= f.line <= end:
+                return any(start <= ln <= end for ln in lines)
+    return False
 
 
 def _rule_spans(groups: list[RuleGroup], total_lines: int) -> list[tuple[int, int]]:

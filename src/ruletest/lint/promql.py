@@ -118,3 +118,32 @@ def unknown_metric(ctx: RuleContext) -> Out:
             continue
         if not inv.knows(name):
             yield f"metric {name} is not exported by any declared target (inventory)", None, name
+
+
+@check("promql/join-label-missing", Severity.ERROR, "matching or grouping on a label that cannot exist")
+def join_label_missing(ctx: RuleContext) -> Out:
+    """`on(l)`, `ignoring(l)`, `group_left(l)` or `by (l)` naming a label the operand cannot
+    carry (removed by an earlier aggregation, say) matches or groups on the empty string."""
+    from ruletest.lint.flow import flow
+
+    stack = [ctx.expr]
+    while stack:
+        e = stack.pop()
+        stack.extend(A.children(e))
+        if isinstance(e, A.Binary) and e.matching is not None and e.matching.on:
+            for side in (e.lhs, e.rhs):
+                f = flow(side)
+                for label in e.matching.labels:
+                    if not f.can_have(label) and label != "__name__":
+                        yield f"on({label}): {A.to_promql(side)} cannot have label {label}", None, A.to_promql(e)
+        if isinstance(e, A.Binary) and e.matching is not None and e.matching.include:
+            one = e.rhs if e.matching.card == "many-to-one" else e.lhs
+            f = flow(one)
+            for label in e.matching.include:
+                if not f.can_have(label):
+                    yield f"group_x({label}): {A.to_promql(one)} cannot have label {label}", None, A.to_promql(e)
+        if isinstance(e, A.Aggregate) and not e.without:
+            f = flow(e.expr)
+            for label in e.grouping:
+                if not f.can_have(label) and label != "__name__":
+                    yield f"by ({label}): {A.to_promql(e.expr)} cannot have label {label}", None, A.to_promql(e)

@@ -1,0 +1,25 @@
+"""Checks across all linted rules: duplicates (promtool check rules parity)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ruletest.lint.context import RuleContext
+from ruletest.lint.model import Severity, check
+
+Out = Iterator[tuple[str, int | None, str]]
+
+
+@check("rule/duplicate", Severity.ERROR, "two rules with the same name and labels")
+def duplicate(ctx: RuleContext) -> Out:
+    """Two recording rules writing the same series (same name and labels), or two alerts with
+    the same name and labels, overwrite each other (promtool check rules reports them too)."""
+    key = (ctx.rule.kind, ctx.rule.name, ctx.rule.labels)
+    for g in ctx.lint.groups:
+        for r in g.rules:
+            if r is ctx.rule or (r.kind, r.name, r.labels) != key:
+                continue
+            if (r.file, r.line) < (ctx.rule.file, ctx.rule.line):
+                yield f"{ctx.rule.kind} {ctx.rule.name} duplicates the rule at {r.file}:{r.line}", \
+                    ctx.rule.line, ctx.rule.name
+                return
