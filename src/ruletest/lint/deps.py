@@ -11,10 +11,11 @@ from ruletest.lint.model import Severity, check
 Out = Iterator[tuple[str, int | None, str]]
 
 
-@check("deps/undefined-recording", Severity.WARNING, "recorded-looking series no rule records")
+@check("deps/undefined-recording", Severity.INFO, "recorded-looking series no rule records")
 def undefined_recording(ctx: RuleContext) -> Out:
     """A selector named like a recording rule (`level:metric:ops`) that none of the linted rule
-    files record is a typo or a rule that was removed."""
+    files record is a typo or a rule that was removed — or recorded elsewhere (another
+    repository, Thanos ruler), which offline linting cannot know: hence info, not warning."""
     for vs, _ in selectors(ctx.expr):
         name = metric_name(vs)
         if name and name.count(":") >= 1 and not name.startswith(":") and name not in ctx.lint.recorded:

@@ -13,9 +13,13 @@ Out = Iterator[tuple[str, int | None, str]]
 @check("rule/duplicate", Severity.ERROR, "two rules with the same name and labels")
 def duplicate(ctx: RuleContext) -> Out:
     """Two recording rules writing the same series (same name and labels), or two alerts with
-    the same name and labels, overwrite each other (promtool check rules reports them too)."""
+    the same name and labels, in one file overwrite each other (promtool check rules reports
+    them too). Across files the same rule is often deployed to different Prometheus servers,
+    so only one file is compared."""
     key = (ctx.rule.kind, ctx.rule.name, ctx.rule.labels)
     for g in ctx.lint.groups:
+        if g.file != ctx.rule.file:
+            continue
         for r in g.rules:
             if r is ctx.rule or (r.kind, r.name, r.labels) != key:
                 continue
