@@ -73,3 +73,15 @@ def test_format_duration(ms: int, text: str) -> None:
 def test_printer_round_trips(expr: str) -> None:
     printed = to_promql(parse(expr))
     assert parse(printed) == parse(expr)
+
+
+@pytest.mark.parametrize(("text", "rewritten"), [
+    ("predict_linear(x[50m], 1h)", "predict_linear(x[50m], 3600.0)"),
+    ("x offset 5m > 1h30m", "x offset 5m > 5400.0"),
+    ('x{a="5m"} + 2m', 'x{a="5m"} + 120.0'),
+])
+def test_durations_in_number_position(text: str, rewritten: str) -> None:
+    from ruletest.promql.ast import _durations_as_seconds
+
+    assert _durations_as_seconds(text) == rewritten
+    assert parse(text) == parse(rewritten)

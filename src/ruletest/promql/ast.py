@@ -8,6 +8,7 @@ share. Parser panics derive from ``BaseException``, so they are caught explicitl
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -168,11 +169,17 @@ def parse(text: str, prometheus: int = 3) -> Expr:
 @lru_cache(maxsize=8192)
 def _parse_cached(text: str, prometheus: int) -> Expr:
     try:
-        node = pp.parse(text)
-    except BaseException as exc:  # the Rust parser can panic (BaseException)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        node = _pp_parse(text)
+    except PromQLSyntaxError:
+        # Prometheus 3 accepts durations where numbers go (`predict_linear(x[1h], 1h)`); the
+        # parser only does in some places, so retry with those durations written in seconds.
+        rewritten = _durations_as_seconds(text) if prometheus >= 3 else text
+        if rewritten == text:
             raise
-        raise PromQLSyntaxError(_clean_parse_message(text, exc)) from None
+        try:
+            node = _pp_parse(rewritten)
+        except PromQLSyntaxError:
+            raise PromQLSyntaxError(_clean_parse_message(text, ValueError("invalid promql query"))) from None
     try:
         return _convert(node, prometheus)
     except PromQLSyntaxError:
@@ -181,6 +188,51 @@ def _parse_cached(text: str, prometheus: int) -> Expr:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise PromQLSyntaxError(f"unsupported PromQL construct in {text!r}: {exc}") from None
+
+
+def _pp_parse(text: str) -> Any:
+    try:
+        return pp.parse(text)
+    except BaseException as exc:  # the Rust parser can panic (BaseException)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise PromQLSyntaxError(_clean_parse_message(text, exc)) from None
+
+
+_DURATION_TOKEN = re.compile(r"(?<![\w.\]])((?:\d+(?:ms|[smhdwy]))+)(?![\w.])")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
+
+
+def _durations_as_seconds(text: str) -> str:
+    """Rewrite duration literals outside strings, brackets and after ``offset``/``@`` as seconds."""
+    out: list[str] = []
+    i = 0
+    depth = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "\"'`":
+            end = i + 1
+            while end < len(text) and text[end] != ch:
+                end += 2 if text[end] == "\\" and ch != "`" else 1
+            out.append(text[i:end + 1])
+            i = end + 1
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        if depth == 0:
+            m = _DURATION_TOKEN.match(text, i)
+            before = text[:i].rstrip()
+            if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and \
+                    not before.endswith(("offset", "@")):
+                ms = sum(int(n) * _UNIT_MS[u] for n, u in re.findall(r"(\d+)(ms|[smhdwy])", m.group(1)))
+                out.append(repr(ms / 1000))
+                i = m.end()
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _clean_parse_message(text: str, exc: BaseException) -> str:
