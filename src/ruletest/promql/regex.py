@@ -19,6 +19,13 @@ _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False
 
 
+def _re2_message(exc: Exception) -> str:
+    """RE2's error text without Python's bytes wrapping (``b'missing ): (.*'`` -> ``missing )``)."""
+    arg = exc.args[0] if exc.args else exc
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+    return text.split(": ", 1)[0]
+
+
 @lru_cache(maxsize=4096)
 def compile_anchored(pattern: str, prometheus: int = 3) -> Any:
     """Compile ``pattern`` fully anchored, as Prometheus does for matchers."""
@@ -26,7 +33,7 @@ def compile_anchored(pattern: str, prometheus: int = 3) -> Any:
     try:
         return re2.compile(wrapped, _OPTIONS)
     except re2.error as exc:
-        raise PromQLSyntaxError(f"invalid regular expression {pattern!r}: {exc}") from None
+        raise PromQLSyntaxError(f"invalid regular expression {pattern!r}: {_re2_message(exc)}") from None
 
 
 @lru_cache(maxsize=4096)
@@ -35,7 +42,7 @@ def compile_unanchored(pattern: str) -> Any:
     try:
         return re2.compile(pattern, _OPTIONS)
     except re2.error as exc:
-        raise PromQLSyntaxError(f"invalid regular expression {pattern!r}: {exc}") from None
+        raise PromQLSyntaxError(f"invalid regular expression {pattern!r}: {_re2_message(exc)}") from None
 
 
 def full_matcher(pattern: str, prometheus: int = 3) -> Callable[[str], bool]:
