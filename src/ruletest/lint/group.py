@@ -1,0 +1,36 @@
+"""Checks on rule groups and on rule labels shared by alerts and recordings."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from ruletest.lint.context import RuleContext
+from ruletest.lint.model import Severity, check
+from ruletest.promql.ast import format_duration
+
+Out = Iterator[tuple[str, int | None, str]]
+WELL_KNOWN = ("severity", "summary", "description", "runbook_url", "dashboard", "team")
+
+
+@check("group/interval-too-long", Severity.WARNING, "group interval longer than the 5m lookback")
+def interval_too_long(ctx: RuleContext) -> Out:
+    """Recorded series go stale after 5 minutes without a new sample; a group evaluated less often
+    produces series that vanish between evaluations, and alerts reading them flap."""
+    g = ctx.group
+    if ctx.rule.index == 0 and g.interval_ms is not None and g.interval_ms > 300_000:
+        yield f"group {g.name} runs every {format_duration(g.interval_ms)}: its series go stale after 5m", \
+            g.line, g.name
+
+
+@check("labels/typo", Severity.WARNING, "label or annotation name close to a well-known one")
+def typo(ctx: RuleContext) -> Out:
+    """`sumary`, `serverity` or `runbook` vs `runbook_url`: receivers and templates look for the
+    exact names."""
+    for where, mapping in (("label", ctx.rule.labels), ("annotation", ctx.rule.annotations)):
+        for key, _ in mapping:
+            if key in WELL_KNOWN:
+                continue
+            close = difflib.get_close_matches(key, WELL_KNOWN, n=1, cutoff=0.8)
+            if close:
+                yield f"{where} {key} looks like a misspelt {close[0]}", ctx.rule.line, key
