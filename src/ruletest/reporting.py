@@ -14,6 +14,7 @@ def promtool_text(result: FileResult, *, diff: bool = False, explain: bool = Tru
     """(stdout, stderr) as ``promtool test rules`` prints them for one file, plus explanations."""
     out = [f"Unit Testing:  {result.path}"]
     err: list[str] = list(result.warnings)
+    err.extend(g.debug for g in result.groups if g.debug)
     problems = result.all_problems()
     if not problems:
         out.append("  SUCCESS")

@@ -80,6 +80,7 @@ class GroupResult:
     problems: list[Problem] = field(default_factory=list)
     cases: list[CaseResult] = field(default_factory=list)
     firing_seen: set[str] = field(default_factory=set)
+    debug: str = ""  # --debug: every series (input and recorded) up to the last evaluation
 
     @property
     def passed(self) -> bool:
@@ -256,6 +257,17 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
                 gr.problems.append(Problem("load", f"{head}, err: native histograms are not supported yet", s.line))
                 return
     storage = Storage()
+    try:
+        _evaluate(tf, tg, rule_groups, opts, gr, series, storage, mint, maxt)
+    finally:
+        if opts.debug:
+            gr.debug = _dump(storage, maxt)
+
+
+def _evaluate(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions, gr: GroupResult,
+              series: list[tuple[Labels, list[int], list[SeriesValue]]], storage: Storage, mint: int,
+              maxt: int) -> None:
+    eval_interval = tf.evaluation_interval_ms
     feed = _Feed(series, storage)
     engine = Engine(storage, EngineOptions(prometheus=opts.prometheus, default_step_ms=eval_interval))
     env = TemplateEnv(dict(tg.external_labels), tg.external_url, opts.prometheus)
@@ -336,6 +348,17 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
         if problem is not None:
             case.problem = problem
             gr.problems.append(problem)
+
+
+def _dump(storage: Storage, until: int) -> str:
+    """Like promtool's --debug: all samples of all series up to ``until``."""
+    lines = [f"DEBUG: Dump of all data (input_series and rules) at {format_duration(until)}:"]
+    for s in sorted(storage.series(), key=lambda s: s.labels):
+        points = [f"{_num(v)} @[{t}]" for t, v in zip(s.ts, s.vs, strict=True) if t <= until]
+        if points:
+            lines.append(f"{format_labels(s.labels)} =>")
+            lines.extend(points)
+    return "\n".join(lines)
 
 
 def _suggest(name: str, names: set[str]) -> str:
