@@ -118,3 +118,26 @@ def test_scenario_fixture(project: pytest.Pytester) -> None:
             assert run.first_firing("Down") == 120
     """)
     project.runpytest("test_api.py").assert_outcomes(passed=1)
+
+
+def test_lint_items(project: pytest.Pytester) -> None:
+    project.mkdir("rules")
+    (project.path / "rules" / "good.yml").write_text(RULES)
+    (project.path / "rules" / "bad.yml").write_text(
+        "groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: histogram_quantile(0.9, h_bucket) > 1\n")
+    result = project.runpytest("--ruletest-lint", "rules")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*bad.yml:5: error histogram/quantile-without-rate*h_bucket without rate()*"])
+
+
+def test_assertion_diff_for_alerts(project: pytest.Pytester) -> None:
+    project.makepyfile(test_api="""
+        def test_down(ruletest_scenario):
+            run = ruletest_scenario(["rules.yml"], interval="1m").series('up{instance="a"}', [1, 0, 0, 0]).run("3m")
+            assert run.firing("Down", at="2m") == [{"alertname": "Down", "instance": "b", "severity": "page"}]
+    """)
+    result = project.runpytest("test_api.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*firing alerts differ:*",
+                                 '*- expected, not firing: {alertname="Down", instance="b", severity="page"}*',
+                                 '*+ firing, not expected: {alertname="Down", instance="a", severity="page"}*'])

@@ -34,9 +34,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="print which rules the collected test files exercise")
     group.addoption("--ruletest-coverage-fail-under", type=float, default=0.0, metavar="PCT",
                     help="fail the session when rule coverage is below PCT percent")
+    group.addoption("--ruletest-lint", action="store_true", default=False,
+                    help="also collect rule files (ini ruletest_rule_files) as lint items")
     parser.addini("ruletest_files", "globs of promtool-format test files to collect", type="linelist",
                   default=["fixtures/**/*.yml", "fixtures/*.yml"])
     parser.addini("ruletest_prometheus", "PromQL semantics (2 or 3)", default="3")
+    parser.addini("ruletest_rule_files", "globs of rule files to lint with --ruletest-lint", type="linelist",
+                  default=["rules/*.yml", "rules/**/*.yml"])
+    parser.addini("ruletest_lint_fail_on", "lowest severity that fails a lint item (error, warning, info)",
+                  default="error")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,8 +57,20 @@ def _matches(config: pytest.Config, path: Path) -> bool:
     return any(fnmatch.fnmatch(rel, g) for g in config.getini("ruletest_files"))
 
 
+def _matches_rules(config: pytest.Config, path: Path) -> bool:
+    try:
+        rel = path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return False
+    return any(fnmatch.fnmatch(rel, g) for g in config.getini("ruletest_rule_files"))
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix not in (".yml", ".yaml") or not _matches(parent.config, file_path):
+    if file_path.suffix not in (".yml", ".yaml"):
+        return None
+    if parent.config.getoption("--ruletest-lint") and _matches_rules(parent.config, file_path):
+        return RuleLintFile.from_parent(parent, path=file_path)
+    if not _matches(parent.config, file_path):
         return None
     from ruletest.promtool_format import looks_like_test_file
 
@@ -174,6 +192,57 @@ class RuleTestItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line - 1, f"ruletest {self.label}"
+
+
+class RuleLintFile(pytest.File):
+    def collect(self) -> Any:
+        yield RuleLintItem.from_parent(self, name="lint")
+
+
+class RuleLintFailure(Exception):
+    pass
+
+
+class RuleLintItem(pytest.Item):
+    def runtest(self) -> None:
+        from ruletest.lint import Severity, lint_paths
+        from ruletest.lint.config import load_config
+
+        cfg = load_config(self.config.rootpath)
+        result = lint_paths([str(self.path)], cfg)
+        threshold = Severity[str(self.config.getini("ruletest_lint_fail_on")).upper()]
+        bad = [f for f in result.findings if f.severity >= threshold]
+        if bad:
+            raise RuleLintFailure("\n".join(
+                f"{self.path.name}:{f.line}: {f.severity} {f.check} [{f.rule}]: {f.message}" for f in bad))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, RuleLintFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"ruletest lint {self.path.name}"
+
+
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: Any, right: Any) -> list[str] | None:
+    """Readable diffs for alert lists (``run.firing(...) == [...]``): which alerts are missing,
+    which are unexpected, and which labels differ."""
+    if op != "==" or not (_alert_list(left) and _alert_list(right)) or not (left or right):
+        return None
+
+    def key(a: dict[str, str]) -> str:
+        return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(a.items())) + "}"
+
+    lk, rk = {key(a) for a in left}, {key(a) for a in right}
+    lines = ["firing alerts differ:"]
+    lines += [f"  - expected, not firing: {k}" for k in sorted(rk - lk)]
+    lines += [f"  + firing, not expected: {k}" for k in sorted(lk - rk)]
+    return lines
+
+
+def _alert_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(a, dict) and "alertname" in a for a in v)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
