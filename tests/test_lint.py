@@ -100,12 +100,17 @@ CASES = [
     ("group/interval-too-long", rules(alert("up == 0")).replace("- name: g", "- name: g\n    interval: 10m"),
      rules(alert("up == 0")).replace("- name: g", "- name: g\n    interval: 1m")),
     ("labels/typo", rules(alert("up == 0", annotations="summary: s, sumary: x")), rules(alert("up == 0"))),
+    ("counter/rate-after-aggregation", rules(alert("rate(sum(x_total)[5m:]) > 1")),
+     rules(alert("sum(rate(x_total[5m])) > 1"))),
+    ("alert/never-fires-empty-count", rules(alert('count(up{job="a"} == 1) == 0')),
+     rules(alert('count(up{job="a"} == 1) or vector(0) == 0'))),
     ("rule/duplicate", rules(alert("up == 0") + alert("up == 1")), rules(alert("up == 0") + alert("up == 1", name="B"))),
     ("promql/join-label-missing", rules(alert("sum by (job) (up) / on(instance) sum by (job) (up) > 1")),
      rules(alert("sum by (job) (up) / on(job) sum by (job) (up) > 1"))),
 ]
 
-TEST_CHECKS = {"test/unknown-alertname", "test/missing-rule-file", "test/eval-after-input", "test/untested-alert"}
+TEST_CHECKS = {"test/unknown-alertname", "test/missing-rule-file", "test/eval-after-input", "test/untested-alert",
+               "template/external-label"}
 
 
 def test_every_catalog_check_is_tested() -> None:
@@ -291,3 +296,18 @@ def test_changed_only_reports_changed_rules(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "ruletest.cli", "lint", "--changed", "--base", "HEAD",
                            "--format", "json", "rules.yml"], cwd=tmp_path, capture_output=True, text=True)
     assert [f["rule"] for f in json.loads(proc.stdout)["findings"]] == ["B"]
+
+
+def test_external_label_needs_declared_labels(tmp_path: Path) -> None:
+    text = rules(alert("up == 0", annotations="summary: '{{ $externalLabels.site }} {{ $externalLabels.dc }}'"))
+    assert "template/external-label" not in findings(tmp_path, text)
+    p = tmp_path / "rules.yml"
+    p.write_text(text)
+    result = lint_paths([str(p)], LintConfig(external_labels={"site": "eqiad"}))
+    assert [f.message for f in result.findings if f.check == "template/external-label"] == [
+        "annotation summary uses $externalLabels.dc, which is not declared"]
+
+
+def test_rate_over_recorded_sum(tmp_path: Path) -> None:
+    text = rules(alert("rate(job:x:sum[5m]) > 1"), records=record("job:x:sum", "sum by (job) (x_total)"))
+    assert "counter/rate-after-aggregation" in findings(tmp_path, text)

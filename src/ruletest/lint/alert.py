@@ -80,3 +80,25 @@ def _rule_text(ctx: RuleContext) -> str:
     except OSError:
         return ""
     return "\n".join(lines[ctx.rule.line - 1: ctx.rule.line + 12])
+
+
+@check("alert/never-fires-empty-count", Severity.WARNING, "count(...) compared to 0 without a fallback")
+def never_fires_empty_count(ctx: RuleContext) -> Out:
+    """`count(x) == 0` never fires: when nothing matches, count() returns nothing rather than 0.
+    Use `absent(x)` or `count(x) or vector(0)`."""
+    from ruletest.promql import ast as A
+
+    if not ctx.rule.is_alert:
+        return
+    e = ctx.expr
+    while isinstance(e, A.Paren):
+        e = e.expr
+    if not (isinstance(e, A.Binary) and e.op in ("==", "<", "<=") and isinstance(e.rhs, A.NumberLiteral)):
+        return
+    lhs = e.lhs
+    while isinstance(lhs, A.Paren):
+        lhs = lhs.expr
+    threshold = e.rhs.value
+    small = (e.op == "==" and threshold == 0) or (e.op == "<" and threshold <= 1) or (e.op == "<=" and threshold < 1)
+    if isinstance(lhs, A.Aggregate) and lhs.op == "count" and small:
+        yield f"{A.to_promql(e)} never fires: count() of nothing returns nothing, not 0", None, A.to_promql(lhs)

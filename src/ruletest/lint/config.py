@@ -80,6 +80,7 @@ class LintConfig:
     disabled: frozenset[str] = frozenset()
     severity_overrides: dict[str, str] = field(default_factory=dict)
     inventory: Inventory | None = None
+    external_labels: dict[str, str] | None = None
     heartbeat_alerts: str = r"(?i)^(watchdog|deadmansswitch|heartbeat|alwaysfiring)$"
 
 
@@ -117,6 +118,8 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.disabled = frozenset(section["disable"])
     if "severity" in section:
         cfg.severity_overrides = dict(section["severity"])
+    if "external_labels" in section:
+        cfg.external_labels = {str(k): str(v) for k, v in dict(section["external_labels"]).items()}
     if "inventory" in section:
         cfg.inventory = load_inventory(path.parent / section["inventory"])
     return cfg

@@ -88,3 +88,50 @@ def rate_window(ctx: RuleContext) -> Out:
         if call.func in ("rate", "irate", "increase", "delta", "idelta", "deriv") and ms.range_ms < 2 * scrape:
             yield (f"{call.func}() over [{format_duration(ms.range_ms)}] with a {format_duration(scrape)} scrape "
                    f"interval sees fewer than two samples"), None, f"[{format_duration(ms.range_ms)}]"
+
+
+@check("counter/rate-after-aggregation", Severity.ERROR, "rate() over an aggregation")
+def rate_after_aggregation(ctx: RuleContext) -> Out:
+    """`rate(sum(x)[5m:])`, or rate() over a recorded `sum(...)`: the sum of counters drops
+    whenever any one of them resets, and rate() reads every such drop as a full reset. Take
+    the rate first, then aggregate: `sum(rate(x[5m]))`."""
+    recorded = {r.name: r.expr for g in ctx.lint.groups for r in g.rules if not r.is_alert}
+    stack = [ctx.expr]
+    while stack:
+        e = stack.pop()
+        stack.extend(A.children(e))
+        if not (isinstance(e, A.Call) and e.func in ("rate", "irate", "increase") and e.args):
+            continue
+        arg = e.args[0]
+        while isinstance(arg, A.Paren):
+            arg = arg.expr
+        if isinstance(arg, A.Subquery):
+            inner = arg.expr
+            while isinstance(inner, A.Paren):
+                inner = inner.expr
+            if isinstance(inner, A.Aggregate) and inner.op in ("sum", "avg", "max", "min"):
+                yield f"{e.func}() over {inner.op}(...): aggregate after {e.func}() instead", None, A.to_promql(e)
+        elif isinstance(arg, A.MatrixSelector):
+            name = metric_name(arg.selector)
+            expr = recorded.get(name or "")
+            if expr is None:
+                continue
+            try:
+                parsed = A.parse(expr, ctx.config.prometheus)
+            except Exception:
+                continue
+            while isinstance(parsed, A.Paren):
+                parsed = parsed.expr
+            if isinstance(parsed, A.Aggregate) and parsed.op == "sum" and not any(
+                    isinstance(n, A.Call) and n.func in ("rate", "irate", "increase") for n in _walk(parsed)):
+                yield f"{e.func}() over {name}, a recorded sum of counters: record the rate instead", None, name
+
+
+def _walk(e: A.Expr) -> list[A.Expr]:
+    out = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(A.children(n))
+    return out

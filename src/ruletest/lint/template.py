@@ -40,3 +40,21 @@ def value_in_label(ctx: RuleContext) -> Out:
     for key, text in ctx.rule.labels:
         if _VALUE_REF.search(text):
             yield f"label {key} uses $value: the alert's identity changes with its value", ctx.rule.line, text
+
+
+_EXT_REF = re.compile(r"\$externalLabels\.([A-Za-z_][A-Za-z0-9_]*)|\.ExternalLabels\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@check("template/external-label", Severity.WARNING, "template uses an external label that is not declared")
+def external_label(ctx: RuleContext) -> Out:
+    """With `external_labels` declared in the configuration, `{{ $externalLabels.x }}` for an
+    undeclared x renders empty."""
+    declared = ctx.config.external_labels
+    if declared is None or not ctx.rule.is_alert:
+        return
+    for where, mapping in (("annotation", ctx.rule.annotations), ("label", ctx.rule.labels)):
+        for key, text in mapping:
+            for m in _EXT_REF.finditer(text):
+                name = m.group(1) or m.group(2)
+                if name not in declared:
+                    yield f"{where} {key} uses $externalLabels.{name}, which is not declared", ctx.rule.line, m.group(0)
