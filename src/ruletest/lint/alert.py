@@ -102,3 +102,36 @@ def never_fires_empty_count(ctx: RuleContext) -> Out:
     small = (e.op == "==" and threshold == 0) or (e.op == "<" and threshold <= 1) or (e.op == "<=" and threshold < 1)
     if isinstance(lhs, A.Aggregate) and lhs.op == "count" and small:
         yield f"{A.to_promql(e)} never fires: count() of nothing returns nothing, not 0", None, A.to_promql(lhs)
+
+
+@check("alert/for-below-interval", Severity.WARNING, "for shorter than the evaluation interval")
+def for_below_interval(ctx: RuleContext) -> Out:
+    """`for` is checked at evaluations only: a `for` shorter than the group's interval (or the
+    declared evaluation interval) acts like one full interval."""
+    if not ctx.rule.is_alert or ctx.rule.for_ms <= 0:
+        return
+    interval = ctx.group.interval_ms or ctx.config.evaluation_interval_ms
+    if ctx.rule.for_ms < interval:
+        from ruletest.promql.ast import format_duration
+
+        yield (f"for: {format_duration(ctx.rule.for_ms)} is shorter than the {format_duration(interval)} "
+               "evaluation interval; it behaves like one interval"), ctx.rule.line, "for"
+
+
+@check("alert/label-collision", Severity.WARNING, "static alert label overwrites a label of the result")
+def label_collision(ctx: RuleContext) -> Out:
+    """A static label in the rule replaces the label the expression returns; series that differed
+    only there collapse ("vector contains metrics with the same labelset after applying alert
+    labels") and the alert stops evaluating."""
+    if not ctx.rule.is_alert:
+        return
+    from ruletest.lint.flow import selectors
+
+    # A label pinned by an equality matcher has one value in every result series, so replacing it
+    # cannot make two series collide (gardener's `type="shoot"` on `{type="shoot"}`).
+    pinned = {m.name for vs, _ in selectors(ctx.expr) for m in vs.matchers if m.op == "="}
+    for key, value in ctx.rule.labels:
+        if "{{" in value or key == "alertname" or key in pinned:
+            continue
+        if key in ctx.flow.guaranteed and key != "__name__":
+            yield f"label {key}={value!r} overwrites the {key} label the expression returns", ctx.rule.line, key

@@ -74,6 +74,7 @@ def load_inventory(path: str | Path) -> Inventory:
 class LintConfig:
     prometheus: int = 3
     scrape_interval_ms: int = 60_000
+    evaluation_interval_ms: int = 60_000
     allowed_severities: tuple[str, ...] = ("critical", "warning", "info")
     required_labels: tuple[str, ...] = ("severity",)
     required_annotations: tuple[str, ...] = ("summary",)
@@ -108,6 +109,8 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.prometheus = int(section["prometheus"])
     if "scrape_interval" in section:
         cfg.scrape_interval_ms = parse_duration(str(section["scrape_interval"]))
+    if "evaluation_interval" in section:
+        cfg.evaluation_interval_ms = parse_duration(str(section["evaluation_interval"]))
     if "allowed_severities" in section:
         cfg.allowed_severities = tuple(section["allowed_severities"])
     if "required_labels" in section:

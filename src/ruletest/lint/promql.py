@@ -147,3 +147,43 @@ def join_label_missing(ctx: RuleContext) -> Out:
             for label in e.grouping:
                 if not f.can_have(label) and label != "__name__":
                     yield f"by ({label}): {A.to_promql(e.expr)} cannot have label {label}", None, A.to_promql(e)
+
+
+@check("promql/result-type", Severity.ERROR, "rule expression is a range vector or string")
+def result_type(ctx: RuleContext) -> Out:
+    """Rules must return an instant vector or a scalar; `x[5m]` or a string literal fails at
+    every evaluation ("rule result is not a vector or scalar")."""
+    if ctx.expr.type in ("matrix", "string"):
+        yield f"the expression returns a {'range vector' if ctx.expr.type == 'matrix' else 'string'}", None, \
+            ctx.rule.expr
+
+
+_NAME_DROPPING_CALLS = {"rate", "irate", "increase", "delta", "idelta", "deriv", "abs", "ceil", "floor",
+                        "round", "clamp", "clamp_min", "clamp_max", "sqrt", "exp", "ln", "log2", "log10"}
+
+
+@check("promql/name-only-series", Severity.WARNING, "series that may differ only in their metric name")
+def name_only_series(ctx: RuleContext) -> Out:
+    """A selector matching several metric names (`{__name__=~"a|b"}`, or no name) fed to an
+    operation that drops `__name__` (rate(), arithmetic) fails with "vector cannot contain
+    metrics with the same labelset" as soon as two metrics share their other labels."""
+    from ruletest.lint.flow import selectors
+
+    for vs, path in selectors(ctx.expr):
+        if metric_name(vs) is not None:
+            continue
+        aggregated = False
+        for node in reversed(path):
+            if isinstance(node, A.Aggregate) and node.op not in ("topk", "bottomk", "limitk", "limit_ratio"):
+                aggregated = True
+                break
+            drops = (isinstance(node, A.Call) and node.func in _NAME_DROPPING_CALLS) or (
+                isinstance(node, A.Binary) and node.op in ("+", "-", "*", "/", "%", "^"))
+            if drops and not aggregated:
+                yield (f"{A.to_promql(vs)} can match several metrics; {_op_name(node)} drops __name__, so two "
+                       "of them with the same labels make the evaluation fail"), None, A.to_promql(vs)
+                break
+
+
+def _op_name(node: A.Expr) -> str:
+    return f"{node.func}()" if isinstance(node, A.Call) else f"'{node.op}'" if isinstance(node, A.Binary) else "it"
