@@ -510,11 +510,13 @@ def _bucket_groups(samples: Sequence[Sample]) -> dict[Labels, tuple[Labels, list
         le = _parse_le(get_label(s.labels, BUCKET_LABEL))
         if le is None:
             continue
-        metric = tuple(p for p in s.labels if p[0] != BUCKET_LABEL and p[0] != METRIC_NAME)
-        entry = groups.get(metric)
+        # Buckets group by every label but `le` (the name included, prometheus#9910): two
+        # histograms differing only in name collide after the name is dropped, an error.
+        key = tuple(p for p in s.labels if p[0] != BUCKET_LABEL)
+        entry = groups.get(key)
         if entry is None:
-            entry = (metric, [])
-            groups[metric] = entry
+            entry = (tuple(p for p in key if p[0] != METRIC_NAME), [])
+            groups[key] = entry
         entry[1].append((le, s.value))
     return groups
 
@@ -523,6 +525,7 @@ def _fn_histogram_quantile(q: _Query, e: A.Call, t: int) -> Value:
     phi = q._scalar(e.args[0], t)
     groups = _bucket_groups(q._vector(e.args[1], t))
     out = [Sample(metric, bucket_quantile(phi, buckets, q.prom)) for metric, buckets in groups.values()]
+    _check_unique(out)
     return Vector(tuple(out))
 
 
@@ -531,6 +534,7 @@ def _fn_histogram_fraction(q: _Query, e: A.Call, t: int) -> Value:
     upper = q._scalar(e.args[1], t)
     groups = _bucket_groups(q._vector(e.args[2], t))
     out = [Sample(metric, bucket_fraction(lower, upper, buckets)) for metric, buckets in groups.values()]
+    _check_unique(out)
     return Vector(tuple(out))
 
 
