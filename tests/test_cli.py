@@ -31,7 +31,7 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     (tmp_path / "unknown.yml").write_text("tests:\n  - intervall: 1m\n")
     proc = ruletest("test", "unknown.yml", cwd=tmp_path)
-    assert "unknown.yml:2: field intervall not found in main.testGroup" in proc.stderr
+    assert "unknown.yml:2: field intervall not found in type main.testGroup" in proc.stderr
 
 
 def test_junit_has_promtool_shape(tmp_path: Path) -> None:

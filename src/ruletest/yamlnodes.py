@@ -86,7 +86,7 @@ class Decoder:
                 self.error(k, f"{what}: key {key!r} already set in map (line {line_of(out[key][0])})")
                 continue
             if allowed is not None and key not in allowed and not self.ignore_unknown_fields:
-                self.error(k, f"field {key} not found in {what}")
+                self.error(k, f"field {key} not found in type {what}")
                 continue
             out[key] = (k, v)
         return out

@@ -32,8 +32,8 @@ groups:
 """
 
 
-def run(tmp: Path, test: str, **opts: object) -> object:
-    write(tmp, "rules.yml", RULES)
+def run(tmp: Path, test: str, rules: str = RULES, **opts: object) -> object:
+    write(tmp, "rules.yml", rules)
     tf = load_test_file(write(tmp, "t.yml", test))
     return run_test_file(tf, RunOptions(**opts))  # type: ignore[arg-type]
 
@@ -107,7 +107,7 @@ def test_prometheus2_mode_loads_without_interval_at_zero(tmp_path: Path) -> None
                 exp_samples:
                   - labels: m
                     value: 7
-    """, prometheus=2)
+    """, rules="groups: []\n", prometheus=2)
     assert result.passed, [p.message for p in result.all_problems()]  # type: ignore[attr-defined]
 
 

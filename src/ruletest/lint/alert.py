@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ruletest.lint.context import RuleContext
 from ruletest.lint.model import Severity, check
+from ruletest.promql import ast as A
 
 Out = Iterator[tuple[str, int | None, str]]
 
@@ -135,3 +136,59 @@ def label_collision(ctx: RuleContext) -> Out:
             continue
         if key in ctx.flow.guaranteed and key != "__name__":
             yield f"label {key}={value!r} overwrites the {key} label the expression returns", ctx.rule.line, key
+
+
+@check("alert/absent-never-fires", Severity.ERROR, "absent() of an expression that always returns")
+def absent_never_fires(ctx: RuleContext) -> Out:
+    """`absent(sum(x) or vector(0))` or `absent(vector(1))`: the argument always returns
+    something, so absent() never does and the alert can never fire."""
+    from ruletest.lint.flow import flow, walk
+
+    for e in walk(ctx.expr):
+        if isinstance(e, A.Call) and e.func in ("absent", "absent_over_time") and e.args \
+                and flow(e.args[0]).always_returns:
+            yield f"{A.to_promql(e.args[0])} always returns a value: {e.func}() never does", None, A.to_promql(e)
+
+
+@check("alert/absent-without-for", Severity.WARNING, "absent() alert that fires on one missed scrape")
+def absent_without_for(ctx: RuleContext) -> Out:
+    """`absent(up{job="x"})` becomes true for a moment whenever one scrape is late or a target
+    restarts; without a `for` of at least two scrape intervals the alert pages on noise."""
+    if not ctx.rule.is_alert:
+        return
+    from ruletest.lint.flow import walk
+    from ruletest.promql.ast import format_duration
+
+    if not any(isinstance(e, A.Call) and e.func == "absent" for e in walk(ctx.expr)):
+        return
+    needed = 2 * ctx.config.scrape_interval_ms
+    if ctx.rule.for_ms < needed:
+        yield (f"absent() alert with for: {format_duration(ctx.rule.for_ms)}; use at least "
+               f"{format_duration(needed)} (two scrape intervals)"), ctx.rule.line, "for"
+
+
+@check("alert/never-fires-sum-of-filter", Severity.ERROR, "aggregation of a constant filter compared so it never holds")
+def never_fires_sum_of_filter(ctx: RuleContext) -> Out:
+    """`sum(x == 0) > 0`: the filter keeps only series whose value is 0, so their sum (or avg,
+    min, max) is 0 and `> 0` never holds. Count them instead: `count(x == 0) > 0`."""
+    from ruletest.lint.flow import unwrap, walk
+
+    ops = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__,
+           "==": float.__eq__, "!=": float.__ne__}
+    for e in walk(ctx.expr):
+        if not (isinstance(e, A.Binary) and e.op in ops and not e.return_bool and e.matching is None):
+            continue
+        agg, threshold = unwrap(e.lhs), unwrap(e.rhs)
+        if not (isinstance(agg, A.Aggregate) and isinstance(threshold, A.NumberLiteral)):
+            continue
+        inner = unwrap(agg.expr)
+        if not (isinstance(inner, A.Binary) and inner.op == "==" and not inner.return_bool
+                and isinstance(unwrap(inner.rhs), A.NumberLiteral)):
+            continue
+        kept = unwrap(inner.rhs)
+        assert isinstance(kept, A.NumberLiteral)
+        if agg.op in ("avg", "min", "max") or (agg.op == "sum" and kept.value == 0):
+            value = float(kept.value)
+            if not ops[e.op](value, float(threshold.value)):
+                yield (f"{agg.op}() of series filtered to == {A.to_promql(kept)} is always "
+                       f"{A.to_promql(kept)}: {e.op} {A.to_promql(threshold)} never holds"), None, A.to_promql(e)

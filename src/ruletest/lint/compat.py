@@ -23,3 +23,41 @@ def removed_function(ctx: RuleContext) -> Out:
         stack.extend(A.children(e))
         if isinstance(e, A.Call) and e.func == "holt_winters":
             yield "holt_winters() does not exist in Prometheus 3 (double_exponential_smoothing)", None, "holt_winters"
+
+
+@check("compat/feature-flag", Severity.ERROR, "experimental function without its feature flag")
+def feature_flag(ctx: RuleContext) -> Out:
+    """`sort_by_label`, `limitk`, `limit_ratio`, `double_exponential_smoothing`, `mad_over_time`,
+    `info` and the other experimental functions load only with
+    `--enable-feature=promql-experimental-functions`; without it the rule file is rejected.
+    Declare the server's features in `[tool.ruletest] features = [...]`."""
+    if ctx.config.prometheus < 3 or "promql-experimental-functions" in ctx.config.features:
+        return
+    from ruletest.lint.flow import walk
+
+    for e in walk(ctx.expr):
+        name = e.func if isinstance(e, A.Call) and e.experimental else (
+            e.op if isinstance(e, A.Aggregate) and e.op in ("limitk", "limit_ratio") else None)
+        if name:
+            yield f"{name}() is experimental: it needs --enable-feature=promql-experimental-functions", None, name
+
+
+@check("compat/left-open-range", Severity.WARNING, "range that holds at most one sample in Prometheus 3")
+def left_open_range(ctx: RuleContext) -> Out:
+    """Prometheus 3 excludes the sample at the start of a range (`(t-r, t]`): a range no longer
+    than the scrape interval holds one sample, where 2.x saw two on aligned data, so
+    `changes(x[1m])` is always 0 and `avg_over_time(x[1m])` is just the last value."""
+    if ctx.config.prometheus < 3:
+        return
+    from ruletest.lint.counter import _range_calls
+    from ruletest.promql.ast import format_duration
+
+    scrape = ctx.config.scrape_interval_ms
+    for call, ms in _range_calls(ctx.expr):
+        # rate() and the other two-sample functions are counter/rate-window's business.
+        if call.func in ("rate", "irate", "increase", "delta", "idelta", "deriv"):
+            continue
+        if ms.range_ms <= scrape and call.func not in ("last_over_time", "present_over_time", "absent_over_time",
+                                                       "count_over_time", "first_over_time"):
+            yield (f"{call.func}() over [{format_duration(ms.range_ms)}] holds at most one sample at a "
+                   f"{format_duration(scrape)} scrape interval in Prometheus 3"), None, A.to_promql(ms)

@@ -83,6 +83,10 @@ class LintConfig:
     inventory: Inventory | None = None
     external_labels: dict[str, str] | None = None
     heartbeat_alerts: str = r"(?i)^(watchdog|deadmansswitch|heartbeat|alwaysfiring)$"
+    # Prometheus' --storage.tsdb.retention.time (default 15d): older data cannot be queried.
+    retention_ms: int = 15 * 86_400_000
+    # --enable-feature values of the target Prometheus (e.g. promql-experimental-functions).
+    features: frozenset[str] = frozenset()
 
 
 def load_config(start: Path | None = None, explicit: str | None = None) -> LintConfig:
@@ -123,6 +127,10 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.severity_overrides = dict(section["severity"])
     if "external_labels" in section:
         cfg.external_labels = {str(k): str(v) for k, v in dict(section["external_labels"]).items()}
+    if "retention" in section:
+        cfg.retention_ms = parse_duration(str(section["retention"]))
+    if "features" in section:
+        cfg.features = frozenset(str(f) for f in section["features"])
     if "inventory" in section:
         cfg.inventory = load_inventory(path.parent / section["inventory"])
     return cfg

@@ -21,6 +21,25 @@ class LintContext:
         return {r.name for g in self.groups for r in g.rules if not r.is_alert}
 
     @cached_property
+    def recording_reads(self) -> dict[str, set[str]]:
+        """Recording rule name -> the recorded series its expression reads."""
+        from ruletest.errors import RuletestError
+        from ruletest.lint.flow import metric_name, selectors
+
+        out: dict[str, set[str]] = {}
+        for g in self.groups:
+            for r in g.rules:
+                if r.is_alert:
+                    continue
+                try:
+                    expr = A.parse(r.expr, self.config.prometheus)
+                except RuletestError:
+                    continue
+                names = {metric_name(vs) for vs, _ in selectors(expr)}
+                out.setdefault(r.name, set()).update(n for n in names if n is not None and n in self.recorded)
+        return out
+
+    @cached_property
     def alert_names(self) -> set[str]:
         return {r.name for g in self.groups for r in g.rules if r.is_alert}
 

@@ -135,3 +135,47 @@ def _walk(e: A.Expr) -> list[A.Expr]:
         out.append(n)
         stack.extend(A.children(n))
     return out
+
+
+# Uses of a counter that do not depend on its raw value.
+_COUNTER_SAFE = COUNTER_FUNCS | {"changes", "absent", "absent_over_time", "present_over_time", "count_over_time",
+                                 "timestamp"}
+
+
+@check("counter/raw-value", Severity.WARNING, "counter compared or aggregated without rate()")
+def raw_value(ctx: RuleContext) -> Out:
+    """A counter's raw value only grows and restarts from 0 when the process restarts: `x_total >
+    100` fires after enough uptime, and stops after a restart. Use `rate()`/`increase()`; only
+    `count`, `absent` and label matching (`and`/`unless`) may read a counter as it is. A warning
+    when the inventory declares the metric a counter; from the `_total` suffix alone, info."""
+    for vs, path in _selectors_with_path(ctx.expr):
+        name = metric_name(vs)
+        if name is None or not name.endswith("_total") or _is_counter(ctx, name) is not True:
+            continue
+        if _safe_use(vs, path):
+            continue
+        inv = ctx.config.inventory
+        declared = inv is not None and inv.type_of(name) == "counter"
+        # Exporters name gauges `_total` too (metallb_allocator_addresses_total): without an
+        # inventory saying it is a counter, this is only a hint.
+        yield (f"{name} is a counter used by its raw value; wrap it in rate() or increase()", None, name,
+               None if declared else Severity.INFO)
+
+
+def _selectors_with_path(e: A.Expr) -> Iterator[tuple[A.VectorSelector, list[A.Expr]]]:
+    from ruletest.lint.flow import selectors
+
+    yield from selectors(e)
+
+
+def _safe_use(vs: A.VectorSelector, path: list[A.Expr]) -> bool:
+    child: A.Expr = vs
+    for node in reversed(path):
+        if isinstance(node, A.Call) and node.func in _COUNTER_SAFE:
+            return True
+        if isinstance(node, A.Aggregate) and node.op in ("count", "group", "count_values"):
+            return True
+        if isinstance(node, A.Binary) and node.op in ("and", "unless") and node.rhs is child:
+            return True  # only the right side's labels matter
+        child = node
+    return False

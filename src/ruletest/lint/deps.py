@@ -43,3 +43,43 @@ def order_in_group(ctx: RuleContext) -> Out:
         name = metric_name(vs)
         if name in later:
             yield f"{name} is recorded later in this group: this rule sees it one evaluation late", None, name
+
+
+@check("deps/cycle", Severity.ERROR, "recording rules that depend on each other in a cycle")
+def cycle(ctx: RuleContext) -> Out:
+    """Recording rules that read each other's output in a cycle (a reads b, b reads a): each
+    evaluation builds on values another group or an earlier step left behind, so the result
+    depends on evaluation order. A rule reading its own previous value directly
+    (`last_over_time(x[30m])` in x's own expression) is a deliberate accumulator and is not
+    reported."""
+    if ctx.rule.is_alert:
+        return
+    reads = ctx.lint.recording_reads
+    start = ctx.rule.name
+    seen: set[str] = set()
+    stack = [(n, [start, n]) for n in reads.get(start, ()) if n != start]
+    while stack:
+        name, path = stack.pop()
+        if name == start:
+            yield f"{' -> '.join(path)}: the rule depends on itself", ctx.rule.line, start
+            return
+        if name in seen:
+            continue
+        seen.add(name)
+        stack.extend((n, [*path, n]) for n in reads.get(name, ()) if n != name)
+
+
+@check("deps/cross-group", Severity.INFO, "recording rule reads a series recorded in another group")
+def cross_group(ctx: RuleContext) -> Out:
+    """Groups run independently, each at its own time: a rule reading a series another group
+    records sees a value up to one interval old (or none after a restart). Put dependent rules
+    in one group, in order."""
+    if ctx.rule.is_alert:
+        return
+    own = {r.name for r in ctx.group.rules if not r.is_alert}
+    elsewhere = {r.name for g in ctx.lint.groups if g is not ctx.group and g.file == ctx.group.file
+                 for r in g.rules if not r.is_alert}
+    for vs, _ in selectors(ctx.expr):
+        name = metric_name(vs)
+        if name and name not in own and name in elsewhere:
+            yield f"{name} is recorded by another group of this file: read it from the same group", None, name

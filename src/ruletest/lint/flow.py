@@ -197,3 +197,20 @@ def value_selectors(e: A.Expr) -> list[tuple[A.VectorSelector, list[A.Expr]]]:
 
     walk(e, [])
     return out
+
+
+def walk(e: A.Expr) -> list[A.Expr]:
+    """Every node of ``e`` (parents before children)."""
+    out: list[A.Expr] = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(reversed(A.children(n)))
+    return out
+
+
+def unwrap(e: A.Expr) -> A.Expr:
+    while isinstance(e, A.Paren):
+        e = e.expr
+    return e

@@ -34,3 +34,13 @@ def typo(ctx: RuleContext) -> Out:
             close = difflib.get_close_matches(key, WELL_KNOWN, n=1, cutoff=0.8)
             if close:
                 yield f"{where} {key} looks like a misspelt {close[0]}", ctx.rule.line, key
+
+
+@check("group/interval-too-short", Severity.WARNING, "group interval shorter than the scrape interval")
+def interval_too_short(ctx: RuleContext) -> Out:
+    """Evaluating more often than targets are scraped recomputes the same inputs: extra load,
+    identical results."""
+    g = ctx.group
+    if ctx.rule.index == 0 and g.interval_ms is not None and g.interval_ms < ctx.config.scrape_interval_ms:
+        yield (f"group {g.name} runs every {format_duration(g.interval_ms)}, more often than the "
+               f"{format_duration(ctx.config.scrape_interval_ms)} scrape interval"), g.line, g.name

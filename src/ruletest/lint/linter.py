@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -11,8 +12,9 @@ from ruletest.lint import alert, compat, counter, deps, group, histogram, promql
 from ruletest.lint.config import LintConfig
 from ruletest.lint.context import LintContext, RuleContext
 from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
+from ruletest.lint.source import source_checks
 from ruletest.lint.suppress import Suppression, parse_suppressions
-from ruletest.lint.test_files import check_test_file, untested_alerts
+from ruletest.lint.test_files import Coverage, check_test_file, untested_rules
 from ruletest.promql import ast as A
 from ruletest.promtool_format import TestFileError, load_test_text, looks_like_test_file
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_text
@@ -26,6 +28,8 @@ register("schema/unknown-field", Severity.ERROR, "unknown field",
 register("promql/syntax", Severity.ERROR, "PromQL does not parse", "The expression is not valid PromQL.")
 register("template/syntax", Severity.ERROR, "Go template does not parse",
          "A label or annotation template Prometheus cannot parse (unknown function, unclosed action...).")
+register("compat/group-field", Severity.ERROR, "group field the target Prometheus does not know",
+         "Group `labels` need Prometheus 3 and `query_offset` 2.53: an older server rejects the file.")
 register("lint/unused-suppression", Severity.INFO, "suppression comment that suppresses nothing",
          "A `# ruletest: disable=...` comment whose check no longer reports anything here; remove it.")
 
@@ -44,6 +48,12 @@ def collect_rule_files(paths: Sequence[str]) -> list[Path]:
 def _classify(message: str) -> str:
     if "invalid YAML" in message:
         return "yaml/parse"
+    if "already set in map" in message or "already defined" in message:
+        return "yaml/duplicate-key"
+    if "is repeated in the same file" in message:
+        return "group/name"
+    if re.search(r"field (labels|query_offset) not found in (type )?rulefmt.RuleGroup", message):
+        return "compat/group-field"
     if "removed in Prometheus 3" in message:
         return "compat/removed-function"
     if "could not parse expression" in message:
@@ -64,8 +74,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
     result = LintResult()
     loaded: list[tuple[Path, str, list[RuleGroup]]] = []
     raw: list[Finding] = []
-    alerts: dict[str, tuple[str, int]] = {}
-    tested: set[str] = set()
+    coverage = Coverage()
     saw_tests = False
     for path in collect_rule_files(paths):
         try:
@@ -81,9 +90,10 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
                 raw.append(Finding("yaml/parse" if "invalid YAML" in exc.message else "schema/invalid",
                                    Severity.ERROR, exc.message, str(path), exc.line))
                 continue
-            raw.extend(check_test_file(tf, cfg.prometheus, alerts, tested))
+            raw.extend(check_test_file(tf, cfg.prometheus, coverage))
             continue
         result.files += 1
+        raw.extend(source_checks(text, str(path)))
         try:
             groups = load_rule_text(text, str(path), LoadOptions(prometheus=cfg.prometheus))
         except RuleFileError as exc:
@@ -112,7 +122,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
                         raw.append(Finding(info.id, severity, message, str(path),
                                            line if line is not None else r.expr_line, r.name, fragment))
     if saw_tests:
-        raw.extend(untested_alerts(alerts, tested))
+        raw.extend(untested_rules(coverage))
     if only is not None:
         raw = [f for f in raw if f.file in only and (f.line is None or f.line in only[f.file] or
                                                      _rule_touched(f, loaded, only[f.file]))]

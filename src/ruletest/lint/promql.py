@@ -187,3 +187,125 @@ def name_only_series(ctx: RuleContext) -> Out:
 
 def _op_name(node: A.Expr) -> str:
     return f"{node.func}()" if isinstance(node, A.Call) else f"'{node.op}'" if isinstance(node, A.Binary) else "it"
+
+
+@check("promql/fragile-topk", Severity.WARNING, "topk/bottomk/limitk in an alerting rule")
+def fragile_topk(ctx: RuleContext) -> Out:
+    """Which series `topk`, `bottomk`, `limitk` or `limit_ratio` return can change between
+    evaluations when values tie or shift, so the alert's series (its identity) changes and `for`
+    restarts: the alert flaps or never fires."""
+    if not ctx.rule.is_alert:
+        return
+    from ruletest.lint.flow import walk
+
+    for e in walk(ctx.expr):
+        if isinstance(e, A.Aggregate) and e.op in ("topk", "bottomk", "limitk", "limit_ratio"):
+            yield f"{e.op}() picks different series between evaluations: the alert's identity changes", \
+                None, A.to_promql(e)
+
+
+_NAN_AGGREGATIONS = ("sum", "avg", "stddev", "stdvar")
+
+
+@check("promql/nan-aggregation", Severity.WARNING, "division inside sum/avg that can produce NaN")
+def nan_aggregation(ctx: RuleContext) -> Out:
+    """`sum(a / b)`: one series with `b == 0` (and `a == 0`) gives NaN, and one NaN makes the
+    whole sum NaN, so the rule silently stops comparing true. Divide after aggregating
+    (`sum(a) / sum(b)`), or filter the divisor (`b > 0`)."""
+    from ruletest.lint.flow import unwrap, walk
+
+    for e in walk(ctx.expr):
+        if not (isinstance(e, A.Aggregate) and e.op in _NAN_AGGREGATIONS):
+            continue
+        for inner in walk(e.expr):
+            if not (isinstance(inner, A.Binary) and inner.op in ("/", "%") and inner.matching is not None):
+                continue
+            rhs = unwrap(inner.rhs)
+            guarded = (isinstance(rhs, A.Binary) and rhs.op in (">", "!=") and not rhs.return_bool) or (
+                isinstance(rhs, A.Call) and rhs.func in ("clamp_min", "clamp"))
+            if not guarded:
+                yield (f"{e.op}() over {A.to_promql(inner)}: a zero divisor makes one NaN, and the whole "
+                       f"{e.op} NaN"), None, A.to_promql(inner)
+                break
+
+
+def _pinned(e: A.Expr) -> dict[str, str] | None:
+    """Labels pinned by `=` matchers of the selector ``e`` reads, when ``e`` is a selector or a
+    label-preserving function of one (rate(x[5m]), abs(x)...); None otherwise."""
+    from ruletest.lint.flow import unwrap
+
+    e = unwrap(e)
+    while isinstance(e, A.Call) and e.func not in ("label_replace", "label_join", "vector", "absent",
+                                                    "absent_over_time", "scalar", "time"):
+        arg = next((a for a in e.args if a.type in ("vector", "matrix")), None)
+        if arg is None:
+            return None
+        e = unwrap(arg)
+    if isinstance(e, A.MatrixSelector):
+        e = e.selector
+    if isinstance(e, A.VectorSelector):
+        return {m.name: m.value for m in e.matchers if m.op == "=" and m.name != "__name__"}
+    return None
+
+
+@check("promql/static-join-mismatch", Severity.ERROR, "binary operation whose sides pin a label to different values")
+def static_join_mismatch(ctx: RuleContext) -> Out:
+    """`a{env="prod"} / b{env="staging"}` matches series on all their labels (or the `on()`
+    list): `env` can never be equal on both sides, so the result is always empty."""
+    from ruletest.lint.flow import walk
+
+    for e in walk(ctx.expr):
+        if not (isinstance(e, A.Binary) and e.matching is not None and e.op != "or"):
+            continue
+        left, right = _pinned(e.lhs), _pinned(e.rhs)
+        if left is None or right is None:
+            continue
+        m = e.matching
+        for label, value in left.items():
+            considered = label in m.labels if m.on else label not in m.labels
+            if considered and label in right and right[label] != value:
+                yield (f'{label}="{value}" on the left and {label}="{right[label]}" on the right: '
+                       f"{e.op} never matches"), None, A.to_promql(e)
+                break
+
+
+@check("promql/join-never-matches", Severity.ERROR, "binary operation between a label-less and a labelled side")
+def join_never_matches(ctx: RuleContext) -> Out:
+    """`sum(a) / b` matches on all labels: the left side has none, `b` always has some, so no
+    pair ever matches and the result is empty. Aggregate both sides the same way, or use
+    `on()` with `group_left`."""
+    from ruletest.lint.flow import NAME, flow, walk
+
+    for e in walk(ctx.expr):
+        if not (isinstance(e, A.Binary) and e.matching is not None and e.op != "or"):
+            continue
+        if e.matching.on or e.matching.labels:
+            continue
+        lf, rf = flow(e.lhs), flow(e.rhs)
+        for empty, other, side in ((lf, rf, "left"), (rf, lf, "right")):
+            labelled = other.guaranteed - {NAME}
+            if empty.possible is not None and not (empty.possible - {NAME}) and labelled:
+                yield (f"the {side} side has no labels, the other always has {', '.join(sorted(labelled))}: "
+                       f"{e.op} never matches"), None, A.to_promql(e)
+                break
+
+
+@check("promql/range-too-long", Severity.WARNING, "range or offset beyond the data retention")
+def range_too_long(ctx: RuleContext) -> Out:
+    """Prometheus keeps `retention` of data (15d by default; declare yours in `[tool.ruletest]`):
+    a range, subquery or offset reaching further back reads data that no longer exists."""
+    from ruletest.lint.flow import walk
+    from ruletest.promql.ast import format_duration
+
+    limit = ctx.config.retention_ms
+    for e in walk(ctx.expr):
+        reach = 0
+        if isinstance(e, A.MatrixSelector):
+            reach = e.range_ms + e.selector.offset_ms
+        elif isinstance(e, A.Subquery):
+            reach = e.range_ms + e.offset_ms
+        elif isinstance(e, A.VectorSelector):
+            reach = e.offset_ms
+        if reach > limit:
+            yield f"{A.to_promql(e)} reaches {format_duration(reach)} back, beyond the " \
+                  f"{format_duration(limit)} retention", None, A.to_promql(e)

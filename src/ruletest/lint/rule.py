@@ -27,3 +27,23 @@ def duplicate(ctx: RuleContext) -> Out:
                 yield f"{ctx.rule.kind} {ctx.rule.name} duplicates the rule at {r.file}:{r.line}", \
                     ctx.rule.line, ctx.rule.name
                 return
+
+
+@check("rule/duplicate-identical", Severity.WARNING, "the same rule defined twice")
+def duplicate_identical(ctx: RuleContext) -> Out:
+    """The same rule (kind, name, labels and expression) in two files of one directory, which a
+    server usually loads together (`rule_files: [rules/*.yml]`): the copies double the work and
+    the notifications. Copies in different directories are taken to be deployed to different
+    servers and are not reported."""
+    from pathlib import Path
+
+    key = (ctx.rule.kind, ctx.rule.name, ctx.rule.labels, ctx.rule.expr.strip())
+    here = Path(ctx.rule.file).parent
+    for g in ctx.lint.groups:
+        for r in g.rules:
+            if r is ctx.rule or r.file == ctx.rule.file or Path(r.file).parent != here:
+                continue  # same file: rule/duplicate reports it
+            if (r.kind, r.name, r.labels, r.expr.strip()) == key and (r.file, r.line) < (ctx.rule.file, ctx.rule.line):
+                yield f"{ctx.rule.kind} {ctx.rule.name} is identical to the rule at {r.file}:{r.line}", \
+                    ctx.rule.line, ctx.rule.name
+                return

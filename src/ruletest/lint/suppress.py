@@ -14,15 +14,21 @@ _PINT = re.compile(r"#\s*pint\s+(disable|file/disable)\s+([\w/.-]+)")
 PINT_TO_RULETEST = {
     "promql/regexp": ["promql/regex-literal", "promql/regex-anchors", "promql/regex-match-all"],
     "promql/series": ["promql/unknown-metric", "deps/undefined-recording"],
-    "promql/rate": ["counter/rate-window"],
-    "promql/counter": ["counter/rate-on-gauge", "counter/gauge-func"],
-    "alerts/template": ["template/missing-label", "template/value-in-label"],
+    "promql/rate": ["counter/rate-window", "counter/rate-after-aggregation"],
+    "promql/counter": ["counter/rate-on-gauge", "counter/gauge-func", "counter/raw-value"],
+    "promql/vector_matching": ["promql/join-label-missing", "promql/join-never-matches", "promql/static-join-mismatch"],
+    "promql/impossible": ["promql/impossible-matchers", "promql/static-join-mismatch"],
+    "promql/range_query": ["promql/range-too-long"],
+    "alerts/template": ["template/missing-label", "template/value-in-label", "template/humanize", "template/query",
+                        "template/render"],
     "alerts/annotation": ["alert/missing-annotation"],
+    "alerts/absent": ["alert/absent-without-for", "alert/absent-never-fires"],
     "rule/label": ["alert/missing-label", "alert/severity-value"],
     "alerts/comparison": ["alert/no-condition", "alert/always-fires"],
     "alerts/for": ["alert/for-zero"],
-    "promql/fragile": ["alert/no-condition"],
+    "promql/fragile": ["alert/no-condition", "promql/fragile-topk"],
     "rule/dependency": ["deps/undefined-recording"],
+    "rule/duplicate": ["rule/duplicate", "rule/duplicate-identical"],
 }
 
 

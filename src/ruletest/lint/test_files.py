@@ -4,12 +4,15 @@ silently."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from ruletest.errors import RuletestError
+from ruletest.lint.flow import flow, metric_name, selectors
 from ruletest.lint.model import Finding, Severity, register
 from ruletest.promql import ast as A
-from ruletest.promtool_format import TestFile
+from ruletest.promtool_format import ExpAlert, TestFile
 from ruletest.rules.loader import LoadOptions, load_rule_file
+from ruletest.rules.model import Rule, RuleGroup
 from ruletest.runner import resolve_rule_files
 from ruletest.series import expand_values
 
@@ -25,26 +28,59 @@ register("test/eval-after-input", Severity.WARNING, "eval_time after the input s
          "instant selectors return nothing there, so absence-based expectations pass trivially.")
 register("test/untested-alert", Severity.WARNING, "alerting rule with no alert_rule_test",
          "An alert in the test files' rule_files that no alert_rule_test names.")
+register("test/untested-recording", Severity.INFO, "recording rule no test reads",
+         "A recording rule in the test files' rule_files that no promql_expr_test and no tested alert "
+         "reads: nothing checks what it records.")
+register("test/unknown-group-order", Severity.ERROR, "group_eval_order names a group that does not exist",
+         "A group_eval_order entry that is not the name of a group in rule_files orders nothing: usually "
+         "a renamed group, and the order the test relies on is no longer enforced.")
+register("test/impossible-exp-labels", Severity.ERROR, "expected alert label the rule cannot produce",
+         "exp_labels naming a label that neither the alert's expression (label flow) nor its static "
+         "labels can produce: the expectation can never match, so the test checks a typo.")
+register("test/interval-mismatch", Severity.WARNING, "evaluation_interval differs from a group's interval",
+         "promtool evaluates every group at the test file's evaluation_interval, whatever the group's "
+         "own interval: `for` and rate windows then behave differently from production.")
 
 
-def check_test_file(tf: TestFile, prometheus: int, alerts: dict[str, tuple[str, int]],
-                    tested: set[str]) -> Iterator[Finding]:
-    """Findings for one test file; fills ``alerts`` (defined in its rule files) and ``tested``
-    (alert names its tests name) so untested alerts can be reported across all test files."""
+@dataclass
+class Coverage:
+    """What the test files define and exercise, gathered across all of them."""
+
+    alerts: dict[str, tuple[str, int]] = field(default_factory=dict)
+    tested: set[str] = field(default_factory=set)
+    recordings: dict[str, tuple[str, int]] = field(default_factory=dict)
+    read: set[str] = field(default_factory=set)
+
+
+def _names_read(expr: str, prometheus: int) -> set[str]:
+    try:
+        parsed = A.parse(expr, prometheus)
+    except RuletestError:
+        return set()
+    return {n for n in (metric_name(vs) for vs, _ in selectors(parsed)) if n}
+
+
+def check_test_file(tf: TestFile, prometheus: int, cov: Coverage) -> Iterator[Finding]:
+    """Findings for one test file; records in ``cov`` what its rule files define and its tests
+    exercise, so untested rules can be reported across all test files."""
     files, problems, _ = resolve_rule_files(tf)
     for p in problems:
         yield Finding("test/missing-rule-file", Severity.ERROR, p.message, tf.path, p.line)
-    own: dict[str, tuple[str, int]] = {}
+    groups: list[RuleGroup] = []
     for f in files:
         try:
-            for g in load_rule_file(f, LoadOptions(prometheus=prometheus)):
-                for r in g.rules:
-                    if r.is_alert:
-                        own.setdefault(r.name, (r.file, r.line))
+            groups.extend(load_rule_file(f, LoadOptions(prometheus=prometheus)))
         except RuletestError:
             continue  # reported when the rule file itself is linted
-    for name, where in own.items():
-        alerts.setdefault(name, where)
+    own: dict[str, list[Rule]] = {}
+    for g in groups:
+        for r in g.rules:
+            if r.is_alert:
+                own.setdefault(r.name, []).append(r)
+                cov.alerts.setdefault(r.name, (r.file, r.line))
+            else:
+                cov.recordings.setdefault(r.name, (r.file, r.line))
+    yield from _group_checks(tf, groups)
     for tg in tf.tests:
         interval = tg.interval_ms or tf.evaluation_interval_ms
         last_input = -1
@@ -54,11 +90,17 @@ def check_test_file(tf: TestFile, prometheus: int, alerts: dict[str, tuple[str, 
             except RuletestError:
                 continue
             last_input = max(last_input, (n - 1) * interval)
+        for et in tg.expr_tests:
+            cov.read |= _names_read(et.expr, prometheus)
         for at in tg.alert_tests:
-            tested.add(at.alertname)
+            cov.tested.add(at.alertname)
             if at.alertname and at.alertname not in own:
                 yield Finding("test/unknown-alertname", Severity.ERROR,
                               f"no rule in rule_files defines alert {at.alertname!r}", tf.path, at.line)
+                continue
+            for r in own.get(at.alertname, []):
+                cov.read |= _names_read(r.expr, prometheus)
+            yield from _impossible_labels(tf, at.exp_alerts, own.get(at.alertname, []), prometheus)
         if last_input < 0:
             continue
         for name, t, line in [(a.alertname, a.eval_time_ms, a.line) for a in tg.alert_tests] + \
@@ -69,8 +111,45 @@ def check_test_file(tf: TestFile, prometheus: int, alerts: dict[str, tuple[str, 
                               f"({A.format_duration(last_input)}) plus the 5m lookback", tf.path, line)
 
 
-def untested_alerts(alerts: dict[str, tuple[str, int]], tested: set[str]) -> Iterator[Finding]:
-    for name, (file, line) in sorted(alerts.items()):
-        if name not in tested:
+def _group_checks(tf: TestFile, groups: list[RuleGroup]) -> Iterator[Finding]:
+    names = {g.name for g in groups}
+    for name in tf.group_eval_order:
+        if groups and name not in names:
+            yield Finding("test/unknown-group-order", Severity.ERROR,
+                          f"group_eval_order names {name!r}, which no rule file defines", tf.path, None)
+    for g in groups:
+        if g.interval_ms is not None and g.interval_ms != tf.evaluation_interval_ms:
+            yield Finding("test/interval-mismatch", Severity.WARNING,
+                          f"group {g.name} runs every {A.format_duration(g.interval_ms)} but the test evaluates "
+                          f"every {A.format_duration(tf.evaluation_interval_ms)}", tf.path, None, fragment=g.name)
+
+
+def _impossible_labels(tf: TestFile, exp_alerts: tuple[ExpAlert, ...], rules: list[Rule],
+                       prometheus: int) -> Iterator[Finding]:
+    possible: set[str] = {"alertname"}
+    for r in rules:
+        try:
+            f = flow(A.parse(r.expr, prometheus))
+        except RuletestError:
+            return
+        if f.possible is None:
+            return  # any label may come from the selectors
+        possible |= f.possible | {k for k, _ in r.labels}
+    for ea in exp_alerts:
+        for key in ea.labels:
+            if key not in possible:
+                yield Finding("test/impossible-exp-labels", Severity.ERROR,
+                              f"exp_labels has {key}, which the alert can never carry "
+                              f"(it can have: {', '.join(sorted(possible))})", tf.path, ea.line)
+
+
+def untested_rules(cov: Coverage) -> Iterator[Finding]:
+    for name, (file, line) in sorted(cov.alerts.items()):
+        if name not in cov.tested:
             yield Finding("test/untested-alert", Severity.WARNING,
                           f"alert {name} has no alert_rule_test in the linted test files", file, line, name)
+    for name, (file, line) in sorted(cov.recordings.items()):
+        if name not in cov.read:
+            yield Finding("test/untested-recording", Severity.INFO,
+                          f"recording rule {name} is read by no promql_expr_test and no tested alert",
+                          file, line, name)

@@ -109,6 +109,7 @@ class Call:
     func: str
     args: tuple[Expr, ...]
     type: ValueType = "vector"
+    experimental: bool = False  # needs --enable-feature=promql-experimental-functions
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +322,7 @@ def _convert(node: Any, prometheus: int) -> Expr:
         if prometheus < 3 and name in _ONLY_IN_3:
             raise PromQLSyntaxError(f"unknown function {name!r} in Prometheus 2 (it is holt_winters there)")
         rtype = _value_type(node.func.return_type)
-        return Call(name, tuple(_convert(a, prometheus) for a in node.args), rtype)
+        return Call(name, tuple(_convert(a, prometheus) for a in node.args), rtype, bool(node.func.experimental))
     if t is pp.AggregateExpr:
         mod = node.modifier
         grouping: tuple[str, ...] = ()

@@ -42,7 +42,7 @@ def _sort_matchers(e: A.Expr) -> A.Expr:
         assert isinstance(sel, A.VectorSelector)
         return A.MatrixSelector(sel, e.range_ms)
     if isinstance(e, A.Call):
-        return A.Call(e.func, tuple(_sort_matchers(a) for a in e.args), e.type)
+        return A.Call(e.func, tuple(_sort_matchers(a) for a in e.args), e.type, e.experimental)
     if isinstance(e, A.Subquery):
         return A.Subquery(_sort_matchers(e.expr), e.range_ms, e.step_ms, e.offset_ms, e.at)
     if isinstance(e, A.Paren):

@@ -19,6 +19,8 @@ from ruletest.templates import TemplateError, parse_alert_text
 from ruletest.yamlnodes import Decoder, YamlError, compose_all, line_of
 
 GROUP_FIELDS = frozenset({"name", "interval", "query_offset", "limit", "rules", "labels"})
+# Prometheus 2.42 (the 2.x we mirror) has neither group `labels` (3.0) nor `query_offset` (2.53).
+GROUP_FIELDS_2 = GROUP_FIELDS - {"labels", "query_offset"}
 RULE_FIELDS = frozenset({"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"})
 _LEGACY_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _LEGACY_METRIC = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -133,7 +135,7 @@ def _valid_metric_name(name: str, prometheus: int) -> bool:
 
 def _load_group(gnode: Node, path: str, opts: LoadOptions, problems: list[RuleFileError]) -> RuleGroup | None:
     dec = Decoder(path, opts.ignore_unknown_fields)
-    fields = dec.mapping(gnode, "rulefmt.RuleGroup", GROUP_FIELDS)
+    fields = dec.mapping(gnode, "rulefmt.RuleGroup", GROUP_FIELDS if opts.prometheus >= 3 else GROUP_FIELDS_2)
     name = dec.string(fields["name"][1], "name") if "name" in fields else ""
     line = line_of(gnode)
     if not name:
