@@ -25,6 +25,10 @@ _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 
 
+# libyaml composes several times faster than the pure-Python parser, with the same nodes and marks.
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class YamlError(RuletestError):
     """A YAML syntax or structure problem, located at file:line."""
 
@@ -36,7 +40,7 @@ def line_of(node: Node) -> int:
 def compose_all(text: str, path: str) -> list[Node]:
     """Compose every document of ``text``; syntax errors carry file and line."""
     try:
-        return [n for n in yaml.compose_all(text, Loader=yaml.SafeLoader) if n is not None]
+        return [n for n in yaml.compose_all(text, Loader=_LOADER) if n is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -40,6 +40,15 @@ class LintContext:
         return out
 
     @cached_property
+    def rules_by_identity(self) -> dict[tuple[str, str, tuple[tuple[str, str], ...], str], list[Rule]]:
+        """(kind, name, labels, expr) -> the rules with exactly that definition."""
+        out: dict[tuple[str, str, tuple[tuple[str, str], ...], str], list[Rule]] = {}
+        for g in self.groups:
+            for r in g.rules:
+                out.setdefault((r.kind, r.name, r.labels, r.expr.strip()), []).append(r)
+        return out
+
+    @cached_property
     def alert_names(self) -> set[str]:
         return {r.name for g in self.groups for r in g.rules if r.is_alert}
 

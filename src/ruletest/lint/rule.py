@@ -39,11 +39,10 @@ def duplicate_identical(ctx: RuleContext) -> Out:
 
     key = (ctx.rule.kind, ctx.rule.name, ctx.rule.labels, ctx.rule.expr.strip())
     here = Path(ctx.rule.file).parent
-    for g in ctx.lint.groups:
-        for r in g.rules:
-            if r is ctx.rule or r.file == ctx.rule.file or Path(r.file).parent != here:
-                continue  # same file: rule/duplicate reports it
-            if (r.kind, r.name, r.labels, r.expr.strip()) == key and (r.file, r.line) < (ctx.rule.file, ctx.rule.line):
-                yield f"{ctx.rule.kind} {ctx.rule.name} is identical to the rule at {r.file}:{r.line}", \
-                    ctx.rule.line, ctx.rule.name
-                return
+    for r in ctx.lint.rules_by_identity.get(key, []):
+        if r is ctx.rule or r.file == ctx.rule.file or Path(r.file).parent != here:
+            continue  # same file: rule/duplicate reports it
+        if (r.file, r.line) < (ctx.rule.file, ctx.rule.line):
+            yield f"{ctx.rule.kind} {ctx.rule.name} is identical to the rule at {r.file}:{r.line}", \
+                ctx.rule.line, ctx.rule.name
+            return

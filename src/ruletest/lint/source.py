@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import yaml
 
 from ruletest.lint.model import Finding, Severity, register
+from ruletest.yamlnodes import YamlError, compose_all
 
 register("yaml/duplicate-key", Severity.ERROR, "duplicate mapping key",
          "A key given twice in one mapping (two `expr:` in a rule): Prometheus rejects the file.")
@@ -34,8 +35,8 @@ def _get(node: yaml.Node, key: str) -> yaml.Node | None:
 
 def source_checks(text: str, path: str) -> Iterator[Finding]:
     try:
-        docs = [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader) if d is not None]
-    except yaml.YAMLError:
+        docs = compose_all(text, path)
+    except YamlError:
         return  # yaml/parse is reported by the loader
     crd = any(_get(d, "spec") is not None or _get(d, "kind") is not None for d in docs)
     if len(docs) > 1 and not crd:

@@ -50,6 +50,8 @@ class Coverage:
     tested: set[str] = field(default_factory=set)
     recordings: dict[str, tuple[str, int]] = field(default_factory=dict)
     read: set[str] = field(default_factory=set)
+    # Rule files shared by many test files are loaded once per lint run.
+    loaded: dict[str, list[RuleGroup]] = field(default_factory=dict)
 
 
 def _names_read(expr: str, prometheus: int) -> set[str]:
@@ -68,10 +70,12 @@ def check_test_file(tf: TestFile, prometheus: int, cov: Coverage) -> Iterator[Fi
         yield Finding("test/missing-rule-file", Severity.ERROR, p.message, tf.path, p.line)
     groups: list[RuleGroup] = []
     for f in files:
-        try:
-            groups.extend(load_rule_file(f, LoadOptions(prometheus=prometheus)))
-        except RuletestError:
-            continue  # reported when the rule file itself is linted
+        if f not in cov.loaded:
+            try:
+                cov.loaded[f] = load_rule_file(f, LoadOptions(prometheus=prometheus))
+            except RuletestError:
+                cov.loaded[f] = []  # reported when the rule file itself is linted
+        groups.extend(cov.loaded[f])
     own: dict[str, list[Rule]] = {}
     for g in groups:
         for r in g.rules:
