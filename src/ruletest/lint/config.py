@@ -71,6 +71,62 @@ def load_inventory(path: str | Path) -> Inventory:
 
 
 @dataclass
+class Policy:
+    """``[tool.ruletest.policy]``: team rules; every field off until set."""
+
+    alert_name: str | None = None
+    record_name: str | None = None
+    label_values: dict[str, str] = field(default_factory=dict)
+    annotation_values: dict[str, str] = field(default_factory=dict)
+    for_min_ms: int | None = None
+    for_max_ms: int | None = None
+    forbidden_metrics: tuple[str, ...] = ()
+
+
+_POLICY_KEYS = {"alert_name", "record_name", "label_values", "annotation_values", "for_min", "for_max",
+                "forbidden_metrics"}
+
+
+def _load_policy(data: dict[str, object], path: Path) -> Policy:
+    import re2
+
+    unknown = set(data) - _POLICY_KEYS
+    if unknown:
+        raise ConfigError(f"unknown policy setting(s): {', '.join(sorted(unknown))}", file=str(path))
+    p = Policy()
+    patterns: list[str] = []
+    if "alert_name" in data:
+        p.alert_name = str(data["alert_name"])
+        patterns.append(p.alert_name)
+    if "record_name" in data:
+        p.record_name = str(data["record_name"])
+        patterns.append(p.record_name)
+    for key in ("label_values", "annotation_values"):
+        if key in data:
+            value = data[key]
+            if not isinstance(value, dict):
+                raise ConfigError(f"policy {key} must be a table of name = regex", file=str(path))
+            setattr(p, key, {str(k): str(v) for k, v in value.items()})
+            patterns.extend(str(v) for v in value.values())
+    if "for_min" in data:
+        p.for_min_ms = parse_duration(str(data["for_min"]))
+    if "for_max" in data:
+        p.for_max_ms = parse_duration(str(data["for_max"]))
+    if "forbidden_metrics" in data:
+        value = data["forbidden_metrics"]
+        if not isinstance(value, list):
+            raise ConfigError("policy forbidden_metrics must be a list of regexes", file=str(path))
+        p.forbidden_metrics = tuple(str(v) for v in value)
+        patterns.extend(p.forbidden_metrics)
+    for pattern in patterns:
+        try:
+            re2.compile(pattern)
+        except re2.error as exc:
+            raise ConfigError(f"invalid policy regex {pattern!r}: {exc}", file=str(path)) from None
+    return p
+
+
+@dataclass
 class LintConfig:
     prometheus: int = 3
     scrape_interval_ms: int = 60_000
@@ -87,6 +143,7 @@ class LintConfig:
     retention_ms: int = 15 * 86_400_000
     # --enable-feature values of the target Prometheus (e.g. promql-experimental-functions).
     features: frozenset[str] = frozenset()
+    policy: Policy = field(default_factory=Policy)
 
 
 def load_config(start: Path | None = None, explicit: str | None = None) -> LintConfig:
@@ -131,6 +188,8 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.retention_ms = parse_duration(str(section["retention"]))
     if "features" in section:
         cfg.features = frozenset(str(f) for f in section["features"])
+    if "policy" in section:
+        cfg.policy = _load_policy(dict(section["policy"]), path)
     if "inventory" in section:
         cfg.inventory = load_inventory(path.parent / section["inventory"])
     return cfg

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from ruletest.errors import RuletestError
-from ruletest.lint import alert, compat, counter, deps, group, histogram, promql, record, rule, template  # noqa: F401 (importing registers the checks)
+from ruletest.lint import alert, compat, counter, deps, group, histogram, policy, promql, record, rule, template  # noqa: F401 (importing registers the checks)
 from ruletest.lint.config import LintConfig
 from ruletest.lint.context import LintContext, RuleContext
 from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
