@@ -163,7 +163,8 @@ CASES = [
 
 TEST_CHECKS = {"test/unknown-alertname", "test/missing-rule-file", "test/eval-after-input", "test/untested-alert",
                "test/untested-recording", "test/unknown-group-order", "test/impossible-exp-labels",
-               "test/interval-mismatch", "template/external-label", "rule/duplicate-identical", "compat/group-field"}
+               "test/interval-mismatch", "template/external-label", "rule/duplicate-identical", "compat/group-field",
+               "deps/removed-still-used"}
 
 
 def test_every_catalog_check_is_tested() -> None:
@@ -416,6 +417,28 @@ def test_changed_only_reports_changed_rules(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "ruletest.cli", "lint", "--changed", "--base", "HEAD",
                            "--format", "json", "rules.yml"], cwd=tmp_path, capture_output=True, text=True)
     assert [f["rule"] for f in json.loads(proc.stdout)["findings"]] == ["B"]
+
+
+def test_changed_reports_readers_of_a_removed_recording_rule(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "t")
+    (tmp_path / "records.yml").write_text(rules(records=record("job:up:sum", "sum by (job) (up)")
+                                                + record("job:up:max", "max by (job) (up)")))
+    (tmp_path / "alerts.yml").write_text(rules(alert("job:up:sum == 0") + alert("job:up:max == 0", name="B")))
+    git("add", ".")
+    git("commit", "-qm", "x")
+    # The change removes job:up:sum; alerts.yml is untouched but its rule A still reads it.
+    (tmp_path / "records.yml").write_text(rules(records=record("job:up:max", "max by (job) (up)")))
+    proc = subprocess.run([sys.executable, "-m", "ruletest.cli", "lint", "--changed", "--base", "HEAD",
+                           "--format", "json", "."], cwd=tmp_path, capture_output=True, text=True)
+    found = [(f["check"], f["rule"]) for f in json.loads(proc.stdout)["findings"]]
+    assert ("deps/removed-still-used", "A") in found
+    assert not any(rule == "B" for _, rule in found)
+    assert proc.returncode == 1
 
 
 def test_external_label_needs_declared_labels(tmp_path: Path) -> None:

@@ -113,11 +113,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
         print(f"ruletest lint: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     only = None
+    base_recordings = None
     if args.changed:
-        from ruletest.lint.changes import changed_lines
+        from ruletest.lint.changes import changed_lines, recorded_at
 
         try:
             changed = changed_lines(args.base)
+            base_recordings = recorded_at(args.base, list(args.paths))
         except RuletestError as exc:
             print(f"ruletest lint: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -127,7 +129,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             for f, lines in changed.items():
                 if f == str(base) or f.startswith(str(base) + os.sep):
                     only[str(Path(p) / Path(f).relative_to(base)) if base.is_dir() else p] = lines
-    result = lint_paths(args.paths, cfg, only=only)
+    result = lint_paths(args.paths, cfg, only=only, base_recordings=base_recordings)
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     sys.stdout.write(FORMATS[fmt](result))
     threshold = Severity[args.fail_on.upper()]

@@ -15,6 +15,8 @@ from ruletest.rules.model import Rule, RuleGroup
 class LintContext:
     groups: list[RuleGroup]
     config: LintConfig
+    # --changed: recording rules at the base revision (name -> where), to find removed ones.
+    base_recordings: dict[str, str] | None = None
 
     @cached_property
     def recorded(self) -> set[str]:

@@ -83,3 +83,17 @@ def cross_group(ctx: RuleContext) -> Out:
         name = metric_name(vs)
         if name and name not in own and name in elsewhere:
             yield f"{name} is recorded by another group of this file: read it from the same group", None, name
+
+
+@check("deps/removed-still-used", Severity.ERROR, "rule reads a recording rule this change removes")
+def removed_still_used(ctx: RuleContext) -> Out:
+    """With `--changed --base REF`: a recording rule that existed at REF and is gone now, while a
+    rule still reads its series — which stops updating once the change is deployed, so the
+    reader silently gets nothing (alerts stop firing)."""
+    base = ctx.lint.base_recordings
+    if base is None:
+        return
+    for vs, _ in selectors(ctx.expr):
+        name = metric_name(vs)
+        if name and name in base and name not in ctx.lint.recorded:
+            yield f"{name} is no longer recorded (it was at {base[name]}), but this rule still reads it", None, name

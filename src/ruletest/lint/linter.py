@@ -66,10 +66,11 @@ def _classify(message: str) -> str:
 
 
 def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today: date | None = None,
-               only: dict[str, set[int]] | None = None) -> LintResult:
+               only: dict[str, set[int]] | None = None, base_recordings: dict[str, str] | None = None) -> LintResult:
     """Lint rule files (and promtool test files) under ``paths``. ``only`` restricts the
     report to the given lines of the given files (``--changed``); every file is still loaded, so
-    checks across rules see them all."""
+    checks across rules see them all. ``base_recordings`` (recording rules at the base revision)
+    lets rules that read a removed recording be reported wherever they are."""
     cfg = config or LintConfig()
     result = LintResult()
     loaded: list[tuple[Path, str, list[RuleGroup]]] = []
@@ -103,7 +104,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
             groups = []
         loaded.append((path, text, groups))
     all_groups = [g for _, _, gs in loaded for g in gs]
-    ctx = LintContext(all_groups, cfg)
+    ctx = LintContext(all_groups, cfg, base_recordings)
     for path, _text, groups in loaded:
         for g in groups:
             for r in g.rules:
@@ -124,8 +125,9 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
     if saw_tests:
         raw.extend(untested_rules(coverage))
     if only is not None:
-        raw = [f for f in raw if f.file in only and (f.line is None or f.line in only[f.file] or
-                                                     _rule_touched(f, loaded, only[f.file]))]
+        # A removed recording breaks rules the change did not touch: those are reported too.
+        raw = [f for f in raw if f.check == "deps/removed-still-used" or (
+            f.file in only and (f.line is None or f.line in only[f.file] or _rule_touched(f, loaded, only[f.file])))]
     result.findings = _filter(raw, loaded, cfg, today or date.today())
     result.findings.sort(key=Finding.sort_key)
     return result
