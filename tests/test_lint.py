@@ -169,7 +169,7 @@ TEST_CHECKS = {"test/unknown-alertname", "test/missing-rule-file", "test/eval-af
 
 def test_every_catalog_check_is_tested() -> None:
     tested = {c for c, _, _ in CASES} | {"promql/unknown-metric", "lint/unused-suppression"} | TEST_CHECKS | {
-        c for c, _, _, _ in POLICY_CASES}
+        c for c, _, _, _ in POLICY_CASES} | {c for c, _, _ in OFF_BY_DEFAULT_CASES} | {"test/no-negative-case"}
     assert tested == set(CATALOG)
 
 
@@ -504,3 +504,47 @@ def test_policy_is_read_from_configuration(tmp_path: Path) -> None:
     (tmp_path / "ruletest.toml").write_text('[policy]\nalert_nme = "x"\n')
     with pytest.raises(ConfigError, match="unknown policy setting"):
         load_config(tmp_path)
+
+
+OFF_BY_DEFAULT_CASES = [
+    ("alert/name-style", rules(alert("up == 0", name="instance_down")), rules(alert("up == 0", name="InstanceDown"))),
+    ("alert/runbook-url", rules(alert("up == 0", annotations="summary: s, runbook_url: 'wiki page'")),
+     rules(alert("up == 0", annotations="summary: s, runbook_url: 'https://runbooks.example/up'"))),
+    ("group/size", rules("".join(alert("up == 0", name=f"A{i}") for i in range(3))),
+     rules("".join(alert("up == 0", name=f"A{i}") for i in range(2)))),
+    ("deps/use-recording-rule", rules(alert("sum by (job) (up) == 0"), records=record("job:up:sum", "sum by (job) (up)")),
+     rules(alert("job:up:sum == 0"), records=record("job:up:sum", "sum by (job) (up)"))),
+]
+
+
+@pytest.mark.parametrize(("check", "bad", "good"), OFF_BY_DEFAULT_CASES, ids=[c[0] for c in OFF_BY_DEFAULT_CASES])
+def test_off_by_default_check_runs_only_when_enabled(check: str, bad: str, good: str, tmp_path: Path) -> None:
+    assert CATALOG[check].default is False
+    assert check not in findings(tmp_path, bad)
+    cfg = LintConfig(enabled=frozenset({check}), group_max_rules=2)
+    assert check in findings(tmp_path, bad, cfg)
+    assert check not in findings(tmp_path, good, cfg)
+
+
+def test_no_negative_case_when_enabled(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_text(rules(alert("up == 0") + alert("up == 1", name="B")))
+    (tmp_path / "t_test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - series: up
+                values: 0 0 0
+            alert_rule_test:
+              - alertname: A
+                eval_time: 2m
+                exp_alerts: [{exp_labels: {severity: warning}}]
+              - alertname: B
+                eval_time: 2m
+              - alertname: B
+                eval_time: 1m
+                exp_alerts: [{exp_labels: {severity: warning}}]
+    """))
+    assert not [f for f in lint_paths([str(tmp_path)]).findings if f.check == "test/no-negative-case"]
+    cfg = LintConfig(enabled=frozenset({"test/no-negative-case"}))
+    assert [f.rule for f in lint_paths([str(tmp_path)], cfg).findings if f.check == "test/no-negative-case"] == ["A"]

@@ -92,7 +92,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             if args.explain:
                 print(f"{info.id} ({info.severity}): {info.summary}\n\n{info.explain}")
             else:
-                print(f"{info.id:<34} {info.severity!s:<8} {info.summary}")
+                print(f"{info.id:<34} {info.severity!s:<8} {info.summary}{'' if info.default else ' (off by default)'}")
         return EXIT_OK
     if not args.paths:
         print("ruletest lint: no paths given", file=sys.stderr)

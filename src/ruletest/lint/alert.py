@@ -192,3 +192,24 @@ def never_fires_sum_of_filter(ctx: RuleContext) -> Out:
             if not ops[e.op](value, float(threshold.value)):
                 yield (f"{agg.op}() of series filtered to == {A.to_promql(kept)} is always "
                        f"{A.to_promql(kept)}: {e.op} {A.to_promql(threshold)} never holds"), None, A.to_promql(e)
+
+
+@check("alert/name-style", Severity.INFO, "alert name not in CamelCase", default=False)
+def name_style(ctx: RuleContext) -> Out:
+    """Off by default (`enable = ["alert/name-style"]`). Alert names in CamelCase
+    (`KubePodCrashLooping`) are the convention of the Prometheus mixins and most runbooks."""
+    if ctx.rule.is_alert and not re.fullmatch(r"[A-Z][A-Za-z0-9]*", ctx.rule.name):
+        yield f"alert name {ctx.rule.name} is not CamelCase", ctx.rule.line, ctx.rule.name
+
+
+@check("alert/runbook-url", Severity.INFO, "alert without a valid runbook_url", default=False)
+def runbook_url(ctx: RuleContext) -> Out:
+    """Off by default (`enable = ["alert/runbook-url"]`). The `runbook_url` annotation should
+    be an absolute http(s) URL (templates allowed); it is not fetched."""
+    if not ctx.rule.is_alert:
+        return
+    url = dict(ctx.rule.annotations).get("runbook_url")
+    if url is None:
+        yield "alert has no runbook_url annotation", ctx.rule.line, ctx.rule.name
+    elif "{{" not in url and not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", url):
+        yield f"runbook_url {url!r} is not an absolute http(s) URL", ctx.rule.line, url

@@ -135,6 +135,7 @@ class LintConfig:
     required_labels: tuple[str, ...] = ("severity",)
     required_annotations: tuple[str, ...] = ("summary",)
     disabled: frozenset[str] = frozenset()
+    enabled: frozenset[str] = frozenset()  # off-by-default checks to run
     severity_overrides: dict[str, str] = field(default_factory=dict)
     inventory: Inventory | None = None
     external_labels: dict[str, str] | None = None
@@ -144,6 +145,7 @@ class LintConfig:
     # --enable-feature values of the target Prometheus (e.g. promql-experimental-functions).
     features: frozenset[str] = frozenset()
     policy: Policy = field(default_factory=Policy)
+    group_max_rules: int = 50  # group/size
 
 
 def load_config(start: Path | None = None, explicit: str | None = None) -> LintConfig:
@@ -180,6 +182,8 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.required_annotations = tuple(section["required_annotations"])
     if "disable" in section:
         cfg.disabled = frozenset(section["disable"])
+    if "enable" in section:
+        cfg.enabled = frozenset(section["enable"])
     if "severity" in section:
         cfg.severity_overrides = dict(section["severity"])
     if "external_labels" in section:
@@ -188,6 +192,8 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.retention_ms = parse_duration(str(section["retention"]))
     if "features" in section:
         cfg.features = frozenset(str(f) for f in section["features"])
+    if "group_max_rules" in section:
+        cfg.group_max_rules = int(section["group_max_rules"])
     if "policy" in section:
         cfg.policy = _load_policy(dict(section["policy"]), path)
     if "inventory" in section:

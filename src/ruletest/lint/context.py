@@ -51,6 +51,22 @@ class LintContext:
         return out
 
     @cached_property
+    def recorded_exprs(self) -> dict[str, str]:
+        """Canonical text of each recording rule's expression -> the rule's name."""
+        from ruletest.errors import RuletestError
+
+        out: dict[str, str] = {}
+        for g in self.groups:
+            for r in g.rules:
+                if r.is_alert:
+                    continue
+                try:
+                    out.setdefault(A.to_promql(A.parse(r.expr, self.config.prometheus)), r.name)
+                except RuletestError:
+                    continue
+        return out
+
+    @cached_property
     def alert_names(self) -> set[str]:
         return {r.name for g in self.groups for r in g.rules if r.is_alert}
 

@@ -97,3 +97,20 @@ def removed_still_used(ctx: RuleContext) -> Out:
         name = metric_name(vs)
         if name and name in base and name not in ctx.lint.recorded:
             yield f"{name} is no longer recorded (it was at {base[name]}), but this rule still reads it", None, name
+
+
+@check("deps/use-recording-rule", Severity.INFO, "expression recomputes an existing recording rule", default=False)
+def use_recording_rule(ctx: RuleContext) -> Out:
+    """Off by default (`enable = ["deps/use-recording-rule"]`). A sub-expression identical to a
+    recording rule's expression recomputes what is already recorded; read the recorded series."""
+    from ruletest.lint.flow import walk
+    from ruletest.promql import ast as A
+
+    recorded = ctx.lint.recorded_exprs
+    for e in walk(ctx.expr):
+        if isinstance(e, A.VectorSelector | A.MatrixSelector | A.NumberLiteral | A.StringLiteral | A.Paren):
+            continue
+        name = recorded.get(A.to_promql(e))
+        if name is not None and name != ctx.rule.name:
+            yield f"{A.to_promql(e)} is what {name} records; read {name} instead", None, A.to_promql(e)
+            return

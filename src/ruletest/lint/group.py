@@ -44,3 +44,12 @@ def interval_too_short(ctx: RuleContext) -> Out:
     if ctx.rule.index == 0 and g.interval_ms is not None and g.interval_ms < ctx.config.scrape_interval_ms:
         yield (f"group {g.name} runs every {format_duration(g.interval_ms)}, more often than the "
                f"{format_duration(ctx.config.scrape_interval_ms)} scrape interval"), g.line, g.name
+
+
+@check("group/size", Severity.INFO, "group with many rules", default=False)
+def size(ctx: RuleContext) -> Out:
+    """Off by default (`enable = ["group/size"]`). Rules of a group run one after another; a group
+    with more than `group_max_rules` (default 50) rules may not finish within its interval."""
+    g = ctx.group
+    if ctx.rule.index == 0 and len(g.rules) > ctx.config.group_max_rules:
+        yield f"group {g.name} has {len(g.rules)} rules (more than {ctx.config.group_max_rules})", g.line, g.name

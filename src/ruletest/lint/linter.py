@@ -115,7 +115,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
                     continue
                 rc = RuleContext(r, g, expr, ctx)
                 for info in CATALOG.values():
-                    if info.func is None:
+                    if info.func is None or not (info.default or info.id in cfg.enabled):
                         continue
                     for item in info.func(rc):
                         message, line, fragment = item[0], item[1], item[2]
@@ -159,7 +159,7 @@ def _filter(raw: list[Finding], loaded: list[tuple[Path, str, list[RuleGroup]]],
         sup[str(path)] = (parse_suppressions(text), _rule_spans(groups, text.count("\n") + 1))
     out: list[Finding] = []
     for f in raw:
-        if f.check in cfg.disabled:
+        if f.check in cfg.disabled or not (CATALOG[f.check].default or f.check in cfg.enabled):
             continue
         if f.check in cfg.severity_overrides:
             f = Finding(f.check, Severity[cfg.severity_overrides[f.check].upper()], f.message, f.file, f.line,

@@ -46,25 +46,28 @@ class CheckInfo:
     summary: str
     explain: str
     func: RuleCheck | None = None
+    default: bool = True  # off-by-default checks (style) run only when listed in `enable`
 
 
 CATALOG: dict[str, CheckInfo] = {}
 
 
-def check(check_id: str, severity: Severity, summary: str, explain: str = "") -> Callable[[RuleCheck], RuleCheck]:
+def check(check_id: str, severity: Severity, summary: str, explain: str = "", *,
+          default: bool = True) -> Callable[[RuleCheck], RuleCheck]:
     """Register a per-rule check. It yields (message, line or None for the rule's expr line,
-    offending fragment)."""
+    offending fragment). ``default=False``: a style check that runs only when enabled."""
 
     def deco(func: RuleCheck) -> RuleCheck:
-        CATALOG[check_id] = CheckInfo(check_id, severity, summary, explain or (func.__doc__ or "").strip(), func)
+        CATALOG[check_id] = CheckInfo(check_id, severity, summary, explain or (func.__doc__ or "").strip(), func,
+                                      default)
         return func
 
     return deco
 
 
-def register(check_id: str, severity: Severity, summary: str, explain: str) -> None:
+def register(check_id: str, severity: Severity, summary: str, explain: str, *, default: bool = True) -> None:
     """Register a check implemented outside the per-rule pipeline (schema, deps, suppressions)."""
-    CATALOG[check_id] = CheckInfo(check_id, severity, summary, explain)
+    CATALOG[check_id] = CheckInfo(check_id, severity, summary, explain, default=default)
 
 
 @dataclass

@@ -37,6 +37,9 @@ register("test/unknown-group-order", Severity.ERROR, "group_eval_order names a g
 register("test/impossible-exp-labels", Severity.ERROR, "expected alert label the rule cannot produce",
          "exp_labels naming a label that neither the alert's expression (label flow) nor its static "
          "labels can produce: the expectation can never match, so the test checks a typo.")
+register("test/no-negative-case", Severity.INFO, "alert only ever tested firing",
+         "Off by default (`enable = [\"test/no-negative-case\"]`). An alert whose every alert_rule_test "
+         "expects it to fire: no test shows it stays silent below its threshold.", default=False)
 register("test/interval-mismatch", Severity.WARNING, "evaluation_interval differs from a group's interval",
          "promtool evaluates every group at the test file's evaluation_interval, whatever the group's "
          "own interval: `for` and rate windows then behave differently from production.")
@@ -48,6 +51,7 @@ class Coverage:
 
     alerts: dict[str, tuple[str, int]] = field(default_factory=dict)
     tested: set[str] = field(default_factory=set)
+    silent_tested: set[str] = field(default_factory=set)  # alerts with an `exp_alerts: []` case
     recordings: dict[str, tuple[str, int]] = field(default_factory=dict)
     read: set[str] = field(default_factory=set)
     # Rule files shared by many test files are loaded once per lint run.
@@ -98,6 +102,8 @@ def check_test_file(tf: TestFile, prometheus: int, cov: Coverage) -> Iterator[Fi
             cov.read |= _names_read(et.expr, prometheus)
         for at in tg.alert_tests:
             cov.tested.add(at.alertname)
+            if not at.exp_alerts:
+                cov.silent_tested.add(at.alertname)
             if at.alertname and at.alertname not in own:
                 yield Finding("test/unknown-alertname", Severity.ERROR,
                               f"no rule in rule_files defines alert {at.alertname!r}", tf.path, at.line)
@@ -152,6 +158,9 @@ def untested_rules(cov: Coverage) -> Iterator[Finding]:
         if name not in cov.tested:
             yield Finding("test/untested-alert", Severity.WARNING,
                           f"alert {name} has no alert_rule_test in the linted test files", file, line, name)
+        elif name not in cov.silent_tested:
+            yield Finding("test/no-negative-case", Severity.INFO,
+                          f"alert {name} is only tested firing: add a case with exp_alerts: []", file, line, name)
     for name, (file, line) in sorted(cov.recordings.items()):
         if name not in cov.read:
             yield Finding("test/untested-recording", Severity.INFO,
