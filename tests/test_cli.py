@@ -32,6 +32,10 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "unknown.yml").write_text("tests:\n  - intervall: 1m\n")
     proc = ruletest("test", "unknown.yml", cwd=tmp_path)
     assert "unknown.yml:2: field intervall not found in type main.testGroup" in proc.stderr
+    (tmp_path / "series.yml").write_text("tests:\n  - input_series:\n      - series: 'up{'\n        values: 1\n")
+    proc = ruletest("test", "series.yml", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "unterminated label set" in proc.stderr and "at series.yml:3" in proc.stderr
 
 
 def test_junit_has_promtool_shape(tmp_path: Path) -> None:

@@ -377,6 +377,18 @@ def test_test_file_checks_on_groups_labels_and_recordings(tmp_path: Path) -> Non
                    ("test/untested-recording", "rules.yml", 10)]
 
 
+def test_malformed_inputs_are_located_errors(tmp_path: Path) -> None:
+    (tmp_path / "groups.yml").write_text("groups: 5\n")
+    (tmp_path / "t_test.yml").write_text(textwrap.dedent("""
+        tests:
+          - input_series:
+              - series: 'up{'
+                values: 1 2
+    """))
+    got = sorted((f.check, Path(f.file).name, f.line) for f in lint_paths([str(tmp_path)]).findings)
+    assert got == [("schema/invalid", "groups.yml", 1), ("schema/invalid", "t_test.yml", 4)]
+
+
 def test_identical_rules_across_files(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text(rules(alert("up == 0")))
     (tmp_path / "b.yml").write_text(rules(alert("up == 0")))

@@ -23,7 +23,7 @@ def promtool_text(result: FileResult, *, diff: bool = False, explain: bool = Tru
     err.append("  FAILED:")
     for p in problems:
         text = p.message
-        if p.line is not None and p.kind in ("alert", "expr", "strict") and not text.startswith(result.path):
+        if p.line is not None and p.kind in ("alert", "expr", "strict", "load") and not text.startswith(result.path):
             text = f"{text}\n        at {result.path}:{p.line}"
         err.append(text)
         if explain and p.detail and (diff or p.kind == "alert"):

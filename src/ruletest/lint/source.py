@@ -50,6 +50,8 @@ def source_checks(text: str, path: str) -> Iterator[Finding]:
         if not isinstance(groups, yaml.SequenceNode):
             continue
         for g in groups.value:
+            if not isinstance(g, yaml.MappingNode):
+                continue  # schema/invalid
             rules = _get(g, "rules")
             name = _get(g, "name")
             if rules is None or (isinstance(rules, yaml.SequenceNode) and not rules.value):

@@ -14,7 +14,7 @@ from ruletest.promtool_format import ExpAlert, TestFile
 from ruletest.rules.loader import LoadOptions, load_rule_file
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.runner import resolve_rule_files
-from ruletest.series import expand_values
+from ruletest.series import expand_values, parse_series_description
 
 LOOKBACK_MS = 300_000
 
@@ -94,8 +94,12 @@ def check_test_file(tf: TestFile, prometheus: int, cov: Coverage) -> Iterator[Fi
         last_input = -1
         for s in tg.input_series:
             try:
+                parse_series_description(s.series)
                 n = len(expand_values(s.values, limit=None))
-            except RuletestError:
+            except RuletestError as exc:
+                # promtool refuses to run the group: an error, with its line.
+                yield Finding("schema/invalid", Severity.ERROR, f"input series {s.series!r}: {exc.message}",
+                              tf.path, s.line)
                 continue
             last_input = max(last_input, (n - 1) * interval)
         for et in tg.expr_tests:

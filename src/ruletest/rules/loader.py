@@ -73,8 +73,9 @@ def load_rule_text(text: str, path: str, options: LoadOptions | None = None) -> 
     problems: list[RuleFileError] = [RuleFileError(e.message, file=path, line=e.line) for e in dec.errors]
     groups: list[RuleGroup] = []
     seen: dict[str, int] = {}
+    seq = Decoder(path)
     for groups_node in group_lists:
-        for gnode in Decoder(path).sequence(groups_node, "groups"):
+        for gnode in seq.sequence(groups_node, "groups"):
             group = _load_group(gnode, path, opts, problems)
             if group is None:
                 continue
@@ -85,6 +86,7 @@ def load_rule_text(text: str, path: str, options: LoadOptions | None = None) -> 
                 continue
             seen[group.name] = group.line
             groups.append(group)
+    problems.extend(RuleFileError(e.message, file=path, line=e.line) for e in seq.errors)
     if problems:
         raise _combine(problems)
     return groups
