@@ -119,6 +119,9 @@ CASES = [
      rules(alert("sum by (job) (up) / on(job) sum by (job) (up) > 1"))),
     ("promql/fragile-topk", rules(alert("topk(3, rate(x_total[5m])) > 1")),
      rules(records=record("a:b:c", "topk(3, rate(x_total[5m]))"))),
+    # One series per identity: kubernetes-mixin's deduplication idiom.
+    ("promql/fragile-topk", rules(alert("topk(3, rate(x_total[5m])) > 1")),
+     rules(alert("topk by (namespace, pod) (1, max by (namespace, pod, owner) (x_owner)) > 0"))),
     ("promql/nan-aggregation", rules(alert("sum(rate(a_total[5m]) / rate(b_total[5m])) > 1")),
      rules(alert("sum(rate(a_total[5m])) / sum(rate(b_total[5m])) > 1"))),
     ("promql/static-join-mismatch", rules(alert('rate(a_total{env="prod"}[5m]) / rate(b_total{env="dev"}[5m]) > 1')),

@@ -218,5 +218,29 @@ def expand_values(text: str, limit: int | None = None) -> tuple[SeriesValue, ...
     return tuple(out)
 
 
+def count_values(text: str) -> int:
+    """How many steps ``text`` spans (what ``len(expand_values(text))`` would be), checking its
+    syntax but without expanding it: ``0x10000000`` costs nothing here."""
+    if "{{" in text:
+        raise SeriesNotationError("native histograms are not supported yet ({{...}} values)")
+    n = 0
+    for raw in text.split():
+        m = _ITEM.match(raw)
+        if not m:
+            raise SeriesNotationError(f"invalid value {raw!r} in sequence {text!r}")
+        times = int(m.group("times")) if m.group("times") is not None else None
+        if m.group("blank"):
+            if m.group("step"):
+                raise SeriesNotationError(f"'_' cannot have an increment in {raw!r}")
+            n += times if times is not None else 1
+        elif times is None:
+            if m.group("step") and not m.group("stale"):
+                raise SeriesNotationError(f"increment without repetition count in {raw!r}")
+            n += 1
+        else:
+            n += times + 1
+    return n
+
+
 def parse_series(description: str, values: str, limit: int | None = None) -> SeriesSpec:
     return SeriesSpec(parse_series_description(description), expand_values(values, limit))

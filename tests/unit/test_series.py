@@ -8,7 +8,7 @@ import math
 import pytest
 
 from ruletest.errors import SeriesNotationError
-from ruletest.series import MAX_EXPANDED_VALUES, STALE, expand_values, parse_series_description
+from ruletest.series import MAX_EXPANDED_VALUES, STALE, count_values, expand_values, parse_series_description
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -84,3 +84,15 @@ def test_empty_label_sets_are_valid(text: str) -> None:
 def test_bad_descriptions(text: str) -> None:
     with pytest.raises(SeriesNotationError):
         parse_series_description(text)
+
+
+@pytest.mark.parametrize("text", ["1 2 3", "0+10x5 _x3 stale", "1x3 _ 2-1x2", "stale+0x3 5", "_x0 1", ""])
+def test_count_values_agrees_with_expansion(text: str) -> None:
+    assert count_values(text) == len(expand_values(text))
+
+
+def test_count_values_does_not_expand() -> None:
+    # Ten billion steps: counted, not materialised.
+    assert count_values("0x9999999999") == 10_000_000_000
+    with pytest.raises(SeriesNotationError):
+        count_values("1+2")

@@ -128,6 +128,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
         # A removed recording breaks rules the change did not touch: those are reported too.
         raw = [f for f in raw if f.check == "deps/removed-still-used" or (
             f.file in only and (f.line is None or f.line in only[f.file] or _rule_touched(f, loaded, only[f.file])))]
+    raw = list(dict.fromkeys(raw))  # one finding per place, even when a pattern occurs twice there
     result.findings = _filter(raw, loaded, cfg, today or date.today())
     result.findings.sort(key=Finding.sort_key)
     return result

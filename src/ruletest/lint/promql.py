@@ -199,9 +199,14 @@ def fragile_topk(ctx: RuleContext) -> Out:
     from ruletest.lint.flow import walk
 
     for e in walk(ctx.expr):
-        if isinstance(e, A.Aggregate) and e.op in ("topk", "bottomk", "limitk", "limit_ratio"):
-            yield f"{e.op}() picks different series between evaluations: the alert's identity changes", \
-                None, A.to_promql(e)
+        if not (isinstance(e, A.Aggregate) and e.op in ("topk", "bottomk", "limitk", "limit_ratio")):
+            continue
+        # `topk by (pod, ...) (1, x)` keeps one series per identity: the deduplication idiom
+        # (kubernetes-mixin), not a ranking.
+        if e.grouping and not e.without and isinstance(e.param, A.NumberLiteral) and e.param.value == 1:
+            continue
+        yield f"{e.op}() picks different series between evaluations: the alert's identity changes", \
+            None, A.to_promql(e)
 
 
 _NAN_AGGREGATIONS = ("sum", "avg", "stddev", "stdvar")

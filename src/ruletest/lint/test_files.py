@@ -14,7 +14,7 @@ from ruletest.promtool_format import ExpAlert, TestFile
 from ruletest.rules.loader import LoadOptions, load_rule_file
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.runner import resolve_rule_files
-from ruletest.series import expand_values, parse_series_description
+from ruletest.series import count_values, parse_series_description
 
 LOOKBACK_MS = 300_000
 
@@ -93,9 +93,11 @@ def check_test_file(tf: TestFile, prometheus: int, cov: Coverage) -> Iterator[Fi
         interval = tg.interval_ms or tf.evaluation_interval_ms
         last_input = -1
         for s in tg.input_series:
+            if "{{" in s.values:
+                continue  # native histograms: valid for promtool 3, the runner says it cannot run them
             try:
                 parse_series_description(s.series)
-                n = len(expand_values(s.values, limit=None))
+                n = count_values(s.values)
             except RuletestError as exc:
                 # promtool refuses to run the group: an error, with its line.
                 yield Finding("schema/invalid", Severity.ERROR, f"input series {s.series!r}: {exc.message}",
