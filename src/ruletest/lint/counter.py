@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ruletest.lint.context import RuleContext
-from ruletest.lint.flow import metric_name
+from ruletest.lint.flow import metric_name, selectors, walk
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
 from ruletest.promql.ast import format_duration
@@ -123,18 +123,8 @@ def rate_after_aggregation(ctx: RuleContext) -> Out:
             while isinstance(parsed, A.Paren):
                 parsed = parsed.expr
             if isinstance(parsed, A.Aggregate) and parsed.op == "sum" and not any(
-                    isinstance(n, A.Call) and n.func in ("rate", "irate", "increase") for n in _walk(parsed)):
+                    isinstance(n, A.Call) and n.func in ("rate", "irate", "increase") for n in walk(parsed)):
                 yield f"{e.func}() over {name}, a recorded sum of counters: record the rate instead", None, name
-
-
-def _walk(e: A.Expr) -> list[A.Expr]:
-    out = []
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(A.children(n))
-    return out
 
 
 # Uses of a counter that do not depend on its raw value.
@@ -148,7 +138,7 @@ def raw_value(ctx: RuleContext) -> Out:
     100` fires after enough uptime, and stops after a restart. Use `rate()`/`increase()`; only
     `count`, `absent` and label matching (`and`/`unless`) may read a counter as it is. A warning
     when the inventory declares the metric a counter; from the `_total` suffix alone, info."""
-    for vs, path in _selectors_with_path(ctx.expr):
+    for vs, path in selectors(ctx.expr):
         name = metric_name(vs)
         if name is None or not name.endswith("_total") or _is_counter(ctx, name) is not True:
             continue
@@ -160,12 +150,6 @@ def raw_value(ctx: RuleContext) -> Out:
         # inventory saying it is a counter, this is only a hint.
         yield (f"{name} is a counter used by its raw value; wrap it in rate() or increase()", None, name,
                None if declared else Severity.INFO)
-
-
-def _selectors_with_path(e: A.Expr) -> Iterator[tuple[A.VectorSelector, list[A.Expr]]]:
-    from ruletest.lint.flow import selectors
-
-    yield from selectors(e)
 
 
 def _safe_use(vs: A.VectorSelector, path: list[A.Expr]) -> bool:
