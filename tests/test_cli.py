@@ -68,3 +68,20 @@ def test_debug_dumps_every_series() -> None:
     # The limit error stops the run at 1m, so later samples were never loaded.
     assert "@[120000]" not in proc.stderr
     assert '{__name__="up", job="a"} =>\n1.0 @[0]\n1.0 @[60000]' in proc.stderr
+
+
+def test_enable_feature_like_promtool(tmp_path: Path) -> None:
+    (tmp_path / "r.yml").write_text(
+        "groups:\n  - name: g\n    rules:\n      - record: s\n        expr: sort_by_label(m, \"a\")\n")
+    (tmp_path / "t.yml").write_text(
+        "rule_files: [r.yml]\ntests:\n  - input_series: [{series: 'm{a=\"x\"}', values: '1'}]\n"
+        "    promql_expr_test: [{expr: s, eval_time: 0m, exp_samples: [{labels: 's{a=\"x\"}', value: 1}]}]\n")
+    ok = ruletest("test", "--enable-feature", "promql-experimental-functions,promql-nope", "t.yml", cwd=tmp_path)
+    assert ok.returncode == 0
+    assert 'Unknown feature passed to "--enable-feature": promql-nope' in ok.stderr
+    refused = ruletest("test", "--enable-feature=promql-delayed-name-removal", "t.yml", cwd=tmp_path)
+    assert refused.returncode == 2 and "promql-delayed-name-removal is not supported" in refused.stderr
+    # For lint it declares the server's features: the experimental function is then allowed.
+    assert "compat/feature-flag" in ruletest("lint", "r.yml", cwd=tmp_path).stdout
+    declared = ruletest("lint", "--enable-feature", "promql-experimental-functions", "r.yml", cwd=tmp_path)
+    assert "compat/feature-flag" not in declared.stdout

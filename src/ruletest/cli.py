@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PromQL semantics to emulate (default 3)")
     t.add_argument("--promtool-compat", action="store_true",
                    help="accept what promtool accepts: unknown alertnames and rule_files that match nothing")
+    t.add_argument("--enable-feature", action="append", default=[], metavar="FEATURE",
+                   help="promtool's feature flags (comma-separated, repeatable): "
+                        "promql-experimental-functions is always on in ruletest")
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
@@ -57,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--prometheus", type=_prometheus_version, default=None, metavar="{2,3}",
                       help="target Prometheus version (default from config, else 3)")
     lint.add_argument("--scrape-interval", metavar="DURATION", help="declared scrape interval (default 1m)")
+    lint.add_argument("--enable-feature", action="append", default=[], metavar="FEATURE",
+                      help="a feature the target Prometheus enables (comma-separated, repeatable), e.g. "
+                           "promql-experimental-functions; adds to `features` in the configuration")
     lint.add_argument("--changed", action="store_true",
                       help="report only rules changed since --base (all files are still loaded)")
     lint.add_argument("--base", default="HEAD", metavar="REF", help="git revision for --changed (default HEAD)")
@@ -105,6 +111,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             cfg.prometheus = args.prometheus
         if args.scrape_interval:
             cfg.scrape_interval_ms = parse_duration(args.scrape_interval)
+        cfg.features = cfg.features | set(_features(args.enable_feature))
     except RuletestError as exc:
         print(f"ruletest lint: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -136,7 +143,27 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_FAIL if any(f.severity >= threshold for f in result.findings) else EXIT_OK
 
 
+def _features(values: Sequence[str]) -> list[str]:
+    return [f.strip() for v in values for f in v.split(",") if f.strip()]
+
+
+# Features of `promtool --enable-feature` that change how rules evaluate, and what ruletest does.
+_TEST_FEATURES = {"promql-experimental-functions": "always on in ruletest"}
+_UNSUPPORTED_FEATURES = {
+    "promql-delayed-name-removal": "ruletest drops __name__ where the operation happens, as Prometheus does "
+                                   "without this feature; tests relying on it would not check what they claim",
+}
+
+
 def cmd_test(args: argparse.Namespace) -> int:
+    for feature in _features(args.enable_feature):
+        if feature in _UNSUPPORTED_FEATURES:
+            print(f"ruletest test: feature {feature} is not supported: {_UNSUPPORTED_FEATURES[feature]}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if feature not in _TEST_FEATURES:
+            # promtool warns about unknown features and goes on; so does ruletest.
+            print(f"  WARNING: Unknown feature passed to \"--enable-feature\": {feature}", file=sys.stderr)
     opts = RunOptions(prometheus=args.prometheus, run=tuple(args.run),
                       ignore_unknown_fields=args.ignore_unknown_fields, debug=args.debug,
                       strict=not args.promtool_compat)
