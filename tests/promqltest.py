@@ -215,7 +215,7 @@ def _float(tok: str) -> float:
 def _expected_instant(ev: Eval) -> tuple[str, dict[str, float] | float | str]:
     """('vector', {series: value}) / ('scalar', value) / ('string', text)."""
     lines = ev.expected
-    if len(lines) == 1 and not lines[0].startswith("{") and re.fullmatch(r"[-+]?[\w.]+", lines[0]) and _is_number(lines[0]):
+    if len(lines) == 1 and _is_number(lines[0]):
         return "scalar", _float(lines[0])
     if len(lines) == 1 and lines[0].startswith('"'):
         return "string", lines[0][1:-1]
@@ -259,7 +259,7 @@ class Run:
         self._engine = Engine(storage, EngineOptions(prometheus=self.prometheus, default_step_ms=60_000))
         return self._engine
 
-    def load(self, cmd: Load, nhcb: bool = False) -> None:
+    def load(self, cmd: Load) -> None:
         self._engine = None
         for desc, values in cmd.series:
             labels = parse_series_description(desc)
@@ -267,7 +267,7 @@ class Run:
             if _uses_unsupported(values):
                 self.histogram_metrics.add(name)
                 continue
-            if nhcb and name.endswith("_bucket"):
+            if cmd.nhcb and name.endswith("_bucket"):
                 # load_with_nhcb also stores the buckets as one native histogram series.
                 self.histogram_metrics.add(name.removesuffix("_bucket"))
             points = self.samples.setdefault(labels, {})
@@ -396,7 +396,7 @@ def run_file(path: Path) -> list[Outcome]:
         if isinstance(cmd, Clear):
             run = Run(path.name, prometheus)
         elif isinstance(cmd, Load):
-            run.load(cmd, cmd.nhcb)
+            run.load(cmd)
         else:
             out.append(run.evaluate(cmd))
     return out

@@ -147,8 +147,8 @@ def _features(values: Sequence[str]) -> list[str]:
     return [f.strip() for v in values for f in v.split(",") if f.strip()]
 
 
-# Features of `promtool --enable-feature` that change how rules evaluate, and what ruletest does.
-_TEST_FEATURES = {"promql-experimental-functions": "always on in ruletest"}
+# `promtool --enable-feature` names: ruletest always evaluates experimental functions.
+_TEST_FEATURES = frozenset({"promql-experimental-functions"})
 _UNSUPPORTED_FEATURES = {
     "promql-delayed-name-removal": "ruletest drops __name__ where the operation happens, as Prometheus does "
                                    "without this feature; tests relying on it would not check what they claim",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -38,16 +39,23 @@ def line_of(node: Node) -> int:
 
 
 def compose_all(text: str, path: str) -> list[Node]:
-    """Compose every document of ``text``; syntax errors carry file and line."""
+    """Compose every document of ``text``; syntax errors carry file and line. One text is
+    composed once: sniffing, linting and loading the same file share the nodes (read-only)."""
+    docs, error = _compose_cached(text)
+    if error is not None:
+        raise YamlError(error[0], file=path, line=error[1])
+    return list(docs)
+
+
+@lru_cache(maxsize=64)
+def _compose_cached(text: str) -> tuple[tuple[Node, ...], tuple[str, int | None] | None]:
     try:
-        return [n for n in yaml.compose_all(text, Loader=_LOADER) if n is not None]
+        return tuple(n for n in yaml.compose_all(text, Loader=_LOADER) if n is not None), None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or str(exc)
-        raise YamlError(f"invalid YAML: {problem}", file=path, line=line) from None
+        return (), (f"invalid YAML: {exc.problem or str(exc)}", mark.line + 1 if mark is not None else None)
     except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc}", file=path) from None
+        return (), (f"invalid YAML: {exc}", None)
 
 
 def compose(text: str, path: str) -> Node | None:

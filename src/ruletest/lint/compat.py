@@ -49,11 +49,11 @@ def left_open_range(ctx: RuleContext) -> Out:
     `changes(x[1m])` is always 0 and `avg_over_time(x[1m])` is just the last value."""
     if ctx.config.prometheus < 3:
         return
-    from ruletest.lint.counter import _range_calls
+    from ruletest.lint.flow import range_calls
     from ruletest.promql.ast import format_duration
 
     scrape = ctx.config.scrape_interval_ms
-    for call, ms in _range_calls(ctx.expr):
+    for call, ms in range_calls(ctx.expr):
         # rate() and the other two-sample functions are counter/rate-window's business.
         if call.func in ("rate", "irate", "increase", "delta", "idelta", "deriv"):
             continue

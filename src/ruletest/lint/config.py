@@ -147,6 +147,10 @@ class LintConfig:
     policy: Policy = field(default_factory=Policy)
     group_max_rules: int = 50  # group/size
 
+    def runs(self, check_id: str, on_by_default: bool) -> bool:
+        """Whether a check reports: not disabled, and on by default or enabled."""
+        return check_id not in self.disabled and (on_by_default or check_id in self.enabled)
+
 
 def load_config(start: Path | None = None, explicit: str | None = None) -> LintConfig:
     path: Path | None = Path(explicit) if explicit else None

@@ -23,19 +23,44 @@ class LintContext:
         return {r.name for g in self.groups for r in g.rules if not r.is_alert}
 
     @cached_property
+    def recording_exprs(self) -> dict[str, str]:
+        """Recording rule name -> its expression text (the first rule of that name)."""
+        out: dict[str, str] = {}
+        for g in self.groups:
+            for r in g.rules:
+                if not r.is_alert:
+                    out.setdefault(r.name, r.expr)
+        return out
+
+    @cached_property
+    def recording_groups(self) -> dict[str, list[RuleGroup]]:
+        """Recording rule name -> the groups that record it."""
+        out: dict[str, list[RuleGroup]] = {}
+        for g in self.groups:
+            for r in g.rules:
+                if not r.is_alert:
+                    out.setdefault(r.name, []).append(g)
+        return out
+
+    def parsed(self, expr: str) -> A.Expr | None:
+        """``expr`` parsed for the target version (cached by the parser), None if it does not parse."""
+        from ruletest.errors import RuletestError
+
+        try:
+            return A.parse(expr, self.config.prometheus)
+        except RuletestError:
+            return None
+
+    @cached_property
     def recording_reads(self) -> dict[str, set[str]]:
         """Recording rule name -> the recorded series its expression reads."""
-        from ruletest.errors import RuletestError
         from ruletest.lint.flow import metric_name, selectors
 
         out: dict[str, set[str]] = {}
         for g in self.groups:
             for r in g.rules:
-                if r.is_alert:
-                    continue
-                try:
-                    expr = A.parse(r.expr, self.config.prometheus)
-                except RuletestError:
+                expr = None if r.is_alert else self.parsed(r.expr)
+                if expr is None:
                     continue
                 names = {metric_name(vs) for vs, _ in selectors(expr)}
                 out.setdefault(r.name, set()).update(n for n in names if n is not None and n in self.recorded)
@@ -53,17 +78,11 @@ class LintContext:
     @cached_property
     def recorded_exprs(self) -> dict[str, str]:
         """Canonical text of each recording rule's expression -> the rule's name."""
-        from ruletest.errors import RuletestError
-
         out: dict[str, str] = {}
-        for g in self.groups:
-            for r in g.rules:
-                if r.is_alert:
-                    continue
-                try:
-                    out.setdefault(A.to_promql(A.parse(r.expr, self.config.prometheus)), r.name)
-                except RuletestError:
-                    continue
+        for name, text in self.recording_exprs.items():
+            expr = self.parsed(text)
+            if expr is not None:
+                out.setdefault(A.to_promql(expr), name)
         return out
 
     @cached_property

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ruletest.lint.context import RuleContext
-from ruletest.lint.flow import metric_name, selectors, walk
+from ruletest.lint.flow import metric_name, range_calls, selectors, unwrap, walk
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
 from ruletest.promql.ast import format_duration
@@ -15,19 +15,6 @@ Out = Iterator[tuple[Any, ...]]
 COUNTER_FUNCS = {"rate", "irate", "increase", "resets"}
 GAUGE_FUNCS = {"delta", "idelta", "deriv", "predict_linear", "double_exponential_smoothing", "holt_winters"}
 _COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
-
-
-def _range_calls(e: A.Expr) -> Iterator[tuple[A.Call, A.MatrixSelector]]:
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        stack.extend(A.children(n))
-        if isinstance(n, A.Call):
-            for a in n.args:
-                while isinstance(a, A.Paren):
-                    a = a.expr
-                if isinstance(a, A.MatrixSelector):
-                    yield n, a
 
 
 def _is_counter(ctx: RuleContext, name: str) -> bool | None:
@@ -47,7 +34,7 @@ def rate_on_gauge(ctx: RuleContext) -> Out:
     without one, only the name heuristic Prometheus itself uses (`_total`, `_count`, `_sum`,
     `_bucket`) is available and many real counters miss those suffixes, so the finding is then
     reported as info."""
-    for call, ms in _range_calls(ctx.expr):
+    for call, ms in range_calls(ctx.expr):
         name = metric_name(ms.selector)
         if call.func in COUNTER_FUNCS and name and _is_counter(ctx, name) is False:
             declared = ctx.config.inventory is not None and ctx.config.inventory.knows(name)
@@ -61,7 +48,7 @@ def rate_on_gauge(ctx: RuleContext) -> Out:
 def gauge_func(ctx: RuleContext) -> Out:
     """delta(), deriv(), predict_linear() and friends do not handle counter resets; use rate()
     or increase() on counters."""
-    for call, ms in _range_calls(ctx.expr):
+    for call, ms in range_calls(ctx.expr):
         name = metric_name(ms.selector)
         if call.func in GAUGE_FUNCS and name and _is_counter(ctx, name) is True:
             yield f"{call.func}() over counter {name}: use rate() or increase()", None, f"{call.func}({name}[...])"
@@ -73,7 +60,7 @@ def irate_in_alert(ctx: RuleContext) -> Out:
     spike. Use rate() over a few scrape intervals."""
     if not ctx.rule.is_alert:
         return
-    for call, _ in _range_calls(ctx.expr):
+    for call, _ in range_calls(ctx.expr):
         if call.func == "irate":
             yield "irate() in an alert reacts to single scrapes; prefer rate()", None, "irate"
 
@@ -84,7 +71,7 @@ def rate_window(ctx: RuleContext) -> Out:
     a window shorter than two intervals often holds one and returns nothing (always in
     Prometheus 3, whose windows are left-open). Four intervals make it robust to a missed scrape."""
     scrape = ctx.config.scrape_interval_ms
-    for call, ms in _range_calls(ctx.expr):
+    for call, ms in range_calls(ctx.expr):
         if call.func in ("rate", "irate", "increase", "delta", "idelta", "deriv") and ms.range_ms < 2 * scrape:
             yield (f"{call.func}() over [{format_duration(ms.range_ms)}] with a {format_duration(scrape)} scrape "
                    f"interval sees fewer than two samples"), None, f"[{format_duration(ms.range_ms)}]"
@@ -95,7 +82,7 @@ def rate_after_aggregation(ctx: RuleContext) -> Out:
     """`rate(sum(x)[5m:])`, or rate() over a recorded `sum(...)`: the sum of counters drops
     whenever any one of them resets, and rate() reads every such drop as a full reset. Take
     the rate first, then aggregate: `sum(rate(x[5m]))`."""
-    recorded = {r.name: r.expr for g in ctx.lint.groups for r in g.rules if not r.is_alert}
+    recorded = ctx.lint.recording_exprs
     stack = [ctx.expr]
     while stack:
         e = stack.pop()
@@ -113,15 +100,11 @@ def rate_after_aggregation(ctx: RuleContext) -> Out:
                 yield f"{e.func}() over {inner.op}(...): aggregate after {e.func}() instead", None, A.to_promql(e)
         elif isinstance(arg, A.MatrixSelector):
             name = metric_name(arg.selector)
-            expr = recorded.get(name or "")
-            if expr is None:
+            text = recorded.get(name or "")
+            parsed = ctx.lint.parsed(text) if text is not None else None
+            if parsed is None:
                 continue
-            try:
-                parsed = A.parse(expr, ctx.config.prometheus)
-            except Exception:
-                continue
-            while isinstance(parsed, A.Paren):
-                parsed = parsed.expr
+            parsed = unwrap(parsed)
             if isinstance(parsed, A.Aggregate) and parsed.op == "sum" and not any(
                     isinstance(n, A.Call) and n.func in ("rate", "irate", "increase") for n in walk(parsed)):
                 yield f"{e.func}() over {name}, a recorded sum of counters: record the rate instead", None, name

@@ -77,11 +77,11 @@ def cross_group(ctx: RuleContext) -> Out:
     if ctx.rule.is_alert:
         return
     own = {r.name for r in ctx.group.rules if not r.is_alert}
-    elsewhere = {r.name for g in ctx.lint.groups if g is not ctx.group and g.file == ctx.group.file
-                 for r in g.rules if not r.is_alert}
     for vs, _ in selectors(ctx.expr):
         name = metric_name(vs)
-        if name and name not in own and name in elsewhere:
+        if not name or name in own:
+            continue
+        if any(g is not ctx.group and g.file == ctx.group.file for g in ctx.lint.recording_groups.get(name, ())):
             yield f"{name} is recorded by another group of this file: read it from the same group", None, name
 
 

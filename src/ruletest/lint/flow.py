@@ -214,3 +214,15 @@ def unwrap(e: A.Expr) -> A.Expr:
     while isinstance(e, A.Paren):
         e = e.expr
     return e
+
+
+def range_calls(e: A.Expr) -> list[tuple[A.Call, A.MatrixSelector]]:
+    """Every function call with a range-vector selector argument (``rate(x[5m])``)."""
+    out = []
+    for n in walk(e):
+        if isinstance(n, A.Call):
+            for a in n.args:
+                a = unwrap(a)
+                if isinstance(a, A.MatrixSelector):
+                    out.append((n, a))
+    return out

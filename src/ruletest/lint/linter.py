@@ -115,7 +115,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
                     continue
                 rc = RuleContext(r, g, expr, ctx)
                 for info in CATALOG.values():
-                    if info.func is None or not (info.default or info.id in cfg.enabled):
+                    if info.func is None or not cfg.runs(info.id, info.default):
                         continue
                     for item in info.func(rc):
                         message, line, fragment = item[0], item[1], item[2]
@@ -160,7 +160,7 @@ def _filter(raw: list[Finding], loaded: list[tuple[Path, str, list[RuleGroup]]],
         sup[str(path)] = (parse_suppressions(text), _rule_spans(groups, text.count("\n") + 1))
     out: list[Finding] = []
     for f in raw:
-        if f.check in cfg.disabled or not (CATALOG[f.check].default or f.check in cfg.enabled):
+        if not cfg.runs(f.check, CATALOG[f.check].default):
             continue
         if f.check in cfg.severity_overrides:
             f = Finding(f.check, Severity[cfg.severity_overrides[f.check].upper()], f.message, f.file, f.line,
@@ -171,7 +171,7 @@ def _filter(raw: list[Finding], loaded: list[tuple[Path, str, list[RuleGroup]]],
         out.append(f)
     for file, (suppressions, _spans) in sup.items():
         for s in suppressions:
-            if not s.used and not s.foreign and s.active(today) and "lint/unused-suppression" not in cfg.disabled:
+            if not s.used and not s.foreign and s.active(today) and cfg.runs("lint/unused-suppression", True):
                 out.append(Finding("lint/unused-suppression", Severity.INFO,
                                    f"suppression of {', '.join(s.ids)} matches no finding", file, s.line))
     return out

@@ -70,12 +70,11 @@ def load_rule_text(text: str, path: str, options: LoadOptions | None = None) -> 
             top = dec.mapping(doc, "rulefmt.RuleGroups", frozenset({"groups"}))
             if "groups" in top:
                 group_lists.append(top["groups"][1])
-    problems: list[RuleFileError] = [RuleFileError(e.message, file=path, line=e.line) for e in dec.errors]
+    problems: list[RuleFileError] = []
     groups: list[RuleGroup] = []
     seen: dict[str, int] = {}
-    seq = Decoder(path)
     for groups_node in group_lists:
-        for gnode in seq.sequence(groups_node, "groups"):
+        for gnode in dec.sequence(groups_node, "groups"):
             group = _load_group(gnode, path, opts, problems)
             if group is None:
                 continue
@@ -86,7 +85,8 @@ def load_rule_text(text: str, path: str, options: LoadOptions | None = None) -> 
                 continue
             seen[group.name] = group.line
             groups.append(group)
-    problems.extend(RuleFileError(e.message, file=path, line=e.line) for e in seq.errors)
+    # The file's own structure errors (top level, `groups` not a list) come first.
+    problems = [RuleFileError(e.message, file=path, line=e.line) for e in dec.errors] + problems
     if problems:
         raise _combine(problems)
     return groups
