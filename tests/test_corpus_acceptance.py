@@ -9,21 +9,22 @@ the failures must be the same ones promtool reports (promtool is run for compari
 
 from __future__ import annotations
 
-import os
 import re
+import shutil
 import subprocess
 
 import pytest
 
-from tests.corpus import CORPUS, NATIVE_HISTOGRAM_FILES, Entry, entries, run_cli
-from tests.oracle.promtool import promtool_path
+from tests.corpus import NATIVE_HISTOGRAM_FILES, Entry, entries, run_cli
+from tests.needs import params
 
-if not (CORPUS / "MANIFEST.json").exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"acceptance corpus not found at {CORPUS}")
-    pytest.skip(f"acceptance corpus not found at {CORPUS}", allow_module_level=True)
+pytestmark = pytest.mark.needs("corpus")
 
 ENTRIES = entries()
+
+
+def _ids(e: Entry) -> str:
+    return e.file
 
 
 def test_corpus_is_complete() -> None:
@@ -31,8 +32,8 @@ def test_corpus_is_complete() -> None:
     assert sum(1 for e in ENTRIES if e.prometheus == 2) == 221
 
 
-@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.file not in NATIVE_HISTOGRAM_FILES],
-                         ids=lambda e: e.file)
+@pytest.mark.parametrize("entry", params([e for e in ENTRIES if e.file not in NATIVE_HISTOGRAM_FILES], "corpus",
+                                          ids=_ids))
 def test_same_verdict_as_promtool(entry: Entry) -> None:
     for args, expected in entry.runs:
         rc, _out, err = run_cli(entry, ["--promtool-compat", *args])
@@ -49,14 +50,12 @@ def _failure_keys(text: str) -> set[str]:
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.prometheus == 2 and e.expected == "fail"],
-                         ids=lambda e: e.file)
+@pytest.mark.needs("promtool")
+@pytest.mark.parametrize("entry", params([e for e in ENTRIES if e.prometheus == 2 and e.expected == "fail"], "corpus",
+                                          ids=_ids))
 def test_same_failures_as_promtool(entry: Entry) -> None:
-    promtool = promtool_path()
-    if promtool is None:
-        if os.environ.get("CI"):
-            pytest.fail("promtool is required in CI")
-        pytest.skip("promtool not installed")
+    promtool = shutil.which("promtool")
+    assert promtool is not None
     proc = subprocess.run([promtool, "test", "rules", entry.path.name], cwd=entry.path.parent,
                           capture_output=True, text=True, timeout=600)
     theirs = _failure_keys(proc.stdout + proc.stderr)

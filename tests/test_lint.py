@@ -4,7 +4,6 @@ suppressions; configuration; and the realworld corpus (no crash, no false syntax
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -16,7 +15,7 @@ import pytest
 from ruletest.lint import CATALOG, lint_paths
 from ruletest.lint.config import ConfigError, Inventory, LintConfig, Policy, load_config, load_inventory
 from ruletest.lint.report import FORMATS
-from tests.corpus import CORPUS
+from tests.needs import CORPUS
 
 
 def rules(alerts: str = "", records: str = "") -> str:
@@ -316,11 +315,8 @@ def test_bundled_rules_are_clean_under_the_repository_configuration() -> None:
     assert [(f.check, f.rule) for f in result.findings if str(f.severity) != "info"] == []
 
 
+@pytest.mark.needs("corpus")
 def test_realworld_corpus_lints_without_crash_or_false_syntax_errors() -> None:
-    if not (CORPUS / "MANIFEST.json").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"acceptance corpus not found at {CORPUS}")
-        pytest.skip("corpus not available")
     files = [str(p) for p in CORPUS.rglob("*") if p.suffix in (".yml", ".yaml")]
     result = lint_paths(files)
     assert result.rules > 1000
