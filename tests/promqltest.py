@@ -24,7 +24,11 @@ from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine, EngineOptions
 from ruletest.promql.storage import Storage
 from ruletest.promql.values import Labels, Matrix, Sample, Scalar, String, Value, Vector, format_series
+from ruletest.semantics import FEATURE_EXPERIMENTAL_FUNCTIONS, Semantics
 from ruletest.series import Stale, expand_values, parse_series_description
+
+# Prometheus' engine tests run with experimental functions enabled (promqltest's default).
+EXPERIMENTAL = (FEATURE_EXPERIMENTAL_FUNCTIONS,)
 
 DATA = Path(__file__).parent / "data" / "promqltest"
 
@@ -256,7 +260,7 @@ class Run:
             storage.get_or_create(labels)
             for t in sorted(points):
                 storage.append(labels, t, points[t])
-        self._engine = Engine(storage, EngineOptions(prometheus=self.prometheus, default_step_ms=60_000))
+        self._engine = Engine(storage, EngineOptions(Semantics.of(self.prometheus, EXPERIMENTAL), default_step_ms=60_000))
         return self._engine
 
     def load(self, cmd: Load) -> None:
@@ -315,7 +319,7 @@ class Run:
             n = stack.pop()
             if isinstance(n, A.VectorSelector):
                 name_matchers = [m for m in n.matchers if m.name == "__name__"]
-                if any(all(m.matches(h) for m in name_matchers) for h in self.histogram_metrics):
+                if any(all(m.matches(h, True) for m in name_matchers) for h in self.histogram_metrics):
                     return True
             stack.extend(A.children(n))
         return False

@@ -14,9 +14,18 @@ def ruletest(*args: str, cwd: Path = SCENARIOS) -> subprocess.CompletedProcess[s
 
 def test_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "r.yml").write_text("groups: []\n")
-    (tmp_path / "ok.yml").write_text("rule_files: [r.yml]\ntests: []\n")
+    (tmp_path / "ok.yml").write_text("rule_files: [r.yml]\ntests:\n  - name: g\n    promql_expr_test:\n"
+                                     "      - {expr: vector(1), eval_time: 0m, exp_samples: [{labels: '{}', value: 1}]}\n")
     assert ruletest("test", "ok.yml", cwd=tmp_path).returncode == 0
     assert ruletest("test", "limit_test.yml").returncode == 1
+    # Nothing ran: not a success in ruletest's own mode (pytest's exit status 5); promtool passes.
+    nothing = ruletest("test", "--run", "^nope$", "ok.yml", cwd=tmp_path)
+    assert nothing.returncode == 5 and "no test ran (--run selected no test group)" in nothing.stderr
+    assert ruletest("test", "--promtool-compat", "--run", "^nope$", "ok.yml", cwd=tmp_path).returncode == 0
+    (tmp_path / "empty.yml").write_text("rule_files: [r.yml]\ntests: []\n")
+    empty = ruletest("test", "empty.yml", cwd=tmp_path)
+    assert empty.returncode == 1 and "the test file has no test groups" in empty.stderr
+    assert ruletest("test", "--promtool-compat", "empty.yml", cwd=tmp_path).returncode == 0
     missing = ruletest("test", "nope.yml", cwd=tmp_path)
     assert missing.returncode == 2
     assert "nope.yml: cannot read test file" in missing.stderr
@@ -29,13 +38,17 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "bad.yml:4: invalid YAML" in proc.stderr
     assert "Traceback" not in proc.stderr
-    (tmp_path / "unknown.yml").write_text("tests:\n  - intervall: 1m\n")
+    (tmp_path / "unknown.yml").write_text("tests:\n  - intervall: 1m\n    input_series: []\n    exp_annotation: {}\n")
     proc = ruletest("test", "unknown.yml", cwd=tmp_path)
-    assert "unknown.yml:2: field intervall not found in type main.testGroup" in proc.stderr
+    # Every unknown key, with its line and a suggestion, in YAML's terms (not Go's).
+    assert "unknown.yml:2:5: unknown key 'intervall' in a test group (did you mean 'interval'?)" in proc.stderr
+    assert "unknown.yml:4:5: unknown key 'exp_annotation' in a test group" in proc.stderr
+    compat = ruletest("test", "--promtool-compat", "unknown.yml", cwd=tmp_path)
+    assert "field intervall not found in type main.testGroup" in compat.stderr
     (tmp_path / "series.yml").write_text("tests:\n  - input_series:\n      - series: 'up{'\n        values: 1\n")
     proc = ruletest("test", "series.yml", cwd=tmp_path)
     assert proc.returncode == 1
-    assert "unterminated label set" in proc.stderr and "at series.yml:3" in proc.stderr
+    assert "series.yml:3: input_series[0] 'up{': unterminated label set" in proc.stderr
 
 
 def test_junit_has_promtool_shape(tmp_path: Path) -> None:

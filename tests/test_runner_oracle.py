@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from ruletest.promtool_format import load_test_file
+from ruletest.reporting import message
 from ruletest.runner import RunOptions, run_test_file
+from ruletest.semantics import Semantics
 from tests.oracle.promtool import promtool_path
 
 pytestmark = pytest.mark.oracle
@@ -33,7 +35,7 @@ def test_failure_messages_match_promtool(name: str) -> None:
     assert promtool is not None  # the `oracle` marker needs it (tests/needs.py)
     proc = subprocess.run([promtool, "test", "rules", name], cwd=SCENARIOS, capture_output=True, text=True)
     theirs = proc.stderr.removeprefix("  FAILED:\n")
-    result = run_test_file(load_test_file(SCENARIOS / name), RunOptions(prometheus=2, strict=False))
-    ours = "\n".join(p.message for p in result.all_problems())
+    result = run_test_file(load_test_file(SCENARIOS / name), RunOptions(Semantics.of(2), strict=False))
+    ours = "\n".join(message(p, promtool_compat=True) for p in result.all_problems())
     assert (proc.returncode == 0) == result.passed
     assert _normalise(ours) == _normalise(theirs)

@@ -14,7 +14,10 @@ import pytest
 import yaml
 
 from ruletest.promtool_format import load_test_file
+from ruletest.reporting import message
+from ruletest.results import AlertMismatch
 from ruletest.runner import RunOptions, run_test_file
+from ruletest.semantics import Semantics
 from tests.oracle.promtool import _go_unquote, promtool_path
 
 pytestmark = pytest.mark.oracle
@@ -110,8 +113,9 @@ def rendered() -> tuple[list[tuple[dict[str, str], dict[str, str]]], list[tuple[
         proc = subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp, capture_output=True, text=True,
                               timeout=300)
         theirs = _promtool_annotations(proc.stdout + proc.stderr)
-        result = run_test_file(load_test_file(Path(tmp, "t.yml")), RunOptions(prometheus=2, strict=False))
-    ours = [(dict(labels), dict(ann)) for p in result.all_problems() for labels, ann in p.got]
+        result = run_test_file(load_test_file(Path(tmp, "t.yml")), RunOptions(Semantics.of(2), strict=False))
+    ours = [(dict(labels), dict(ann)) for p in result.all_problems() if isinstance(p, AlertMismatch)
+            for labels, ann in p.got]
     assert len(theirs) == len(VALUES), proc.stdout + proc.stderr
     return theirs, ours
 
@@ -142,7 +146,8 @@ def test_template_parse_errors_like_promtool(template: str, tmp_path: Path) -> N
     proc = subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True)
     theirs = [ln.split('annotation "a": ', 1)[1] for ln in (proc.stdout + proc.stderr).splitlines()
               if 'annotation "a": ' in ln]
-    result = run_test_file(load_test_file(tmp_path / "t.yml"), RunOptions(prometheus=2, strict=False))
-    ours = [p.message.split('annotation "a": ', 1)[1] for p in result.all_problems() if 'annotation "a": ' in p.message]
+    result = run_test_file(load_test_file(tmp_path / "t.yml"), RunOptions(Semantics.of(2), strict=False))
+    texts = [message(p) for p in result.all_problems()]
+    ours = [t.split('annotation "a": ', 1)[1] for t in texts if 'annotation "a": ' in t]
     assert proc.returncode == 1 and theirs
     assert ours[:1] == theirs[:1]

@@ -12,8 +12,11 @@ import pytest
 
 from ruletest.coverage import CoverageReport
 from ruletest.promtool_format import load_test_file
-from ruletest.rules.loader import load_rule_file
+from ruletest.reporting import detail, message
+from ruletest.rule_files import test_rules
+from ruletest.rules.loader import LoadOptions, load_rule_file
 from ruletest.runner import RunOptions, run_test_file
+from ruletest.semantics import PROMETHEUS_3
 from tests.oracle.promtool import promtool_path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,16 +28,16 @@ GUIDE_ALERTS = ["HighErrorRate", "ServiceDown", "HighResponseTime", "DatabaseCon
 
 
 def test_rules_define_the_twelve_guide_alerts() -> None:
-    names = [r.name for g in load_rule_file(REPO / "rules" / "alerts.yml") for r in g.rules]
+    names = [r.name for g in load_rule_file(REPO / "rules" / "alerts.yml", LoadOptions(PROMETHEUS_3)) for r in g.rules]
     assert names == GUIDE_ALERTS
-    original = [r.name for g in load_rule_file(ORIGINAL / "guide_alerts.yml") for r in g.rules]
+    original = [r.name for g in load_rule_file(ORIGINAL / "guide_alerts.yml", LoadOptions(PROMETHEUS_3)) for r in g.rules]
     assert original == GUIDE_ALERTS
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_fixture_passes(path: Path) -> None:
-    result = run_test_file(load_test_file(path))
-    assert result.passed, "\n".join(p.message + "\n" + p.detail for p in result.all_problems())
+    result = run_test_file(load_test_file(path), RunOptions(PROMETHEUS_3))
+    assert result.passed, "\n".join(message(p) + "\n" + detail(p) for p in result.all_problems())
 
 
 @pytest.mark.oracle
@@ -52,7 +55,7 @@ def test_every_alert_fires_and_stays_silent_somewhere() -> None:
     report = CoverageReport()
     for path in FIXTURES:
         tf = load_test_file(path)
-        report.record(tf, run_test_file(tf).rule_groups)
+        report.record(tf, test_rules(tf, LoadOptions(PROMETHEUS_3)).groups, PROMETHEUS_3)
     alerts = {c.rule.name: c for c in report.rules.values() if c.rule.is_alert}
     assert sorted(alerts) == sorted(GUIDE_ALERTS)
     assert [n for n, c in alerts.items() if not (c.expected_firing and c.expected_silent)] == []
@@ -60,8 +63,8 @@ def test_every_alert_fires_and_stays_silent_somewhere() -> None:
 
 
 def _failures(name: str) -> dict[str, str]:
-    result = run_test_file(load_test_file(ORIGINAL / name), RunOptions())
-    return {g.group.name: "\n".join(p.message for p in g.problems) for g in result.groups}
+    result = run_test_file(load_test_file(ORIGINAL / name), RunOptions(PROMETHEUS_3))
+    return {g.name: "\n".join(message(p) for p in g.all_problems()) for g in result.groups}
 
 
 def test_guide_high_error_rate_measures_a_rate_not_a_ratio() -> None:

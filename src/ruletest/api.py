@@ -9,33 +9,36 @@
     assert run.firing("ServiceDown", at="2m") == [{"alertname": "ServiceDown", "job": "api", ...}]
     assert run.query("up", at="1m") == {'up{instance="a", job="api"}': 0.0}
 
-Evaluation follows ``promtool test rules`` (see :mod:`ruletest.runner`): rule groups are
-evaluated every ``evaluation_interval`` in order, alerts move through pending and firing, and
-the state at a time is the state of the last evaluation at or before it.
+Evaluation is the simulation ``ruletest test`` uses (:mod:`ruletest.rules.simulation`): rule
+groups are evaluated every ``evaluation_interval`` in order, alerts move through pending and
+firing, and the state at a time is the state of the last evaluation at or before it. The API is
+as strict as the CLI: asking about an alert no rule defines, or about a time the run did not
+reach, is an error, never an empty answer.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruletest.durations import parse_duration
 from ruletest.errors import RuletestError
-from ruletest.promql.engine import Engine, EngineOptions
-from ruletest.promql.storage import Storage
-from ruletest.promql.values import Labels, format_labels, format_series, labels_from
-from ruletest.rules.alerting import AlertState, TemplateEnv
-from ruletest.rules.group import GroupState, query_vector
+from ruletest.promql.values import STALE, Labels, Stale, format_labels, format_series, labels_from
+from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions, load_rule_file
 from ruletest.rules.model import RuleGroup
-from ruletest.series import STALE, SeriesValue, expand_values, parse_series_description
+from ruletest.rules.simulation import AlertSnapshot, InputSeries, Simulation, SimulationOptions
+from ruletest.semantics import Semantics
+from ruletest.series import SeriesValue, count_values, expand_values, parse_series_description
 
 __all__ = ["Alert", "Run", "Scenario", "ScenarioError"]
 
 
 class ScenarioError(RuletestError):
-    """A scenario that cannot run (bad rules, bad series) or an evaluation error."""
+    """A scenario that cannot run (bad rules, bad series), an evaluation error, or a question
+    the run cannot answer (an alert no rule defines, a time after ``until``)."""
 
 
 def _ms(value: str | int | float) -> int:
@@ -58,6 +61,9 @@ class Alert:
         return f"Alert({self.state} {format_labels(labels_from(self.labels))} since {self.active_at_s:g}s)"
 
 
+_Values = str | Iterable[float | str | None]
+
+
 @dataclass
 class Scenario:
     """Input series plus rule files; :meth:`run` evaluates them like promtool."""
@@ -66,26 +72,29 @@ class Scenario:
     interval: str | int | float = "1m"  # step of input series
     evaluation_interval: str | int | float | None = None  # defaults to ``interval``
     prometheus: int = 3
+    features: Sequence[str] = ()  # --enable-feature values
     external_labels: Mapping[str, str] = field(default_factory=dict)
     external_url: str = ""
     groups: list[RuleGroup] = field(default_factory=list)
-    _series: list[tuple[Labels, tuple[SeriesValue, ...]]] = field(default_factory=list)
+    _series: list[tuple[Labels, _Values]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        opts = LoadOptions(prometheus=self.prometheus)
+        self.semantics = Semantics.of(self.prometheus, self.features)
+        opts = LoadOptions(self.semantics)
         for f in self.rule_files:
             self.groups.extend(load_rule_file(f, opts))
 
     def series(self, description: str, values: str | Iterable[float | str | None]) -> Scenario:
         """Add a series: ``values`` in promtool notation, or Python numbers (``None`` = missing,
-        ``math.nan`` is a NaN sample; use the string ``"stale"`` for a stale marker)."""
+        ``math.nan`` is a NaN sample; use the string ``"stale"`` for a stale marker). The notation
+        is checked now and expanded when the scenario runs, as far as ``until`` needs (the same
+        limits as ``ruletest test``)."""
         labels = parse_series_description(description)
         if isinstance(values, str):
-            expanded = expand_values(values)
+            count_values(values)  # syntax errors now, not at run time
+            self._series.append((labels, values))
         else:
-            expanded = tuple(STALE if isinstance(v, str) and v == "stale" else (None if v is None else float(v))
-                             for v in values)
-        self._series.append((labels, expanded))
+            self._series.append((labels, list(values)))
         return self
 
     def run(self, until: str | int | float) -> Run:
@@ -94,76 +103,97 @@ class Scenario:
         end = _ms(until)
         if step <= 0:
             raise ScenarioError("evaluation_interval must be positive")
-        storage = Storage()
-        pending: list[tuple[Labels, list[tuple[int, SeriesValue]]]] = []
+        if interval <= 0:
+            raise ScenarioError("interval must be positive")
+        limit = end // interval + 1
+        inputs = []
         for labels, values in self._series:
-            pending.append((labels, [(i * interval, v) for i, v in enumerate(values) if v is not None]))
-        engine = Engine(storage, EngineOptions(prometheus=self.prometheus, default_step_ms=step))
-        env = TemplateEnv(dict(self.external_labels), self.external_url, self.prometheus)
-        states = [GroupState.create(g, self.prometheus) for g in self.groups]
-        run = Run(engine, step)
-        positions = [0] * len(pending)
-        ts = 0
-        while ts <= end:
-            for i, (labels, samples) in enumerate(pending):
-                p = positions[i]
-                while p < len(samples) and samples[p][0] <= ts:
-                    t, v = samples[p]
-                    storage.append(labels, t, v)  # type: ignore[arg-type]
-                    p += 1
-                positions[i] = p
-            for st in states:
-                errors = st.eval(ts, engine, storage, env)
-                if errors:
-                    e = errors[0]
-                    raise ScenarioError(f"rule {e.rule.name} ({e.rule.where}) failed at {ts / 1000:g}s: {e.message}")
-            snapshot: dict[str, list[Alert]] = {}
-            for st in states:
-                for a in st.alerts.values():
-                    for x in a.active.values():
-                        if x.state == AlertState.INACTIVE:
-                            continue
-                        snapshot.setdefault(a.rule.name, []).append(Alert(
-                            dict(x.labels), dict(x.annotations), x.state.value, x.active_at / 1000, x.value))
-            run.steps.append((ts, snapshot))
-            ts += step
+            expanded: Sequence[SeriesValue] = (
+                expand_values(values, limit) if isinstance(values, str) else [_python_value(v) for v in values])
+            ts: list[int] = []
+            vs: list[float | Stale] = []
+            for i, v in enumerate(expanded):
+                if v is not None and i * interval <= end:
+                    ts.append(i * interval)
+                    vs.append(v)
+            inputs.append(InputSeries(labels, ts, vs))
+        sim = Simulation(self.groups, inputs, SimulationOptions(self.semantics, step, dict(self.external_labels),
+                                                                self.external_url))
+        run = Run(sim, step, end)
+        for outcome in sim.run(0, end, step):
+            if outcome.load_error is not None:
+                raise ScenarioError(outcome.load_error)
+            if outcome.errors:
+                e = outcome.errors[0]
+                raise ScenarioError(f"rule {e.rule.name} ({e.rule.where}) failed at {outcome.t / 1000:g}s: {e.message}")
         return run
+
+
+def _python_value(v: float | str | None) -> SeriesValue:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        if v == "stale":
+            return STALE
+        raise ScenarioError(f"unknown series value {v!r} (use a number, None or 'stale')")
+    return float(v)
 
 
 @dataclass
 class Run:
     """The outcome of a scenario: alert states per evaluation, and queries on the final data."""
 
-    engine: Engine
+    simulation: Simulation
     step_ms: int
-    steps: list[tuple[int, dict[str, list[Alert]]]] = field(default_factory=list)
+    until_ms: int
 
-    def _at(self, at: str | int | float) -> dict[str, list[Alert]]:
+    def _check(self, name: str, at: str | int | float | None = None) -> int:
+        known = self.simulation.alert_names()
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ScenarioError(f"no rule in the scenario defines alert {name!r}{hint}")
+        if at is None:
+            return self.until_ms
         t = _ms(at)
-        chosen: dict[str, list[Alert]] = {}
-        for ts, snap in self.steps:
-            if ts > t:
+        if t > self.until_ms:
+            raise ScenarioError(f"{at!r} is after the end of the run ({self.until_ms / 1000:g}s): "
+                                "run the scenario further (until=...)")
+        if t < 0:
+            raise ScenarioError(f"{at!r} is before the start of the run")
+        return t
+
+    def _snapshots(self, name: str, t: int) -> list[AlertSnapshot]:
+        chosen: tuple[AlertSnapshot, ...] = ()
+        for step in self.simulation.history(name):
+            if step.t > t:
                 break
-            chosen = snap
-        return chosen
+            chosen = step.alerts
+        return [a for a in chosen if a.state != AlertState.INACTIVE]
 
     def alerts(self, name: str, at: str | int | float) -> list[Alert]:
         """Active (pending or firing) alerts of ``name`` at ``at``."""
-        return sorted(self._at(at).get(name, []), key=lambda a: sorted(a.labels.items()))
+        t = self._check(name, at)
+        out = [Alert(dict(a.labels), dict(a.annotations), a.state.value, a.active_at_ms / 1000, a.value)
+               for a in self._snapshots(name, t)]
+        return sorted(out, key=lambda a: sorted(a.labels.items()))
 
     def firing(self, name: str, at: str | int | float) -> list[dict[str, str]]:
         """Label sets of the firing alerts of ``name`` at ``at`` (as promtool compares them)."""
         return [a.labels for a in self.alerts(name, at) if a.state == "firing"]
 
     def first_firing(self, name: str) -> float | None:
-        """Seconds at which ``name`` first fired, or ``None``."""
-        for ts, snap in self.steps:
-            if any(a.state == "firing" for a in snap.get(name, [])):
-                return ts / 1000
+        """Seconds at which ``name`` first fired, or ``None`` if it never fired in the run."""
+        self._check(name)
+        for step in self.simulation.history(name):
+            if any(a.state == AlertState.FIRING for a in step.alerts):
+                return step.t / 1000
         return None
 
     def query(self, expr: str, at: str | int | float) -> dict[str, float]:
         """Evaluate ``expr`` at ``at``: ``{series: value}`` (``{}`` for a scalar's key)."""
-        samples = query_vector(self.engine, self.engine.parse(expr), _ms(at))
+        t = _ms(at)
+        if t > self.until_ms:
+            raise ScenarioError(f"{at!r} is after the end of the run ({self.until_ms / 1000:g}s)")
+        samples = self.simulation.query(expr, t)
         return {format_series(s.labels) if s.labels else "{}": s.value for s in samples}
-

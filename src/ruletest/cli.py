@@ -1,7 +1,7 @@
 """``ruletest`` command line: ``ruletest test`` is a drop-in for ``promtool test rules``.
 
 Exit codes: 0 every test passed, 1 a test failed, 2 usage error or a file that cannot be read
-or parsed (promtool uses 1 for everything)."""
+or parsed, 5 no test ran (promtool uses 1 for everything)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,16 @@ from pathlib import Path
 from ruletest import __version__
 from ruletest.coverage import CoverageReport
 from ruletest.errors import RuletestError
-from ruletest.promtool_format import TestFileError, load_test_file
-from ruletest.reporting import junit_xml, promtool_text
-from ruletest.runner import FileResult, Problem, RunOptions, collect_test_files, run_test_file
+from ruletest.promtool_format import TestFile, TestFileError, load_test_file
+from ruletest.reporting import file_text, junit_xml
+from ruletest.results import Code, FileResult, LoadProblem, Location
+from ruletest.rule_files import RuleFileCache
+from ruletest.rules.loader import LoadOptions
+from ruletest.rules.model import RuleGroup
+from ruletest.runner import RunOptions, collect_test_files, run_test_file
+from ruletest.semantics import FEATURE_DELAYED_NAME_REMOVAL, PROMQL_FEATURES, Semantics, split_features
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NO_TESTS = 0, 1, 2, 5
 
 
 def _prometheus_version(text: str) -> int:
@@ -44,8 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--promtool-compat", action="store_true",
                    help="accept what promtool accepts: unknown alertnames and rule_files that match nothing")
     t.add_argument("--enable-feature", action="append", default=[], metavar="FEATURE",
-                   help="promtool's feature flags (comma-separated, repeatable): "
-                        "promql-experimental-functions is always on in ruletest")
+                   help="promtool's feature flags (comma-separated, repeatable), e.g. promql-experimental-functions")
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
@@ -111,7 +115,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             cfg.prometheus = args.prometheus
         if args.scrape_interval:
             cfg.scrape_interval_ms = parse_duration(args.scrape_interval)
-        cfg.features = cfg.features | set(_features(args.enable_feature))
+        cfg.features = cfg.features | set(split_features(args.enable_feature))
     except RuletestError as exc:
         print(f"ruletest lint: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -126,7 +130,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         try:
             changed = changed_lines(args.base)
-            base_recordings = recorded_at(args.base, list(args.paths))
+            base_recordings = recorded_at(args.base, list(args.paths), cfg.semantics)
         except RuletestError as exc:
             print(f"ruletest lint: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -143,66 +147,88 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_FAIL if any(f.severity >= threshold for f in result.findings) else EXIT_OK
 
 
-def _features(values: Sequence[str]) -> list[str]:
-    return [f.strip() for v in values for f in v.split(",") if f.strip()]
-
-
-# `promtool --enable-feature` names: ruletest always evaluates experimental functions.
-_TEST_FEATURES = frozenset({"promql-experimental-functions"})
+# `promtool --enable-feature` names that ruletest cannot honour yet: refused by name, never ignored.
 _UNSUPPORTED_FEATURES = {
-    "promql-delayed-name-removal": "ruletest drops __name__ where the operation happens, as Prometheus does "
-                                   "without this feature; tests relying on it would not check what they claim",
+    FEATURE_DELAYED_NAME_REMOVAL: "ruletest drops __name__ where the operation happens, as Prometheus does "
+                                  "without this feature; tests relying on it would not check what they claim",
 }
 
 
-def cmd_test(args: argparse.Namespace) -> int:
-    for feature in _features(args.enable_feature):
+def test_semantics(version: int, features: Sequence[str]) -> Semantics | str:
+    """The semantics of a test run, or why the requested features cannot be honoured."""
+    wanted = split_features(features)
+    for feature in wanted:
         if feature in _UNSUPPORTED_FEATURES:
-            print(f"ruletest test: feature {feature} is not supported: {_UNSUPPORTED_FEATURES[feature]}",
-                  file=sys.stderr)
-            return EXIT_USAGE
-        if feature not in _TEST_FEATURES:
-            # promtool warns about unknown features and goes on; so does ruletest.
-            print(f"  WARNING: Unknown feature passed to \"--enable-feature\": {feature}", file=sys.stderr)
-    opts = RunOptions(prometheus=args.prometheus, run=tuple(args.run),
-                      ignore_unknown_fields=args.ignore_unknown_fields, debug=args.debug,
+            return f"feature {feature} is not supported: {_UNSUPPORTED_FEATURES[feature]}"
+    return Semantics.of(version, wanted)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    sem = test_semantics(args.prometheus, args.enable_feature)
+    if isinstance(sem, str):
+        print(f"ruletest test: {sem}", file=sys.stderr)
+        return EXIT_USAGE
+    for feature in sorted(sem.features - PROMQL_FEATURES):
+        # promtool warns about features it does not know and goes on; so does ruletest.
+        print(f"  WARNING: Unknown feature passed to \"--enable-feature\": {feature}", file=sys.stderr)
+    opts = RunOptions(sem, run=tuple(args.run), ignore_unknown_fields=args.ignore_unknown_fields, debug=args.debug,
                       strict=not args.promtool_compat)
     files = collect_test_files(args.files)
     if not files:
-        print("ruletest: no test files given", file=sys.stderr)
+        print(f"ruletest test: no promtool test files (YAML with a top-level tests:) in {', '.join(args.files)}",
+              file=sys.stderr)
         return EXIT_USAGE
-    results: list[FileResult] = []
+    results = run_files(files, opts)
     coverage = CoverageReport() if args.coverage or args.coverage_fail_under > 0 else None
-    usage_error = False
-    for f in files:
-        try:
-            tf = load_test_file(f, ignore_unknown_fields=args.ignore_unknown_fields)
-        except TestFileError as exc:
-            result = FileResult(f, problems=[Problem("load", str(exc), exc.line)])
-            usage_error = True
-        else:
-            try:
-                result = run_test_file(tf, opts)
-            except RuletestError as exc:
-                result = FileResult(f, problems=[Problem("load", str(exc), exc.line)])
-            if coverage is not None:
-                coverage.record(tf, result.rule_groups, args.prometheus)
-        results.append(result)
-        out, err = promtool_text(result, diff=args.diff)
+    for result, tf in results:
+        if coverage is not None and tf is not None:
+            coverage.record(tf, _groups_of(tf, opts), sem)
+        out, err = file_text(result, diff=args.diff, promtool_compat=args.promtool_compat)
         sys.stdout.write(out)
         sys.stderr.write(err)
+    plain = [r for r, _ in results]
     if args.junit:
-        Path(args.junit).write_text(junit_xml(results), encoding="utf-8")
-    failed = any(not r.passed for r in results)
+        Path(args.junit).write_text(junit_xml(plain), encoding="utf-8")
+    failed = any(not r.passed for r in plain)
     if coverage is not None:
         print(coverage.text(), file=sys.stderr)
         if args.coverage_fail_under > 0 and coverage.percent() < args.coverage_fail_under:
             print(f"Rule test coverage {coverage.percent():.1f}% is below the threshold of "
                   f"{args.coverage_fail_under:.1f}%.", file=sys.stderr)
             failed = True
-    if usage_error and all(r.problems for r in results if not r.passed):
+    if any(r.unreadable for r in plain):
         return EXIT_USAGE
-    return EXIT_FAIL if failed else EXIT_OK
+    if failed:
+        return EXIT_FAIL
+    if not args.promtool_compat and not any(r.cases or any(g.cases for g in r.groups) for r in plain):
+        what = "--run selected no test group" if args.run else "the files hold no test cases"
+        print(f"ruletest test: no test ran ({what})", file=sys.stderr)
+        return EXIT_NO_TESTS
+    return EXIT_OK
+
+
+def run_files(files: Sequence[str], opts: RunOptions) -> list[tuple[FileResult, TestFile | None]]:
+    """Load and run each test file; a file that cannot be loaded is a failed result, never an exception."""
+    cache = RuleFileCache()
+    out: list[tuple[FileResult, TestFile | None]] = []
+    for f in files:
+        try:
+            tf = load_test_file(f, ignore_unknown_fields=opts.ignore_unknown_fields)
+        except TestFileError as exc:
+            out.append((FileResult(f, problems=list(exc.problems)), None))
+            continue
+        result = run_test_file(tf, opts, cache)
+        if not tf.tests and opts.strict:
+            result.problems.append(LoadProblem(Code.NO_TESTS, "the test file has no test groups (tests:)",
+                                               Location(f)))
+        out.append((result, tf))
+    return out
+
+
+def _groups_of(tf: TestFile, opts: RunOptions) -> list[RuleGroup]:
+    from ruletest.rule_files import test_rules
+
+    return list(test_rules(tf, LoadOptions(opts.semantics, opts.ignore_unknown_fields)).groups)
 
 
 if __name__ == "__main__":

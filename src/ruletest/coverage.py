@@ -13,6 +13,7 @@ from ruletest.errors import RuletestError
 from ruletest.promql import ast as A
 from ruletest.promtool_format import TestFile
 from ruletest.rules.model import Rule, RuleGroup
+from ruletest.semantics import Semantics
 
 
 @dataclass
@@ -32,7 +33,7 @@ class CoverageReport:
             for r in g.rules:
                 self.rules.setdefault((r.file, g.name, r.kind, r.name), RuleCoverage(r))
 
-    def record(self, tf: TestFile, groups: Sequence[RuleGroup], prometheus: int = 3) -> None:
+    def record(self, tf: TestFile, groups: Sequence[RuleGroup], semantics: Semantics) -> None:
         self.add_rules(groups)
         alert_names: dict[str, tuple[bool, bool]] = {}
         selected: set[str] = set()
@@ -41,11 +42,11 @@ class CoverageReport:
                 fires, silent = alert_names.get(at.alertname, (False, False))
                 alert_names[at.alertname] = (fires or bool(at.exp_alerts), silent or not at.exp_alerts)
             for et in tg.expr_tests:
-                selected |= metric_names(et.expr, prometheus)
+                selected |= metric_names(et.expr, semantics)
         for g in groups:
             for r in g.rules:
                 if r.is_alert and r.name in alert_names:
-                    selected |= metric_names(r.expr, prometheus)
+                    selected |= metric_names(r.expr, semantics)
         for g in groups:
             for r in g.rules:
                 cov = self.rules[(r.file, g.name, r.kind, r.name)]
@@ -92,10 +93,10 @@ def _fraction(items: Sequence[RuleCoverage]) -> str:
     return f"{covered}/{len(items)} covered ({100.0 * covered / len(items):.1f}%)"
 
 
-def metric_names(expr: str, prometheus: int = 3) -> set[str]:
+def metric_names(expr: str, semantics: Semantics) -> set[str]:
     """Metric names an expression selects by equality (``x`` or ``{__name__="x"}``)."""
     try:
-        root = A.parse(expr, prometheus)
+        root = A.parse(expr, semantics.version)
     except RuletestError:
         return set()
     out: set[str] = set()

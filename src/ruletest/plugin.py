@@ -3,11 +3,15 @@
 Kept import-light (the engine is imported when a file is collected), so installing ruletest
 does not slow down pytest in projects that do not use it.
 
-* Files matching the ``ruletest_files`` ini globs (default ``fixtures/**/*.yml``) whose content
-  has a top-level ``tests:`` are collected; each ``alert_rule_test`` and ``promql_expr_test``
-  entry is one item, id ``file::group::HighErrorRate@10m`` (``-k`` selects on it).
+* Files matching the ``ruletest_files`` ini globs (default ``fixtures/**/*.yml``) are collected;
+  each ``alert_rule_test`` and ``promql_expr_test`` entry is one item, id
+  ``file::group::HighErrorRate@10m`` (``-k`` selects on it). A matching file that cannot be
+  loaded is a collection error naming file:line, never a silent pass; rule files among them
+  (a top-level ``groups:``) are left to ``--ruletest-lint``.
 * A failing item shows promtool's exp/got, ruletest's explanation (state timeline, values)
   and points at the YAML line.
+* ``--ruletest-lint`` lints the rule files (ini ``ruletest_rule_files``) once per session, like
+  ``ruletest lint`` on the same files; each file is an item failing at ``ruletest_lint_fail_on``.
 * ``--ruletest-coverage`` prints the rule coverage summary, ``--ruletest-coverage-fail-under``
   fails the session below a percentage; ``--ruletest-prometheus 2`` switches semantics.
 """
@@ -15,19 +19,27 @@ does not slow down pytest in projects that do not use it.
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from ruletest.runner import CaseResult, FileResult, Problem
+    from ruletest.lint.model import LintResult
+    from ruletest.promtool_format import TestFile
+    from ruletest.results import CaseResult, FileResult, Problem
+    from ruletest.rule_files import RuleFileCache
+    from ruletest.runner import RunOptions
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ruletest")
     group.addoption("--ruletest-prometheus", choices=("2", "3"), default=None,
-                    help="PromQL semantics for collected rule tests (default: ini ruletest_prometheus or 3)")
+                    help="PromQL semantics for collected rule tests (default: ini ruletest_prometheus, "
+                         "[tool.ruletest] prometheus, or 3)")
+    group.addoption("--ruletest-enable-feature", action="append", default=[], metavar="FEATURE",
+                    help="promtool's --enable-feature values (adds to [tool.ruletest] features)")
     group.addoption("--ruletest-promtool-compat", action="store_true", default=False,
                     help="accept unknown alertnames and rule_files that match nothing, like promtool")
     group.addoption("--ruletest-coverage", action="store_true", default=False,
@@ -38,155 +50,169 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also collect rule files (ini ruletest_rule_files) as lint items")
     parser.addini("ruletest_files", "globs of promtool-format test files to collect", type="linelist",
                   default=["fixtures/**/*.yml", "fixtures/*.yml"])
-    parser.addini("ruletest_prometheus", "PromQL semantics (2 or 3)", default="3")
+    parser.addini("ruletest_prometheus", "PromQL semantics (2 or 3)", default="")
     parser.addini("ruletest_rule_files", "globs of rule files to lint with --ruletest-lint", type="linelist",
                   default=["rules/*.yml", "rules/**/*.yml"])
     parser.addini("ruletest_lint_fail_on", "lowest severity that fails a lint item (error, warning, info)",
                   default="error")
 
 
+@dataclass
+class _State:
+    """Per-session plugin state (kept in ``config.stash``)."""
+
+    run_options: RunOptions | None = None
+    rule_cache: RuleFileCache | None = None
+    lint: LintResult | None = None
+    lint_paths: list[Path] = field(default_factory=list)
+    coverage: Any = None
+
+
+_STATE = pytest.StashKey[_State]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ruletest: a promtool-format rule test collected by ruletest")
+    config.stash[_STATE] = _State()
 
 
-def _matches(config: pytest.Config, path: Path) -> bool:
+def _state(config: pytest.Config) -> _State:
+    return config.stash[_STATE]
+
+
+def _rel(config: pytest.Config, path: Path) -> str | None:
     try:
-        rel = path.relative_to(config.rootpath).as_posix()
+        return path.relative_to(config.rootpath).as_posix()
     except ValueError:
-        return False
-    return any(fnmatch.fnmatch(rel, g) for g in config.getini("ruletest_files"))
+        return None
 
 
-def _matches_rules(config: pytest.Config, path: Path) -> bool:
-    try:
-        rel = path.relative_to(config.rootpath).as_posix()
-    except ValueError:
-        return False
-    return any(fnmatch.fnmatch(rel, g) for g in config.getini("ruletest_rule_files"))
+def _matches(config: pytest.Config, path: Path, ini: str) -> bool:
+    rel = _rel(config, path)
+    return rel is not None and any(fnmatch.fnmatch(rel, g) for g in config.getini(ini))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix not in (".yml", ".yaml"):
         return None
-    if parent.config.getoption("--ruletest-lint") and _matches_rules(parent.config, file_path):
+    config = parent.config
+    if config.getoption("--ruletest-lint") and _matches(config, file_path, "ruletest_rule_files"):
+        _state(config).lint_paths.append(file_path)
         return RuleLintFile.from_parent(parent, path=file_path)
-    if not _matches(parent.config, file_path):
+    if not _matches(config, file_path, "ruletest_files"):
         return None
-    from ruletest.promtool_format import looks_like_test_file
+    from ruletest.promtool_format import looks_like_rule_file
 
     try:
         text = file_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None
-    if not looks_like_test_file(text):
+        return RuleTestFile.from_parent(parent, path=file_path)  # its collection reports why
+    if looks_like_rule_file(text):
         return None
     return RuleTestFile.from_parent(parent, path=file_path)
 
 
-def _prometheus(config: pytest.Config) -> int:
-    return int(config.getoption("--ruletest-prometheus") or config.getini("ruletest_prometheus") or 3)
+def run_options(config: pytest.Config) -> RunOptions:
+    """The semantics and options of this session, built once from options, ini and [tool.ruletest]."""
+    state = _state(config)
+    if state.run_options is None:
+        from ruletest.lint.config import load_config
+        from ruletest.runner import RunOptions
+        from ruletest.semantics import Semantics, split_features
+
+        project = load_config(config.rootpath)
+        version = int(config.getoption("--ruletest-prometheus") or config.getini("ruletest_prometheus")
+                      or project.prometheus)
+        features = set(project.features) | set(split_features(config.getoption("--ruletest-enable-feature")))
+        state.run_options = RunOptions(Semantics.of(version, features),
+                                       strict=not config.getoption("--ruletest-promtool-compat"))
+    return state.run_options
+
+
+def _rule_cache(config: pytest.Config) -> RuleFileCache:
+    state = _state(config)
+    if state.rule_cache is None:
+        from ruletest.rule_files import RuleFileCache
+
+        state.rule_cache = RuleFileCache()
+    return state.rule_cache
 
 
 class RuleTestFailure(Exception):
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(p.message for p in problems))
+        super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
 
 
 class RuleTestFile(pytest.File):
     _result: FileResult | None = None
-    _load_error: Exception | None = None
+    _test_file: TestFile | None = None
 
     def result(self) -> FileResult:
         if self._result is None:
-            from ruletest.runner import RunOptions, run_test_file
+            from ruletest.runner import run_test_file
 
             assert self._test_file is not None
-            opts = RunOptions(prometheus=_prometheus(self.config),
-                              strict=not self.config.getoption("--ruletest-promtool-compat"))
-            self._result = run_test_file(self._test_file, opts)
+            self._result = run_test_file(self._test_file, run_options(self.config), _rule_cache(self.config))
         return self._result
 
     def collect(self) -> Any:
-        from ruletest.errors import RuletestError
-        from ruletest.promtool_format import load_test_file
+        from ruletest.promtool_format import TestFileError, case_refs, load_test_file
 
-        self._test_file = None
         try:
             self._test_file = load_test_file(self.path)
-        except RuletestError as exc:
-            raise self.CollectError(str(exc)) from None
+        except TestFileError as exc:
+            raise self.CollectError("\n".join(f"{p.where}: {p.message}" for p in exc.problems)) from None
+        if not self._test_file.tests:
+            raise self.CollectError(f"{self.path}: not a promtool test file: it has no test groups (tests:)")
         for tg in self._test_file.tests:
-            group = tg.display_name
-            seen: dict[str, int] = {}
-            cases = [("alert", i, f"{a.alertname}@{_dur(a.eval_time_ms)}", a.line)
-                     for i, a in enumerate(tg.alert_tests)]
-            cases += [("expr", i, f"{e.expr.strip()}@{_dur(e.eval_time_ms)}", e.line)
-                      for i, e in enumerate(tg.expr_tests)]
-            if not cases:
-                cases = [("group", 0, "(no assertions)", tg.line)]
-            for kind, index, label, line in cases:
-                n = seen.get(label, 0)
-                seen[label] = n + 1
-                name = f"{group}::{label}" + (f"#{n}" if n else "")
-                item = RuleTestItem.from_parent(self, name=name)
-                item.setup_case(tg.index, kind, index, line, label)
+            refs = case_refs(tg)
+            if not refs:
+                item = RuleTestItem.from_parent(self, name=f"{tg.display_name}::(no assertions)")
+                item.setup_case(tg.index, None, tg.line, "(no assertions)")
+                item.add_marker("ruletest")
+                yield item
+            for ref in refs:
+                item = RuleTestItem.from_parent(self, name=ref.id)
+                item.setup_case(tg.index, ref.id, ref.line, ref.label)
                 item.add_marker("ruletest")
                 yield item
 
 
-def _dur(ms: int) -> str:
-    from ruletest.promql.ast import format_duration
-
-    return format_duration(ms)
-
-
 class RuleTestItem(pytest.Item):
-    def setup_case(self, group_index: int, kind: str, index: int, line: int, label: str) -> None:
+    def setup_case(self, group_index: int, case_id: str | None, line: int, label: str) -> None:
         self.group_index = group_index
-        self.kind = kind
-        self.index = index
+        self.case_id = case_id
         self.line = line
         self.label = label
 
-    def _case(self, result: FileResult) -> tuple[list[Problem], CaseResult | None]:
-        file_problems = list(result.problems)
+    def _problems(self, result: FileResult) -> tuple[list[Problem], CaseResult | None]:
+        problems = list(result.problems)
         for g in result.groups:
-            if g.group.index != self.group_index:
+            if g.index != self.group_index:
                 continue
-            alert_cases = [c for c in g.cases if c.kind == "alert"]
-            expr_cases = [c for c in g.cases if c.kind == "expr"]
-            case = None
-            if self.kind == "alert" and self.index < len(alert_cases):
-                case = alert_cases[self.index]
-            elif self.kind == "expr" and self.index < len(expr_cases):
-                case = expr_cases[self.index]
-            if case is not None and case.problem is not None:
-                return [*file_problems, case.problem], case
             # Problems that are not about one case (load and evaluation errors) fail every case.
-            own = {id(c.problem) for c in g.cases if c.problem is not None}
-            group_problems = [p for p in g.problems if id(p) not in own]
-            return file_problems + group_problems, case
-        return file_problems, None
+            problems.extend(g.problems)
+            case = next((c for c in g.cases if c.id == self.case_id), None)
+            if case is not None and case.problem is not None:
+                problems.append(case.problem)
+            return problems, case
+        return problems, None
 
     def runtest(self) -> None:
         parent = self.parent
         assert isinstance(parent, RuleTestFile)
-        problems, _case = self._case(parent.result())
+        problems, _ = self._problems(parent.result())
         if problems:
             raise RuleTestFailure(problems)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, RuleTestFailure):
-            try:
-                where = self.path.relative_to(self.config.rootpath).as_posix()
-            except ValueError:
-                where = str(self.path)
+            from ruletest.reporting import render
+
+            where = _rel(self.config, self.path) or str(self.path)
             lines = [f"{where}:{self.line}: {self.label}"]
-            for p in excinfo.value.problems:
-                lines.append(p.message)
-                if p.detail:
-                    lines.append("\n".join("    " + ln for ln in p.detail.split("\n")))
+            lines.extend(render(p, root=str(self.config.rootpath)) for p in excinfo.value.problems)
             return "\n".join(lines)
         return super().repr_failure(excinfo)
 
@@ -203,15 +229,26 @@ class RuleLintFailure(Exception):
     pass
 
 
-class RuleLintItem(pytest.Item):
-    def runtest(self) -> None:
-        from ruletest.lint import Severity, lint_paths
+def lint_session(config: pytest.Config) -> LintResult:
+    """One lint run over every rule file the session collected, as ``ruletest lint`` would do
+    on the same files: checks across files see all of them."""
+    state = _state(config)
+    if state.lint is None:
+        from ruletest.lint import lint_paths
         from ruletest.lint.config import load_config
 
-        cfg = load_config(self.config.rootpath)
-        result = lint_paths([str(self.path)], cfg)
+        state.lint = lint_paths([str(p) for p in sorted(state.lint_paths)], load_config(config.rootpath))
+    return state.lint
+
+
+class RuleLintItem(pytest.Item):
+    def runtest(self) -> None:
+        from ruletest.lint import Severity
+
+        result = lint_session(self.config)
         threshold = Severity[str(self.config.getini("ruletest_lint_fail_on")).upper()]
-        bad = [f for f in result.findings if f.severity >= threshold]
+        mine = str(self.path)
+        bad = [f for f in result.findings if f.severity >= threshold and f.file == mine]
         if bad:
             raise RuleLintFailure("\n".join(
                 f"{self.path.name}:{f.line}: {f.severity} {f.check} [{f.rule}]: {f.message}" for f in bad))
@@ -270,29 +307,33 @@ def _coverage(config: pytest.Config) -> Any:
         return None
     if not (config.getoption("--ruletest-coverage") or config.getoption("--ruletest-coverage-fail-under")):
         return None
-    cached = getattr(config, "_ruletest_coverage", None)
-    if cached is not None:
-        return cached
+    state = _state(config)
+    if state.coverage is not None:
+        return state.coverage
     # Computed from the files themselves, so it is the same with or without pytest-xdist.
     from ruletest.coverage import CoverageReport
-    from ruletest.errors import RuletestError
-    from ruletest.promtool_format import load_test_file, looks_like_test_file
-    from ruletest.runner import RunOptions, load_rules, resolve_rule_files
+    from ruletest.promtool_format import TestFileError, load_test_file, looks_like_test_file
+    from ruletest.rule_files import test_rules
+    from ruletest.rules.loader import LoadOptions
 
+    opts = run_options(config)
     report = CoverageReport()
     root = config.rootpath
+    seen: set[Path] = set()
     for pattern in config.getini("ruletest_files"):
         for path in sorted(root.glob(pattern)):
+            if path in seen:
+                continue
+            seen.add(path)
             try:
                 if not looks_like_test_file(path.read_text(encoding="utf-8")):
                     continue
                 tf = load_test_file(path)
-            except (OSError, UnicodeDecodeError, RuletestError):
-                continue
-            files, _problems, _warnings = resolve_rule_files(tf)
-            groups, _errors = load_rules(files, RunOptions(prometheus=_prometheus(config)))
-            report.record(tf, groups, _prometheus(config))
-    config._ruletest_coverage = report  # type: ignore[attr-defined]
+            except (OSError, UnicodeDecodeError, TestFileError):
+                continue  # reported as a collection error
+            rules = test_rules(tf, LoadOptions(opts.semantics), _rule_cache(config))
+            report.record(tf, rules.groups, opts.semantics)
+    state.coverage = report
     return report
 
 

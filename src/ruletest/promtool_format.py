@@ -13,11 +13,14 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ruletest.durations import DurationError, parse_duration
 from ruletest.errors import RuletestError
+from ruletest.promql.ast import format_duration
+from ruletest.results import Code, LoadProblem, Location
 from ruletest.yamlnodes import Decoder, YamlError, compose, line_of
 
 FILE_FIELDS = frozenset({"rule_files", "evaluation_interval", "group_eval_order", "tests", "fuzzy_compare"})
@@ -31,9 +34,16 @@ SAMPLE_FIELDS = frozenset({"labels", "value", "histogram"})
 
 
 class TestFileError(RuletestError):
-    """A test file promtool would refuse to run."""
+    """A test file promtool would refuse to run; ``problems`` lists every problem, located."""
 
     __test__ = False  # not a pytest test class
+    code = Code.TEST_FILE.value
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None, problems: list[LoadProblem] | None = None) -> None:
+        super().__init__(message, file=file, line=line, column=column)
+        self.problems = problems if problems is not None else [
+            LoadProblem(Code.TEST_FILE, message, Location(file or "", line, column))]
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,10 @@ def load_test_text(text: str, path: str, *, ignore_unknown_fields: bool = False)
     try:
         root = compose(text, path)
     except YamlError as exc:
-        raise TestFileError(exc.message, file=path, line=exc.line) from None
+        raise TestFileError(exc.message, file=path, line=exc.line, problems=[
+            LoadProblem(Code.TEST_FILE, exc.message, Location(path, exc.line), cause=exc.code)]) from None
+    if root is None:
+        return TestFile(path, (), 60_000, (), False, ())
     dec = Decoder(path, ignore_unknown_fields)
     top = dec.mapping(root, "main.unitTestFile", FILE_FIELDS)
     rule_files = tuple(RuleFileRef(dec.string(n, "rule_files"), line_of(n))
@@ -178,7 +191,10 @@ def load_test_text(text: str, path: str, *, ignore_unknown_fields: bool = False)
     if dec.errors:
         e = dec.errors[0]
         more = f" (and {len(dec.errors) - 1} more)" if len(dec.errors) > 1 else ""
-        raise TestFileError(e.message + more, file=path, line=e.line)
+        raise TestFileError(e.message + more, file=path, line=e.line, column=e.column, problems=[
+            LoadProblem(Code.TEST_FILE, x.message, Location(path, x.line, x.column), promtool_message=x.promtool_message,
+                        cause=x.code)
+            for x in dec.errors])
     return TestFile(path, rule_files, interval, order, fuzzy, tuple(tests))
 
 
@@ -223,6 +239,45 @@ def _load_group(dec: Decoder, node: Node, index: int) -> TestGroup:
     start = _timestamp(dec, f["start_timestamp"][1]) if "start_timestamp" in f else None
     return TestGroup(index, name, interval, tuple(series), tuple(alert_tests), tuple(expr_tests), ext, url,
                      start, line_of(node))
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """One case of a test group, named by an id that is stable within the file."""
+
+    kind: Literal["alert", "expr"]
+    index: int  # position among the group's alert tests (or expression tests)
+    id: str  # "<group display name>::<label>", with "#n" for the n-th repeat of a label
+    label: str  # "HighErrorRate@10m" or "<expr>@10m"
+    line: int
+
+
+def case_refs(tg: TestGroup) -> list[CaseRef]:
+    """Every case of a group: alert tests, then expression tests, in file order. The runner
+    names its results and the pytest plugin its items with these ids."""
+    raw: list[tuple[Literal["alert", "expr"], int, str, int]] = [
+        ("alert", i, f"{a.alertname}@{format_duration(a.eval_time_ms)}", a.line) for i, a in enumerate(tg.alert_tests)]
+    raw += [("expr", i, f"{e.expr.strip()}@{format_duration(e.eval_time_ms)}", e.line)
+            for i, e in enumerate(tg.expr_tests)]
+    seen: dict[str, int] = {}
+    out = []
+    for kind, index, label, line in raw:
+        n = seen.get(label, 0)
+        seen[label] = n + 1
+        out.append(CaseRef(kind, index, f"{tg.display_name}::{label}" + (f"#{n}" if n else ""), label, line))
+    return out
+
+
+def looks_like_rule_file(text: str) -> bool:
+    """A Prometheus rule file (top-level ``groups:``) or a ``PrometheusRule`` manifest."""
+    try:
+        root = compose(text, "<sniff>")
+    except YamlError:
+        return False
+    if not isinstance(root, MappingNode):
+        return False
+    keys = {k.value for k, _ in root.value if isinstance(k, ScalarNode)}
+    return "tests" not in keys and ("groups" in keys or ("spec" in keys and "kind" in keys))
 
 
 def looks_like_test_file(text: str) -> bool:

@@ -1,195 +1,146 @@
-"""Run promtool-format test files the way ``promtool test rules`` does (``cmd/promtool/unittest.go``).
+"""Run promtool-format test files the way ``promtool test rules`` does (``cmd/promtool/unittest.go``),
+over the one rule simulation (:mod:`ruletest.rules.simulation`).
 
 Per test group: input series are loaded lazily (samples appear as the clock reaches them); at
 every ``evaluation_interval`` step from the start to the last ``eval_time`` all rule groups are
 evaluated in order; alert tests are checked against the step at or before their ``eval_time``;
-expression tests run after the loop. Messages use promtool's layout so people and tools that
-read promtool output can read ours; each failure also carries a readable detail (the alert's
-state timeline and the expression's values around ``eval_time``).
+expression tests run after the loop. Results are data (:mod:`ruletest.results`); promtool's
+layout and ruletest's explanations are produced by :mod:`ruletest.reporting`.
 """
 
 from __future__ import annotations
 
-import glob
 import math
 import os
-from bisect import bisect_left
+import time
+import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.goquote import go_quote
-from ruletest.promql.ast import format_duration
-from ruletest.promql.engine import Engine, EngineOptions
-from ruletest.promql.storage import DuplicateSampleError, Storage
-from ruletest.promql.values import Labels, Sample, format_labels
-from ruletest.promtool_format import AlertTest, ExprTest, TestFile, TestGroup
-from ruletest.rules.alerting import AlertState, TemplateEnv
-from ruletest.rules.group import GroupState, query_vector
-from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
+from ruletest.promql.values import Labels, Stale
+from ruletest.promtool_format import AlertTest, CaseRef, ExprTest, TestFile, TestGroup, case_refs, looks_like_test_file
+from ruletest.results import (
+    AlertInstanceState,
+    AlertMismatch,
+    AlertTimeline,
+    CaseResult,
+    Code,
+    ExprError,
+    ExprMismatch,
+    FileResult,
+    GroupResult,
+    InternalError,
+    LoadProblem,
+    Location,
+    Problem,
+    RuleEvalError,
+    SeriesDump,
+)
+from ruletest.rule_files import RuleFileCache, test_rules
+from ruletest.rules.alerting import AlertState
+from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
-from ruletest.series import STALE, SeriesValue, parse_series
-from ruletest.templates.gofmt import format_float_e
-from ruletest.templates.values import format_go_duration
-
-ProblemKind = Literal["load", "eval", "alert", "expr", "strict"]
+from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
+from ruletest.semantics import VERSION_SWITCHES, Semantics
+from ruletest.series import parse_series, parse_series_description
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    prometheus: int = 3
+    semantics: Semantics
     run: tuple[str, ...] = ()
     ignore_unknown_fields: bool = False
     debug: bool = False
     # Beyond promtool: an alertname no rule defines, or a rule_files entry that matches nothing,
     # is an error instead of a silent pass / a warning.
     strict: bool = True
+    # When a group fails under Prometheus 3, find which 3.0 change makes the difference.
+    explain_3x: bool = True
 
 
-@dataclass
-class Problem:
-    kind: ProblemKind
-    message: str  # promtool's layout
-    line: int | None = None
-    detail: str = ""  # ruletest's explanation: timeline, values, diff
-    alertname: str = ""
-    expr: str = ""
-    eval_time_ms: int | None = None
-    expected: list[tuple[Labels, Labels]] = field(default_factory=list)
-    got: list[tuple[Labels, Labels]] = field(default_factory=list)
+# Switches that change evaluation (the others change parsing or loading, fixed once rules are loaded).
+_EVALUATION_SWITCHES = ("left_open_windows", "regex_dot_all", "kahan_sums", "rate_threshold_before_zero_point",
+                        "atan2_drops_name", "histogram_quantile_precision_fix",
+                        "test_interval_defaults_to_evaluation_interval")
+assert set(_EVALUATION_SWITCHES) <= set(VERSION_SWITCHES)
 
 
-@dataclass
-class CaseResult:
-    """One alert_rule_test or promql_expr_test entry."""
-
-    kind: Literal["alert", "expr"]
-    label: str  # HighErrorRate@10m or expr text@10m
-    line: int
-    problem: Problem | None = None
-    ran: bool = False
-
-
-@dataclass
-class GroupResult:
-    group: TestGroup
-    problems: list[Problem] = field(default_factory=list)
-    cases: list[CaseResult] = field(default_factory=list)
-    firing_seen: set[str] = field(default_factory=set)
-    debug: str = ""  # --debug: every series (input and recorded) up to the last evaluation
-
-    @property
-    def passed(self) -> bool:
-        return not self.problems
-
-
-@dataclass
-class FileResult:
-    path: str
-    problems: list[Problem] = field(default_factory=list)  # file-level
-    groups: list[GroupResult] = field(default_factory=list)
-    rule_groups: list[RuleGroup] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.problems and all(g.passed for g in self.groups)
-
-    def all_problems(self) -> list[Problem]:
-        out = list(self.problems)
-        for g in self.groups:
-            out.extend(g.problems)
-        return out
-
-
-def go_duration_ms(ms: int) -> str:
-    return format_go_duration(ms * 1_000_000)
-
-
-# --- loading rules -------------------------------------------------------------------------
-
-
-def resolve_rule_files(tf: TestFile) -> tuple[list[str], list[Problem], list[str]]:
-    files: list[str] = []
-    problems: list[Problem] = []
-    warnings: list[str] = []
-    for ref in tf.rule_files:
-        pattern = ref.pattern
-        if pattern and not os.path.isabs(pattern):
-            pattern = str(tf.directory / pattern)
-        matches = sorted(glob.glob(pattern)) if pattern else []
-        if not matches:
-            warnings.append(f"  WARNING: no file match pattern {pattern}")
-            problems.append(Problem("strict", f"rule_files entry {ref.pattern!r} matches no file", ref.line))
-        files.extend(matches)
-    return files, problems, warnings
-
-
-def load_rules(files: Sequence[str], opts: RunOptions) -> tuple[list[RuleGroup], list[Problem]]:
-    groups: list[RuleGroup] = []
-    problems: list[Problem] = []
-    lo = LoadOptions(ignore_unknown_fields=opts.ignore_unknown_fields, prometheus=opts.prometheus)
-    for f in files:
-        try:
-            groups.extend(load_rule_file(f, lo))
-        except RuleFileError as exc:
-            problems.append(Problem("load", str(exc), exc.line))
-    return groups, problems
-
-
-def order_groups(groups: list[RuleGroup], order: Sequence[str]) -> list[RuleGroup]:
+def order_groups(groups: Sequence[RuleGroup], order: Sequence[str]) -> list[RuleGroup]:
     rank = {name: i for i, name in enumerate(order)}
     return sorted(groups, key=lambda g: rank.get(g.name, 0))
 
 
-# --- running -------------------------------------------------------------------------------
-
-
-def run_test_file(tf: TestFile, opts: RunOptions | None = None) -> FileResult:
-    opts = opts or RunOptions()
+def run_test_file(tf: TestFile, opts: RunOptions, cache: RuleFileCache | None = None) -> FileResult:
+    started = time.perf_counter()
     result = FileResult(tf.path)
     seen_order: set[str] = set()
     for name in tf.group_eval_order:
         if name in seen_order:
-            result.problems.append(Problem("load", f"group name repeated in evaluation order: {name}"))
+            result.problems.append(LoadProblem(Code.GROUP_ORDER, f"group name repeated in evaluation order: {name}",
+                                               Location(tf.path)))
             return result
         seen_order.add(name)
-    files, strict_problems, warnings = resolve_rule_files(tf)
-    result.warnings.extend(warnings)
+    rules = test_rules(tf, LoadOptions(opts.semantics, opts.ignore_unknown_fields), cache)
+    result.rule_files = rules.files
+    result.warnings.extend(p.promtool_message or p.message for p in rules.unmatched)
     if opts.strict:
-        result.problems.extend(strict_problems)
-    rule_groups, load_problems = load_rules(files, opts)
-    result.rule_groups = rule_groups
+        result.problems.extend(rules.unmatched)
     run_re = re2.compile("|".join(opts.run)) if opts.run else None
-    ordered = order_groups(rule_groups, tf.group_eval_order)
+    ordered = order_groups(rules.groups, tf.group_eval_order)
     for tg in tf.tests:
         if run_re is not None and not run_re.search(tg.name):
             continue
-        gr = GroupResult(tg)
+        gr = _new_group_result(tf, tg)
         result.groups.append(gr)
-        if load_problems:
-            gr.problems.extend(load_problems)
+        if rules.problems:
+            gr.problems.extend(rules.problems)
             continue
-        _run_group(tf, tg, ordered, opts, gr)
+        _run_group_safely(tf, tg, ordered, opts, gr)
+    result.duration_s = time.perf_counter() - started
     return result
 
 
-@dataclass
-class _Timeline:
-    """What one alert name did at each evaluation step (for failure explanations)."""
-
-    states: list[tuple[int, list[tuple[Labels, AlertState, float]]]] = field(default_factory=list)
-    values: list[tuple[int, list[Sample]]] = field(default_factory=list)
+def _new_group_result(tf: TestFile, tg: TestGroup) -> GroupResult:
+    return GroupResult(tg.display_name, tg.index, Location(tf.path, tg.line))
 
 
-def _load_input(tg: TestGroup, interval: int, start: int, end: int, gr: GroupResult
-                ) -> list[tuple[Labels, list[int], list[SeriesValue]]] | None:
-    feeds: dict[Labels, tuple[list[int], list[SeriesValue]]] = {}
-    ok = True
+def _run_group_safely(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions,
+                      gr: GroupResult) -> None:
+    started = time.perf_counter()
+    try:
+        _run_group(tf, tg, rule_groups, opts, gr)
+        if not gr.passed and opts.explain_3x and opts.semantics.v3:
+            gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts)
+    except Exception as exc:
+        gr.problems.append(InternalError(f"internal error: {type(exc).__name__}: {exc}", Location(tf.path, tg.line),
+                                         traceback.format_exc()))
+    gr.duration_s = time.perf_counter() - started
+
+
+def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions) -> tuple[str, ...]:
+    """The Prometheus 3.0 changes under which this failing group would pass, if any."""
+    quiet = replace(opts, explain_3x=False, debug=False)
+
+    def passes(semantics: Semantics) -> bool:
+        probe = _new_group_result(tf, tg)
+        _run_group(tf, tg, rule_groups, replace(quiet, semantics=semantics), probe)
+        return probe.passed
+
+    if not passes(opts.semantics.with_switches(_EVALUATION_SWITCHES, False)):
+        return ()
+    single = tuple(s for s in _EVALUATION_SWITCHES if passes(opts.semantics.with_switches([s], False)))
+    return single or _EVALUATION_SWITCHES
+
+
+def _load_input(tg: TestGroup, interval: int, start: int, end: int, path: str
+                ) -> tuple[list[InputSeries], list[Problem]]:
+    feeds: dict[Labels, tuple[list[int], list[float | Stale]]] = {}
+    problems: list[Problem] = []
     # Samples after the last evaluation are never loaded (promtool loads lazily), so long
     # sequences are expanded only as far as the test needs.
     limit = (end - start) // interval + 1 if interval > 0 else 1
@@ -197,11 +148,11 @@ def _load_input(tg: TestGroup, interval: int, start: int, end: int, gr: GroupRes
         try:
             spec = parse_series(s.series, s.values, limit)
         except RuletestError as exc:
-            gr.problems.append(Problem("load", f"input_series[{i}] {s.series!r}: {exc.message}", s.line))
-            ok = False
+            problems.append(LoadProblem(Code.INPUT_SERIES, f"input_series[{i}] {s.series!r}: {exc.message}",
+                                        Location(path, s.line, exc.column)))
             continue
         ts: list[int] = []
-        vs: list[SeriesValue] = []
+        vs: list[float | Stale] = []
         for j, v in enumerate(spec.values):
             if v is None:
                 continue
@@ -211,154 +162,102 @@ def _load_input(tg: TestGroup, interval: int, start: int, end: int, gr: GroupRes
             ts.append(t)
             vs.append(v)
         feeds[spec.labels] = (ts, vs)  # a later definition of the same series replaces it
-    if not ok:
-        return None
-    return [(k, v[0], v[1]) for k, v in feeds.items()]
+    return [InputSeries(k, v[0], v[1]) for k, v in feeds.items()], problems
 
 
-class _Feed:
-    """Input samples appended to storage as the evaluation clock advances (promtool's LazyLoader)."""
-
-    def __init__(self, series: list[tuple[Labels, list[int], list[SeriesValue]]], storage: Storage) -> None:
-        self.series = series
-        self.pos = [0] * len(series)
-        self.storage = storage
-
-    def load_until(self, t: int) -> str | None:
-        for i, (labels, ts, vs) in enumerate(self.series):
-            p = self.pos[i]
-            if p >= len(ts) or ts[p] > t:
-                continue
-            end = bisect_left(ts, t + 1, p)
-            for k in range(p, end):
-                try:
-                    v = vs[k]
-                    self.storage.append(labels, ts[k], STALE if v is STALE else float(v))  # type: ignore[arg-type]
-                except DuplicateSampleError:
-                    return f"duplicate sample for timestamp {ts[k]} in series {format_labels(labels)}"
-            self.pos[i] = end
-        return None
-
-
-def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions,
-               gr: GroupResult) -> None:
+def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions, gr: GroupResult) -> None:
+    sem = opts.semantics
     eval_interval = tf.evaluation_interval_ms
-    interval = tg.interval_ms if tg.interval_ms else (eval_interval if opts.prometheus >= 3 else 0)
+    interval = tg.interval_ms if tg.interval_ms else (
+        eval_interval if sem.test_interval_defaults_to_evaluation_interval else 0)
     mint = tg.start_ms if tg.start_ms is not None else 0
     max_eval = max([t.eval_time_ms for t in tg.alert_tests] + [t.eval_time_ms for t in tg.expr_tests] + [0])
     maxt = mint + max_eval
-    series = _load_input(tg, interval, mint, maxt, gr)
-    if series is None:
+    refs = case_refs(tg)
+    inputs, problems = _load_input(tg, interval, mint, maxt, tf.path)
+    if problems:
+        gr.problems.extend(problems)
         return
-    for ht in tg.expr_tests:
-        for s in ht.exp_samples:
+    for et in tg.expr_tests:
+        for s in et.exp_samples:
             if s.histogram:
-                head = f"    expr: {go_quote(ht.expr)}, time: {format_duration(ht.eval_time_ms)}"
-                gr.problems.append(Problem("load", f"{head}, err: native histograms are not supported yet", s.line))
+                gr.problems.append(ExprError(et.expr, et.eval_time_ms, "native histograms are not supported yet",
+                                             Location(tf.path, s.line)))
                 return
-    storage = Storage()
-    try:
-        _evaluate(tf, tg, rule_groups, opts, gr, series, storage, mint, maxt)
-    finally:
-        if opts.debug:
-            gr.debug = _dump(storage, maxt)
-
-
-def _evaluate(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions, gr: GroupResult,
-              series: list[tuple[Labels, list[int], list[SeriesValue]]], storage: Storage, mint: int,
-              maxt: int) -> None:
-    eval_interval = tf.evaluation_interval_ms
-    feed = _Feed(series, storage)
-    engine = Engine(storage, EngineOptions(prometheus=opts.prometheus, default_step_ms=eval_interval))
-    env = TemplateEnv(dict(tg.external_labels), tg.external_url, opts.prometheus)
-    states = [GroupState.create(g, opts.prometheus) for g in rule_groups]
-    defined_alerts = {r.name for g in rule_groups for r in g.rules if r.is_alert}
-
     for at in tg.alert_tests:
         if at.alertname == "":
-            suffix = f" (in TestGroup {tg.name})" if tg.name else ""
-            gr.problems.append(Problem("load", "an item under alert_rule_test misses required attribute "
-                                               f"alertname at eval_time {format_duration(at.eval_time_ms)}{suffix}",
-                                       at.line))
+            gr.problems.append(LoadProblem(
+                Code.MISSING_ALERTNAME, "an alert_rule_test entry has no alertname", Location(tf.path, at.line),
+                promtool_message="an item under alert_rule_test misses required attribute alertname at eval_time "
+                                 f"{_fmt_duration(at.eval_time_ms)}" + (f" (in TestGroup {tg.name})" if tg.name else "")))
             return
+    tested = {at.alertname for at in tg.alert_tests}
+    sim = Simulation(rule_groups, inputs, SimulationOptions(sem, eval_interval, dict(tg.external_labels),
+                                                            tg.external_url), record=tested)
     if opts.strict:
+        defined = sim.alert_names()
         for at in tg.alert_tests:
-            if at.alertname not in defined_alerts:
-                gr.problems.append(Problem(
-                    "strict", f"    alertname: {at.alertname}, time: {format_duration(at.eval_time_ms)}, err: no rule in "
-                              f"rule_files defines alert {at.alertname!r}{_suggest(at.alertname, defined_alerts)}",
-                    at.line, alertname=at.alertname, eval_time_ms=at.eval_time_ms))
+            if at.alertname not in defined:
+                gr.problems.append(LoadProblem(
+                    Code.UNKNOWN_ALERTNAME,
+                    f"no rule in rule_files defines alert {at.alertname!r}{_suggest(at.alertname, defined)}",
+                    Location(tf.path, at.line)))
         if gr.problems:
             return
+    try:
+        _evaluate(tf, tg, sim, refs, gr, mint, maxt)
+    finally:
+        if opts.debug:
+            gr.dump = tuple(SeriesDump(s.labels, tuple((t, v) for t, v in zip(s.ts, s.vs, strict=True) if t <= maxt))
+                            for s in sorted(sim.storage.series(), key=lambda s: s.labels))
+            gr.dump_time_ms = maxt
 
-    alert_cases = {id(at): CaseResult("alert", f"{at.alertname}@{at.eval_time_text}", at.line)
-                   for at in tg.alert_tests}
-    expr_cases = {id(et): CaseResult("expr", f"{et.expr}@{et.eval_time_text}", et.line) for et in tg.expr_tests}
-    gr.cases = list(alert_cases.values()) + list(expr_cases.values())
 
-    tested = {at.alertname for at in tg.alert_tests}
-    timelines: dict[str, _Timeline] = {name: _Timeline() for name in tested}
-    by_time: dict[int, list[AlertTest]] = {}
-    for at in tg.alert_tests:
-        by_time.setdefault(at.eval_time_ms, []).append(at)
+def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
+              maxt: int) -> None:
+    eval_interval = tf.evaluation_interval_ms
+    alert_refs = [r for r in refs if r.kind == "alert"]
+    expr_refs = [r for r in refs if r.kind == "expr"]
+    by_time: dict[int, list[int]] = {}
+    for i, at in enumerate(tg.alert_tests):
+        by_time.setdefault(at.eval_time_ms, []).append(i)
     alert_times = sorted(by_time)
+    alert_results: dict[int, CaseResult] = {}
     curr = 0
-    ts = mint
-    if not states and not tg.alert_tests and eval_interval > 0:
+    start = mint
+    if not sim.rules() and not tg.alert_tests and eval_interval > 0:
         # Nothing to evaluate per step: load what promtool's loop would have loaded (samples up
         # to its last step at or before maxt) in one go.
-        ts = mint + (maxt - mint) // eval_interval * eval_interval
-    while ts <= maxt:
-        load_err = feed.load_until(ts)
-        if load_err is not None:
-            gr.problems.append(Problem("load", load_err))
+        start = mint + (maxt - mint) // eval_interval * eval_interval
+    for outcome in sim.run(start, maxt, eval_interval):
+        ts = outcome.t
+        if outcome.load_error is not None:
+            gr.problems.append(LoadProblem(Code.DUPLICATE_SAMPLE, outcome.load_error, Location(tf.path, tg.line)))
             return
-        eval_errors = []
-        for st in states:
-            eval_errors.extend(st.eval(ts, engine, storage, env))
-        if tested:
-            _record(states, ts, timelines)
-        if eval_errors:
-            for e in eval_errors:
-                gr.problems.append(Problem("eval", f"    rule: {e.rule.name}, time: {go_duration_ms(e.ts)}, "
-                                                   f"err: {e.message}", e.rule.line))
+        if outcome.errors:
+            for e in outcome.errors:
+                gr.problems.append(RuleEvalError(e.rule.name, Location(e.rule.file, e.rule.line), e.ts, e.message))
             return
-        for st in states:
-            for a in st.alerts.values():
-                if a.firing():
-                    gr.firing_seen.add(a.rule.name)
+        gr.firing_seen |= sim.firing_names()
         while curr < len(alert_times) and ts - mint <= alert_times[curr] < ts + eval_interval - mint:
-            t = alert_times[curr]
-            for at in by_time[t]:
-                case = alert_cases[id(at)]
-                case.ran = True
-                problem = _check_alerts(tg, at, states, timelines.get(at.alertname), ts)
-                if problem is not None:
-                    case.problem = problem
-                    gr.problems.append(problem)
+            for i in by_time[alert_times[curr]]:
+                at = tg.alert_tests[i]
+                problem = _check_alerts(tf, tg, at, sim, ts - mint)
+                alert_results[i] = CaseResult(alert_refs[i].id, "alert", alert_refs[i].label,
+                                              Location(tf.path, at.line), True, problem)
             curr += 1
-        if eval_interval <= 0:
-            break
-        ts += eval_interval
-
-    for et in tg.expr_tests:
-        case = expr_cases[id(et)]
-        case.ran = True
-        problem = _check_expr(tf, et, engine, mint, opts)
-        if problem is not None:
-            case.problem = problem
-            gr.problems.append(problem)
+    gr.cases.extend(alert_results.get(i) or CaseResult(r.id, "alert", r.label, Location(tf.path, r.line), False)
+                    for i, r in enumerate(alert_refs))
+    for i, et in enumerate(tg.expr_tests):
+        problem = _check_expr(tf, et, sim, mint)
+        gr.cases.append(CaseResult(expr_refs[i].id, "expr", expr_refs[i].label, Location(tf.path, et.line), True,
+                                   problem))
 
 
-def _dump(storage: Storage, until: int) -> str:
-    """Like promtool's --debug: all samples of all series up to ``until``."""
-    lines = [f"DEBUG: Dump of all data (input_series and rules) at {format_duration(until)}:"]
-    for s in sorted(storage.series(), key=lambda s: s.labels):
-        points = [f"{_num(v)} @[{t}]" for t, v in zip(s.ts, s.vs, strict=True) if t <= until]
-        if points:
-            lines.append(f"{format_labels(s.labels)} =>")
-            lines.extend(points)
-    return "\n".join(lines)
+def _fmt_duration(ms: int) -> str:
+    from ruletest.promql.ast import format_duration
+
+    return format_duration(ms)
 
 
 def _suggest(name: str, names: set[str]) -> str:
@@ -368,143 +267,52 @@ def _suggest(name: str, names: set[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _record(states: list[GroupState], ts: int, timelines: dict[str, _Timeline]) -> None:
-    for st in states:
-        for i, a in st.alerts.items():
-            tl = timelines.get(a.rule.name)
-            if tl is None:
-                continue
-            tl.states.append((ts, [(x.labels, x.state, x.value) for x in a.active.values()]))
-            tl.values.append((ts, st.last_results.get(i, [])))
-
-
 # --- alert comparison ------------------------------------------------------------------------
 
 
-def _alerts_string(items: list[tuple[Labels, Labels]]) -> str:
-    if not items:
-        return "[]"
-
-    def one(la: tuple[Labels, Labels]) -> str:
-        return "Labels:" + format_labels(la[0]) + "\nAnnotations:" + format_labels(la[1])
-
-    s = "[\n0:" + _indent("\n" + one(items[0]), "  ")
-    for i, la in enumerate(items[1:]):
-        s += ",\n" + str(i + 1) + ":" + _indent("\n" + one(la), "  ")
-    return s + "\n]"
-
-
-def _indent(text: str, indent: str) -> str:
-    lines = text.split("\n")
-    return lines[0] + "".join("\n" + indent + ln for ln in lines[1:])
-
-
-def _check_alerts(tg: TestGroup, at: AlertTest, states: list[GroupState], timeline: _Timeline | None,
-                  ts: int) -> Problem | None:
-    got: list[tuple[Labels, Labels]] = []
-    for st in states:
-        for a in st.alerts.values():
-            if a.rule.name != at.alertname:
-                continue
-            got.extend((x.labels, x.annotations) for x in a.firing())
-    exp: list[tuple[Labels, Labels]] = []
-    for ea in at.exp_alerts:
-        labels = dict(ea.labels)
-        labels["alertname"] = at.alertname
-        exp.append((tuple(sorted(labels.items())), tuple(sorted(ea.annotations.items()))))
-    got.sort()
-    exp.sort()
+def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, checked_at: int) -> Problem | None:
+    got = sorted((a.labels, a.annotations) for a in sim.firing(at.alertname))
+    exp = sorted((tuple(sorted({**ea.labels, "alertname": at.alertname}.items())), tuple(sorted(ea.annotations.items())))
+                 for ea in at.exp_alerts)
     if got == exp:
         return None
-    name = f"    name: {tg.name},\n" if tg.name else ""
-    message = (f"{name}    alertname: {at.alertname}, time: {format_duration(at.eval_time_ms)}, \n"
-               f"        exp:{_indent(_alerts_string(exp), '            ')}, \n"
-               f"        got:{_indent(_alerts_string(got), '            ')}")
-    detail = explain_alert(at, exp, got, timeline, ts)
-    return Problem("alert", message, at.line, detail, at.alertname, eval_time_ms=at.eval_time_ms,
-                   expected=exp, got=got)
+    return AlertMismatch(at.alertname, at.eval_time_ms, checked_at, tg.name, tuple(exp), tuple(got),
+                         Location(tf.path, at.line), _timeline(sim, at.alertname))
 
 
-def explain_alert(at: AlertTest, exp: list[tuple[Labels, Labels]], got: list[tuple[Labels, Labels]],
-                  timeline: _Timeline | None, ts: int) -> str:
-    lines = [f"alert {at.alertname} at {at.eval_time_text} (checked against the evaluation at "
-             f"{format_duration(ts)}):"]
-    exp_l = {e[0]: e[1] for e in exp}
-    got_l = {g[0]: g[1] for g in got}
-    for labels in sorted(set(exp_l) | set(got_l)):
-        if labels in exp_l and labels not in got_l:
-            lines.append(f"  - expected firing, not firing: {format_labels(labels)}")
-        elif labels in got_l and labels not in exp_l:
-            lines.append(f"  + firing, not expected:        {format_labels(labels)}")
-        else:
-            for k in sorted(set(dict(exp_l[labels])) | set(dict(got_l[labels]))):
-                ev, gv = dict(exp_l[labels]).get(k), dict(got_l[labels]).get(k)
-                if ev != gv:
-                    lines.append(f"  ~ {format_labels(labels)} annotation {k}: expected {ev!r}, got {gv!r}")
-    if timeline is not None:
-        lines.extend(_timeline_lines(timeline, ts))
-    return "\n".join(lines)
+def _timeline(sim: Simulation, name: str) -> AlertTimeline:
+    states = []
+    values = []
+    for step in sim.history(name):
+        states.append((step.t, tuple(AlertInstanceState(a.labels, _state(a.state), a.value) for a in step.alerts)))
+        values.append((step.t, step.result))
+    return AlertTimeline(tuple(states), tuple(values))
 
 
-def _timeline_lines(tl: _Timeline, ts: int) -> list[str]:
-    out = ["  state timeline:"]
-    last: dict[Labels, AlertState] = {}
-    changes = 0
-    for t, alerts in tl.states:
-        present: dict[Labels, AlertState] = {
-            labels: state for labels, state, _ in alerts if state != AlertState.INACTIVE}
-        for labels, state in present.items():
-            if last.get(labels) != state:
-                out.append(f"    {format_duration(t):>8}  {state.value:<8} {format_labels(labels)}")
-                changes += 1
-        for labels in last:
-            if labels not in present:
-                out.append(f"    {format_duration(t):>8}  {'resolved':<8} {format_labels(labels)}")
-                changes += 1
-        last = present
-        if t > ts:
-            break
-    if changes == 0:
-        out.append("    never pending or firing up to this time")
-    idx = [i for i, (t, _) in enumerate(tl.values) if t <= ts]
-    if idx:
-        i = idx[-1]
-        out.append("  expression value around that time:")
-        for t, samples in tl.values[max(0, i - 2):i + 3]:
-            shown = ", ".join(f"{format_labels(s.labels)} {_num(s.value)}" for s in samples[:4]) or "(no result)"
-            more = f" (+{len(samples) - 4} more)" if len(samples) > 4 else ""
-            out.append(f"    {format_duration(t):>8}  {shown}{more}")
-    return out
-
-
-def _num(v: float) -> str:
-    return repr(v) if math.isfinite(v) else ("NaN" if math.isnan(v) else ("+Inf" if v > 0 else "-Inf"))
+def _state(s: AlertState) -> Literal["pending", "firing", "inactive"]:
+    return "pending" if s == AlertState.PENDING else "firing" if s == AlertState.FIRING else "inactive"
 
 
 # --- expression tests ------------------------------------------------------------------------
 
 
-def _check_expr(tf: TestFile, et: ExprTest, engine: Engine, mint: int, opts: RunOptions) -> Problem | None:
-    head = f"    expr: {go_quote(et.expr)}, time: {format_duration(et.eval_time_ms)}"
+def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int) -> Problem | None:
+    where = Location(tf.path, et.line)
     try:
-        got = query_vector(engine, engine.parse(et.expr), mint + et.eval_time_ms)
+        got = sim.query(et.expr, mint + et.eval_time_ms)
     except RuletestError as exc:
-        return Problem("expr", f"{head}, err: {exc.message}", et.line, expr=et.expr, eval_time_ms=et.eval_time_ms)
-    from ruletest.series import parse_series_description
-
+        return ExprError(et.expr, et.eval_time_ms, exc.message, where)
     exp: list[tuple[Labels, float]] = []
     for s in et.exp_samples:
         try:
             exp.append((parse_series_description(s.labels), s.value))
         except RuletestError as exc:
-            return Problem("expr", f'{head}, err: labels "{s.labels}": {exc.message}', s.line, expr=et.expr,
-                           eval_time_ms=et.eval_time_ms)
+            return ExprError(et.expr, et.eval_time_ms, f'labels "{s.labels}": {exc.message}', Location(tf.path, s.line))
     exp.sort(key=lambda x: x[0])
     got_l = sorted(((s.labels, s.value) for s in got), key=lambda x: x[0])
     if _samples_equal(exp, got_l, tf.fuzzy_compare):
         return None
-    message = f"{head},\n        exp: {_samples_string(exp)}\n        got: {_samples_string(got_l)}"
-    return Problem("expr", message, et.line, _samples_diff(exp, got_l), expr=et.expr, eval_time_ms=et.eval_time_ms)
+    return ExprMismatch(et.expr, et.eval_time_ms, tuple(exp), tuple(got_l), where)
 
 
 def _samples_equal(a: list[tuple[Labels, float]], b: list[tuple[Labels, float]], fuzzy: bool) -> bool:
@@ -521,31 +329,23 @@ def _samples_equal(a: list[tuple[Labels, float]], b: list[tuple[Labels, float]],
     return True
 
 
-def _samples_string(samples: list[tuple[Labels, float]]) -> str:
-    if not samples:
-        return "nil"
-    return ", ".join(f"{format_labels(lb)} {format_float_e(v)}" for lb, v in samples)
-
-
-def _samples_diff(exp: list[tuple[Labels, float]], got: list[tuple[Labels, float]]) -> str:
-    e = dict(exp)
-    g = dict(got)
-    lines = []
-    for labels in sorted(set(e) | set(g)):
-        if labels not in g:
-            lines.append(f"  - {format_labels(labels)} {_num(e[labels])}   (expected, missing)")
-        elif labels not in e:
-            lines.append(f"  + {format_labels(labels)} {_num(g[labels])}   (returned, not expected)")
-        elif e[labels] != g[labels]:
-            lines.append(f"  ~ {format_labels(labels)} expected {_num(e[labels])}, got {_num(g[labels])}")
-    return "\n".join(lines)
+# --- which files are tests -------------------------------------------------------------------
 
 
 def collect_test_files(paths: Sequence[str]) -> list[str]:
+    """Files named on the command line, and under directories the YAML files that are promtool
+    test files (a top-level ``tests:``): rule files and virtualenvs are not tests."""
     out = []
     for p in paths:
         if os.path.isdir(p):
-            out.extend(sorted(str(x) for x in Path(p).rglob("*.y*ml")))
+            for x in sorted(Path(p).rglob("*.y*ml")):
+                if any(part.startswith(".") or part in ("node_modules", "site-packages") for part in x.parts[:-1]):
+                    continue
+                try:
+                    if looks_like_test_file(x.read_text(encoding="utf-8")):
+                        out.append(str(x))
+                except (OSError, UnicodeDecodeError):
+                    out.append(str(x))  # unreadable: reported as such, never skipped silently
         else:
             out.append(p)
     return out

@@ -12,28 +12,12 @@ import re
 from dataclasses import dataclass
 
 from ruletest.errors import SeriesNotationError
-from ruletest.promql.values import METRIC_NAME, Labels, labels_from
+from ruletest.promql.values import METRIC_NAME, STALE, Labels, Stale, labels_from
 
 # Expanding a sequence is linear in its length; refuse sequences no test needs (one year of
 # 1s samples is 31.5M) before they exhaust memory.
 MAX_EXPANDED_VALUES = 5_000_000
 
-
-class Stale:
-    """Marker for a stale sample (Prometheus' special StaleNaN)."""
-
-    _instance: Stale | None = None
-
-    def __new__(cls) -> Stale:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "stale"
-
-
-STALE = Stale()
 
 # One expanded value: a float, None (omitted, ``_``) or STALE.
 SeriesValue = float | None | Stale

@@ -9,8 +9,9 @@ Scalars decode like ``gopkg.in/yaml``: a string field takes any scalar's source 
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,7 +32,31 @@ _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlError(RuletestError):
-    """A YAML syntax or structure problem, located at file:line."""
+    """A YAML syntax or structure problem, located at file:line. ``message`` speaks YAML;
+    ``promtool_message`` is Go's wording for the same problem (``field x not found in type y``)."""
+
+    code = "schema/invalid"
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None, code: str | None = None, promtool_message: str | None = None,
+                 key: str | None = None) -> None:
+        super().__init__(message, file=file, line=line, column=column, code=code)
+        self.promtool_message = promtool_message if promtool_message is not None else message
+        self.key = key  # the offending mapping key, for unknown or duplicate fields
+
+
+# Go type names (as promtool prints them) -> what a YAML author calls the thing.
+TYPE_NAMES = {
+    "main.unitTestFile": "the test file", "main.testGroup": "a test group", "main.series": "an input_series entry",
+    "main.alertTestCase": "an alert_rule_test entry", "main.alert": "an exp_alerts entry",
+    "main.promqlTestCase": "a promql_expr_test entry", "main.sample": "an exp_samples entry",
+    "rulefmt.RuleGroups": "the rule file", "rulefmt.RuleGroup": "a rule group", "rulefmt.Rule": "a rule",
+}
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def line_of(node: Node) -> int:
@@ -43,7 +68,7 @@ def compose_all(text: str, path: str) -> list[Node]:
     composed once: sniffing, linting and loading the same file share the nodes (read-only)."""
     docs, error = _compose_cached(text)
     if error is not None:
-        raise YamlError(error[0], file=path, line=error[1])
+        raise YamlError(error[0], file=path, line=error[1], code="yaml/parse")
     return list(docs)
 
 
@@ -71,12 +96,12 @@ class Decoder:
     ignore_unknown_fields: bool = False
     errors: list[YamlError] = field(default_factory=list)
 
-    def error(self, node: Node | None, message: str) -> None:
-        self.errors.append(YamlError(message, file=self.path, line=line_of(node) if node is not None else None))
-
-    def raise_if_errors(self) -> None:
-        if self.errors:
-            raise self.errors[0] if len(self.errors) == 1 else YamlErrors(self.errors)
+    def error(self, node: Node | None, message: str, *, code: str = "schema/invalid",
+              promtool_message: str | None = None, key: str | None = None) -> None:
+        line = line_of(node) if node is not None else None
+        column = node.start_mark.column + 1 if node is not None else None
+        self.errors.append(YamlError(message, file=self.path, line=line, column=column, code=code,
+                                     promtool_message=promtool_message, key=key))
 
     # --- structure -------------------------------------------------------------------------
 
@@ -95,10 +120,13 @@ class Decoder:
                 continue
             key = k.value
             if key in out:
-                self.error(k, f"{what}: key {key!r} already set in map (line {line_of(out[key][0])})")
+                self.error(k, f"{what}: key {key!r} already set in map (line {line_of(out[key][0])})",
+                           code="yaml/duplicate-key", key=key)
                 continue
             if allowed is not None and key not in allowed and not self.ignore_unknown_fields:
-                self.error(k, f"field {key} not found in type {what}")
+                self.error(k, f"unknown key {key!r} in {TYPE_NAMES.get(what, what)}{did_you_mean(key, allowed)}",
+                           code="schema/unknown-field", promtool_message=f"field {key} not found in type {what}",
+                           key=key)
                 continue
             out[key] = (k, v)
         return out
@@ -163,16 +191,6 @@ class Decoder:
 
     def string_list(self, node: Node | None, what: str) -> list[str]:
         return [self.string(n, what) for n in self.sequence(node, what)]
-
-
-class YamlErrors(YamlError):
-    """Several decoding errors in one file."""
-
-    def __init__(self, errors: list[YamlError]) -> None:
-        first = errors[0]
-        super().__init__("; ".join(e.message if e.line is None else f"line {e.line}: {e.message}"
-                                   for e in errors), file=first.file, line=first.line)
-        self.all = errors
 
 
 _MERGE = "tag:yaml.org,2002:merge"

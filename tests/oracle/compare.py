@@ -10,6 +10,7 @@ from ruletest.errors import RuletestError
 from ruletest.promql.engine import Engine, EngineOptions
 from ruletest.promql.storage import Storage
 from ruletest.promql.values import Scalar, Vector
+from ruletest.semantics import Semantics
 from ruletest.series import parse_series
 
 from .promtool import OracleResult
@@ -80,4 +81,4 @@ def agree(expr: str, ours: Ours, theirs: OracleResult) -> bool:
 
 
 def engine_for(series: list[tuple[str, str]], interval_ms: int, prometheus: int = 2) -> Engine:
-    return Engine(load(series, interval_ms), EngineOptions(prometheus=prometheus, default_step_ms=60_000))
+    return Engine(load(series, interval_ms), EngineOptions(Semantics.of(prometheus), default_step_ms=60_000))

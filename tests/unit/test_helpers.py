@@ -28,16 +28,16 @@ def test_xxh64(data: bytes, digest: int) -> None:
     ("$9", ""), ("a$", "a$"),
 ])
 def test_go_expand(template: str, expected: str) -> None:
-    m = compile_anchored("(ab)(?P<name>c)").search("abc")
+    m = compile_anchored("(ab)(?P<name>c)", True).search("abc")
     assert go_expand(template, m) == expected
 
 
 def test_re2_semantics() -> None:
-    assert compile_anchored("[[:alpha:]]+").match("abc")
-    assert compile_anchored(r"\d+").match("\u0663") is None  # ASCII digits only, like Go
-    assert compile_anchored("(?i)foo").match("FOO")
-    assert compile_anchored("a.c", 3).match("a\nc")
-    assert compile_anchored("a.c", 2).match("a\nc") is None
+    assert compile_anchored("[[:alpha:]]+", True).match("abc")
+    assert compile_anchored(r"\d+", True).match("\u0663") is None  # ASCII digits only, like Go
+    assert compile_anchored("(?i)foo", True).match("FOO")
+    assert compile_anchored("a.c", True).match("a\nc")
+    assert compile_anchored("a.c", False).match("a\nc") is None
 
 
 @pytest.mark.parametrize(("v", "text"), [

@@ -7,7 +7,9 @@ import textwrap
 from pathlib import Path
 
 from ruletest.promtool_format import load_test_file
+from ruletest.reporting import detail, message
 from ruletest.runner import RunOptions, run_test_file
+from ruletest.semantics import PROMETHEUS_3, Semantics
 
 
 def write(tmp: Path, name: str, text: str) -> Path:
@@ -35,7 +37,8 @@ groups:
 def run(tmp: Path, test: str, rules: str = RULES, **opts: object) -> object:
     write(tmp, "rules.yml", rules)
     tf = load_test_file(write(tmp, "t.yml", test))
-    return run_test_file(tf, RunOptions(**opts))  # type: ignore[arg-type]
+    version = int(opts.pop("prometheus", 3))  # type: ignore[call-overload]
+    return run_test_file(tf, RunOptions(Semantics.of(version), **opts))  # type: ignore[arg-type]
 
 
 def test_query_offset_and_group_labels(tmp_path: Path) -> None:
@@ -64,7 +67,7 @@ def test_query_offset_and_group_labels(tmp_path: Path) -> None:
                   - labels: 'copy{team="core"}'
                     value: 5
     """)
-    assert result.passed, [p.message for p in result.all_problems()]  # type: ignore[attr-defined]
+    assert result.passed, [message(p) for p in result.all_problems()]  # type: ignore[attr-defined]
 
 
 def test_start_timestamp_and_default_interval(tmp_path: Path) -> None:
@@ -90,7 +93,7 @@ def test_start_timestamp_and_default_interval(tmp_path: Path) -> None:
                   - labels: '{}'
                     value: 1704067320
     """)
-    assert result.passed, [p.message for p in result.all_problems()]  # type: ignore[attr-defined]
+    assert result.passed, [message(p) for p in result.all_problems()]  # type: ignore[attr-defined]
 
 
 def test_prometheus2_mode_loads_without_interval_at_zero(tmp_path: Path) -> None:
@@ -108,7 +111,7 @@ def test_prometheus2_mode_loads_without_interval_at_zero(tmp_path: Path) -> None
                   - labels: m
                     value: 7
     """, rules="groups: []\n", prometheus=2)
-    assert result.passed, [p.message for p in result.all_problems()]  # type: ignore[attr-defined]
+    assert result.passed, [message(p) for p in result.all_problems()]  # type: ignore[attr-defined]
 
 
 def test_fuzzy_compare_accepts_one_ulp(tmp_path: Path) -> None:
@@ -141,8 +144,8 @@ def test_run_filter_and_unmatched_rule_files(tmp_path: Path) -> None:
             input_series: []
     """
     result = run(tmp_path, test, run=("^b$",))
-    assert [g.group.name for g in result.groups] == ["b"]  # type: ignore[attr-defined]
-    assert [p.message for p in result.problems] == [  # type: ignore[attr-defined]
+    assert [g.name for g in result.groups] == ["b"]  # type: ignore[attr-defined]
+    assert [message(p) for p in result.problems] == [  # type: ignore[attr-defined]
         "rule_files entry 'missing/*.yml' matches no file"]
     assert run(tmp_path, test, strict=False).passed  # type: ignore[attr-defined]
 
@@ -161,10 +164,10 @@ def test_failure_explains_the_alert_timeline(tmp_path: Path) -> None:
                 exp_alerts: []
     """)
     (problem,) = result.all_problems()  # type: ignore[attr-defined]
-    assert problem.line == 9  # the alert_rule_test entry (dedented file: line 1 is blank)
+    assert problem.where.line == 9  # the alert_rule_test entry (dedented file: line 1 is blank)
     # m > 5 first holds for m at 6m, i.e. at the 7m evaluation (query offset 1m); no `for`.
-    assert "      7m  firing   {alertname=\"Big\", severity=\"page\", team=\"core\"}" in problem.detail
-    assert "+ firing, not expected:" in problem.detail
+    assert "      7m  firing   {alertname=\"Big\", severity=\"page\", team=\"core\"}" in detail(problem)
+    assert "+ firing, not expected:" in detail(problem)
 
 
 def test_prometheus_rule_manifest(tmp_path: Path) -> None:
@@ -192,4 +195,4 @@ def test_prometheus_rule_manifest(tmp_path: Path) -> None:
                 exp_alerts:
                   - exp_labels: {}
     """))
-    assert run_test_file(tf).passed
+    assert run_test_file(tf, RunOptions(PROMETHEUS_3)).passed

@@ -44,7 +44,7 @@ def test_selection_by_matchers() -> None:
     st.add_series((("__name__", "m"), ("job", "b")), [1.0], 0, 60_000)
     st.add_series((("__name__", "other"),), [1.0], 0, 60_000)
     def names(ms: list[Matcher]) -> list[tuple[tuple[str, str], ...]]:
-        return sorted(s.labels for s in st.select(ms))
+        return sorted(s.labels for s in st.select(ms, True))
     assert len(names([Matcher("__name__", "=", "m")])) == 2
     assert names([Matcher("__name__", "=", "m"), Matcher("job", "=~", "a|c")]) == [L]
     assert names([Matcher("job", "=", "")]) == [(("__name__", "other"),)]

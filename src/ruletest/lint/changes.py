@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 from ruletest.errors import RuletestError
+from ruletest.rules.loader import LoadOptions
+from ruletest.semantics import Semantics
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -41,7 +43,7 @@ def changed_lines(base: str, cwd: Path | None = None) -> dict[str, set[int]]:
     return out
 
 
-def recorded_at(base: str, paths: list[str], cwd: Path | None = None) -> dict[str, str]:
+def recorded_at(base: str, paths: list[str], semantics: Semantics, cwd: Path | None = None) -> dict[str, str]:
     """Recording rule name -> "file:line" for the rule files under ``paths`` as they were at
     ``base`` (files deleted since then included)."""
     from ruletest.promtool_format import looks_like_test_file
@@ -64,7 +66,7 @@ def recorded_at(base: str, paths: list[str], cwd: Path | None = None) -> dict[st
         if shown.returncode != 0 or looks_like_test_file(shown.stdout):
             continue
         try:
-            groups = load_rule_text(shown.stdout, name)
+            groups = load_rule_text(shown.stdout, name, LoadOptions(semantics))
         except RuletestError:
             continue
         for g in groups:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ruletest.durations import parse_duration
 from ruletest.errors import RuletestError
+from ruletest.semantics import Semantics
 
 
 class ConfigError(RuletestError):
@@ -146,6 +147,11 @@ class LintConfig:
     features: frozenset[str] = frozenset()
     policy: Policy = field(default_factory=Policy)
     group_max_rules: int = 50  # group/size
+
+    @property
+    def semantics(self) -> Semantics:
+        """The target Prometheus, as the engine and parser understand it."""
+        return Semantics.of(self.prometheus, self.features)
 
     def runs(self, check_id: str, on_by_default: bool) -> bool:
         """Whether a check reports: not disabled, and on by default or enabled."""

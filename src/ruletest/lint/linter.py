@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from ruletest.coverage import CoverageReport
 from ruletest.errors import RuletestError
 from ruletest.lint import alert, compat, counter, deps, group, histogram, policy, promql, record, rule, template  # noqa: F401 (importing registers the checks)
 from ruletest.lint.config import LintConfig
@@ -14,9 +14,10 @@ from ruletest.lint.context import LintContext, RuleContext
 from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
 from ruletest.lint.source import source_checks
 from ruletest.lint.suppress import Suppression, parse_suppressions
-from ruletest.lint.test_files import Coverage, check_test_file, untested_rules
+from ruletest.lint.test_files import check_test_file, untested_rules
 from ruletest.promql import ast as A
 from ruletest.promtool_format import TestFileError, load_test_text, looks_like_test_file
+from ruletest.rule_files import RuleFileCache
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_text
 from ruletest.rules.model import RuleGroup
 
@@ -45,24 +46,9 @@ def collect_rule_files(paths: Sequence[str]) -> list[Path]:
     return out
 
 
-def _classify(message: str) -> str:
-    if "invalid YAML" in message:
-        return "yaml/parse"
-    if "already set in map" in message or "already defined" in message:
-        return "yaml/duplicate-key"
-    if "is repeated in the same file" in message:
-        return "group/name"
-    if re.search(r"field (labels|query_offset) not found in (type )?rulefmt.RuleGroup", message):
-        return "compat/group-field"
-    if "removed in Prometheus 3" in message:
-        return "compat/removed-function"
-    if "could not parse expression" in message:
-        return "promql/syntax"
-    if "template:" in message:
-        return "template/syntax"
-    if "not found in" in message:
-        return "schema/unknown-field"
-    return "schema/invalid"
+def _check_id(code: str) -> str:
+    """The catalog check for a loader error code (the loader raises codes named like checks)."""
+    return code if code in CATALOG else "schema/invalid"
 
 
 def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today: date | None = None,
@@ -75,7 +61,9 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
     result = LintResult()
     loaded: list[tuple[Path, str, list[RuleGroup]]] = []
     raw: list[Finding] = []
-    coverage = Coverage()
+    coverage = CoverageReport()
+    cache = RuleFileCache()
+    sem = cfg.semantics
     saw_tests = False
     for path in collect_rule_files(paths):
         try:
@@ -88,18 +76,19 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
             try:
                 tf = load_test_text(text, str(path))
             except TestFileError as exc:
-                raw.append(Finding("yaml/parse" if "invalid YAML" in exc.message else "schema/invalid",
-                                   Severity.ERROR, exc.message, str(path), exc.line))
+                for p in exc.problems:
+                    cid = _check_id(p.cause or "schema/invalid")
+                    raw.append(Finding(cid, CATALOG[cid].severity, p.message, str(path), p.where.line))
                 continue
-            raw.extend(check_test_file(tf, cfg.prometheus, coverage))
+            raw.extend(check_test_file(tf, sem, coverage, cache))
             continue
         result.files += 1
         raw.extend(source_checks(text, str(path)))
         try:
-            groups = load_rule_text(text, str(path), LoadOptions(prometheus=cfg.prometheus))
+            groups = load_rule_text(text, str(path), LoadOptions(sem))
         except RuleFileError as exc:
-            for problem in getattr(exc, "problems", [exc]):
-                cid = _classify(problem.message)
+            for problem in exc.problems:
+                cid = _check_id(problem.code)
                 raw.append(Finding(cid, CATALOG[cid].severity, problem.message, str(path), problem.line))
             groups = []
         loaded.append((path, text, groups))
@@ -110,7 +99,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
             for r in g.rules:
                 result.rules += 1
                 try:
-                    expr = A.parse(r.expr, cfg.prometheus)
+                    expr = A.parse(r.expr, sem.version)
                 except RuletestError:
                     continue
                 rc = RuleContext(r, g, expr, ctx)

@@ -30,7 +30,7 @@ def impossible_matchers(ctx: RuleContext) -> Out:
                 yield f'{m.name}="{m.value}" and {m.name}!="{m.value}" exclude each other', None, A.to_promql(vs)
             if m.op == "!~" and m.value in (".*", "(.*)"):
                 yield f'{m.name}!~"{m.value}" matches no series', None, A.to_promql(vs)
-            if m.op == "=~" and m.name in eq and not m.matches(eq[m.name]):
+            if m.op == "=~" and m.name in eq and not m.matches(eq[m.name], ctx.config.semantics.regex_dot_all):
                 yield f'{m.name}="{eq[m.name]}" does not match {m.name}=~"{m.value}"', None, A.to_promql(vs)
 
 

@@ -4,16 +4,17 @@ silently."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
+from ruletest.coverage import CoverageReport
 from ruletest.errors import RuletestError
-from ruletest.lint.flow import flow, metric_name, selectors
+from ruletest.lint.flow import flow
 from ruletest.lint.model import Finding, Severity, register
 from ruletest.promql import ast as A
 from ruletest.promtool_format import ExpAlert, TestFile
-from ruletest.rules.loader import LoadOptions, load_rule_file
+from ruletest.rule_files import RuleFileCache, test_rules
+from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import Rule, RuleGroup
-from ruletest.runner import resolve_rule_files
+from ruletest.semantics import Semantics
 from ruletest.series import count_values, parse_series_description
 
 LOOKBACK_MS = 300_000
@@ -45,49 +46,19 @@ register("test/interval-mismatch", Severity.WARNING, "evaluation_interval differ
          "own interval: `for` and rate windows then behave differently from production.")
 
 
-@dataclass
-class Coverage:
-    """What the test files define and exercise, gathered across all of them."""
-
-    alerts: dict[str, tuple[str, int]] = field(default_factory=dict)
-    tested: set[str] = field(default_factory=set)
-    silent_tested: set[str] = field(default_factory=set)  # alerts with an `exp_alerts: []` case
-    recordings: dict[str, tuple[str, int]] = field(default_factory=dict)
-    read: set[str] = field(default_factory=set)
-    # Rule files shared by many test files are loaded once per lint run.
-    loaded: dict[str, list[RuleGroup]] = field(default_factory=dict)
-
-
-def _names_read(expr: str, prometheus: int) -> set[str]:
-    try:
-        parsed = A.parse(expr, prometheus)
-    except RuletestError:
-        return set()
-    return {n for n in (metric_name(vs) for vs, _ in selectors(parsed)) if n}
-
-
-def check_test_file(tf: TestFile, prometheus: int, cov: Coverage) -> Iterator[Finding]:
+def check_test_file(tf: TestFile, semantics: Semantics, cov: CoverageReport, cache: RuleFileCache) -> Iterator[Finding]:
     """Findings for one test file; records in ``cov`` what its rule files define and its tests
     exercise, so untested rules can be reported across all test files."""
-    files, problems, _ = resolve_rule_files(tf)
-    for p in problems:
-        yield Finding("test/missing-rule-file", Severity.ERROR, p.message, tf.path, p.line)
-    groups: list[RuleGroup] = []
-    for f in files:
-        if f not in cov.loaded:
-            try:
-                cov.loaded[f] = load_rule_file(f, LoadOptions(prometheus=prometheus))
-            except RuletestError:
-                cov.loaded[f] = []  # reported when the rule file itself is linted
-        groups.extend(cov.loaded[f])
+    rules = test_rules(tf, LoadOptions(semantics), cache)  # rule files' own errors: reported when linted
+    for p in rules.unmatched:
+        yield Finding("test/missing-rule-file", Severity.ERROR, p.message, tf.path, p.where.line)
+    groups = list(rules.groups)
+    cov.record(tf, groups, semantics)
     own: dict[str, list[Rule]] = {}
     for g in groups:
         for r in g.rules:
             if r.is_alert:
                 own.setdefault(r.name, []).append(r)
-                cov.alerts.setdefault(r.name, (r.file, r.line))
-            else:
-                cov.recordings.setdefault(r.name, (r.file, r.line))
     yield from _group_checks(tf, groups)
     for tg in tf.tests:
         interval = tg.interval_ms or tf.evaluation_interval_ms
@@ -104,19 +75,12 @@ def check_test_file(tf: TestFile, prometheus: int, cov: Coverage) -> Iterator[Fi
                               tf.path, s.line)
                 continue
             last_input = max(last_input, (n - 1) * interval)
-        for et in tg.expr_tests:
-            cov.read |= _names_read(et.expr, prometheus)
         for at in tg.alert_tests:
-            cov.tested.add(at.alertname)
-            if not at.exp_alerts:
-                cov.silent_tested.add(at.alertname)
             if at.alertname and at.alertname not in own:
                 yield Finding("test/unknown-alertname", Severity.ERROR,
                               f"no rule in rule_files defines alert {at.alertname!r}", tf.path, at.line)
                 continue
-            for r in own.get(at.alertname, []):
-                cov.read |= _names_read(r.expr, prometheus)
-            yield from _impossible_labels(tf, at.exp_alerts, own.get(at.alertname, []), prometheus)
+            yield from _impossible_labels(tf, at.exp_alerts, own.get(at.alertname, []), semantics)
         if last_input < 0:
             continue
         for name, t, line in [(a.alertname, a.eval_time_ms, a.line) for a in tg.alert_tests] + \
@@ -141,11 +105,11 @@ def _group_checks(tf: TestFile, groups: list[RuleGroup]) -> Iterator[Finding]:
 
 
 def _impossible_labels(tf: TestFile, exp_alerts: tuple[ExpAlert, ...], rules: list[Rule],
-                       prometheus: int) -> Iterator[Finding]:
+                       semantics: Semantics) -> Iterator[Finding]:
     possible: set[str] = {"alertname"}
     for r in rules:
         try:
-            f = flow(A.parse(r.expr, prometheus))
+            f = flow(A.parse(r.expr, semantics.version))
         except RuletestError:
             return
         if f.possible is None:
@@ -159,16 +123,21 @@ def _impossible_labels(tf: TestFile, exp_alerts: tuple[ExpAlert, ...], rules: li
                               f"(it can have: {', '.join(sorted(possible))})", tf.path, ea.line)
 
 
-def untested_rules(cov: Coverage) -> Iterator[Finding]:
-    for name, (file, line) in sorted(cov.alerts.items()):
-        if name not in cov.tested:
+def untested_rules(cov: CoverageReport) -> Iterator[Finding]:
+    seen: set[tuple[str, str]] = set()
+    for c in sorted(cov.rules.values(), key=lambda c: (c.rule.name, c.rule.file, c.rule.line)):
+        r = c.rule
+        key = (r.kind, r.name)
+        if key in seen:
+            continue  # one finding per name, at its first definition
+        seen.add(key)
+        if r.is_alert and not c.tested:
             yield Finding("test/untested-alert", Severity.WARNING,
-                          f"alert {name} has no alert_rule_test in the linted test files", file, line, name)
-        elif name not in cov.silent_tested:
+                          f"alert {r.name} has no alert_rule_test in the linted test files", r.file, r.line, r.name)
+        elif r.is_alert and not c.expected_silent:
             yield Finding("test/no-negative-case", Severity.INFO,
-                          f"alert {name} is only tested firing: add a case with exp_alerts: []", file, line, name)
-    for name, (file, line) in sorted(cov.recordings.items()):
-        if name not in cov.read:
+                          f"alert {r.name} is only tested firing: add a case with exp_alerts: []", r.file, r.line, r.name)
+        elif not r.is_alert and not c.tested:
             yield Finding("test/untested-recording", Severity.INFO,
-                          f"recording rule {name} is read by no promql_expr_test and no tested alert",
-                          file, line, name)
+                          f"recording rule {r.name} is read by no promql_expr_test and no tested alert",
+                          r.file, r.line, r.name)

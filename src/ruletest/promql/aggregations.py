@@ -16,6 +16,7 @@ from ruletest.promql.hashing import labels_hash
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.quantiles import quantile
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, set_label
+from ruletest.semantics import Semantics
 
 MAX_INT64 = 2**63 - 1
 
@@ -63,7 +64,7 @@ def _go_g(v: float) -> str:
 
 
 def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], without: bool,
-              param: float | str | None, prometheus: int = 3) -> list[Sample]:
+              param: float | str | None, semantics: Semantics) -> list[Sample]:
     key_fn = grouping_key_fn(grouping, without)
     if op in ("topk", "bottomk", "limitk", "limit_ratio"):
         assert isinstance(param, float)
@@ -79,7 +80,7 @@ def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], witho
         return [Sample(k, quantile(param, vs)) for k, vs in groups_q.items()]
 
     groups: dict[Labels, _Group] = {}
-    kahan = prometheus >= 3
+    kahan = semantics.kahan_sums
     for s in samples:
         key = key_fn(s.labels)
         g = groups.get(key)

@@ -45,13 +45,13 @@ class Matcher:
     op: Literal["=", "!=", "=~", "!~"]
     value: str
 
-    def matches(self, value: str, prometheus: int = 3) -> bool:
+    def matches(self, value: str, dot_all: bool) -> bool:
         op = self.op
         if op == "=":
             return value == self.value
         if op == "!=":
             return value != self.value
-        matched = compile_anchored(self.value, prometheus).match(value) is not None
+        matched = compile_anchored(self.value, dot_all).match(value) is not None
         return matched if op == "=~" else not matched
 
     def __str__(self) -> str:
@@ -290,7 +290,7 @@ def _selector(vs: Any, prometheus: int) -> VectorSelector:
         matchers.insert(0, Matcher("__name__", "=", name))
     for m in matchers:
         if m.op in ("=~", "!~"):
-            compile_anchored(m.value, prometheus)
+            compile_anchored(m.value, prometheus >= 3)
     return VectorSelector(name, tuple(matchers), _ms(vs.offset), _at(vs.at))
 
 
@@ -318,7 +318,7 @@ def _convert(node: Any, prometheus: int) -> Expr:
         if prometheus >= 3 and name in _ONLY_IN_2:
             raise PromQLSyntaxError(
                 f"unknown function {name!r}: it was removed in Prometheus 3 "
-                "(use double_exponential_smoothing, or --prometheus 2)")
+                "(use double_exponential_smoothing, or --prometheus 2)", code="compat/removed-function")
         if prometheus < 3 and name in _ONLY_IN_3:
             raise PromQLSyntaxError(f"unknown function {name!r} in Prometheus 2 (it is holt_winters there)")
         rtype = _value_type(node.func.return_type)

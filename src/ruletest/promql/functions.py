@@ -23,6 +23,7 @@ from ruletest.errors import PromQLEvalError
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.operators import go_div
 from ruletest.promql.quantiles import quantile
+from ruletest.semantics import Semantics
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class RangeArgs:
     range_ms: int
     t: int  # evaluation time, ms
     params: tuple[float, ...]  # scalar arguments, in call order (without the range)
-    prometheus: int
+    semantics: Semantics
 
 
 RangeFn = Callable[[Sequence[int], Sequence[float], RangeArgs], float | None]
@@ -50,8 +51,8 @@ def _kahan2(inc: float, total: float, comp: float) -> tuple[float, float]:
     return t, comp
 
 
-def _kahan_for(prometheus: int) -> Callable[[float, float, float], tuple[float, float]]:
-    return kahan_inc if prometheus >= 3 else _kahan2
+def _kahan_for(kahan_sums: bool) -> Callable[[float, float, float], tuple[float, float]]:
+    return kahan_inc if kahan_sums else _kahan2
 
 
 # --- rate / increase / delta ---------------------------------------------------------------
@@ -75,7 +76,7 @@ def extrapolated_rate(ts: Sequence[int], vs: Sequence[float], a: RangeArgs, is_c
     sampled = (last_t - first_t) / 1000
     avg_between = sampled / (n - 1)
     threshold = avg_between * 1.1
-    if a.prometheus >= 3:
+    if a.semantics.rate_threshold_before_zero_point:
         if duration_to_start >= threshold:
             duration_to_start = avg_between / 2
         if is_counter and result > 0 and vs[0] >= 0:
@@ -136,8 +137,8 @@ def _idelta(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | Non
 
 
 def linear_regression(ts: Sequence[int], vs: Sequence[float], intercept_time: int,
-                      prometheus: int) -> tuple[float, float]:
-    inc = _kahan_for(prometheus)
+                      kahan_sums: bool) -> tuple[float, float]:
+    inc = _kahan_for(kahan_sums)
     n = 0.0
     sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
     init_y = vs[0]
@@ -169,14 +170,14 @@ def linear_regression(ts: Sequence[int], vs: Sequence[float], intercept_time: in
 def _deriv(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
     if len(vs) < 2:
         return None
-    slope, _ = linear_regression(ts, vs, ts[0], a.prometheus)
+    slope, _ = linear_regression(ts, vs, ts[0], a.semantics.kahan_sums)
     return slope
 
 
 def _predict_linear(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
     if len(vs) < 2:
         return None
-    slope, intercept = linear_regression(ts, vs, a.t, a.prometheus)
+    slope, intercept = linear_regression(ts, vs, a.t, a.semantics.kahan_sums)
     return slope * a.params[0] + intercept
 
 
@@ -208,7 +209,7 @@ def _double_exponential_smoothing(ts: Sequence[int], vs: Sequence[float], a: Ran
 def _avg_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
     if not vs:
         return None
-    if a.prometheus >= 3:
+    if a.semantics.kahan_sums:
         total, count = vs[0], 1.0
         mean = comp = 0.0
         incremental = False
@@ -245,7 +246,7 @@ def _avg_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> floa
 def _sum_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
     if not vs:
         return None
-    inc = _kahan_for(a.prometheus)
+    inc = _kahan_for(a.semantics.kahan_sums)
     total = comp = 0.0
     for f in vs:
         total, comp = inc(f, total, comp)
@@ -320,8 +321,8 @@ def _quantile_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) ->
     return quantile(a.params[0], vs)
 
 
-def _variance(vs: Sequence[float], prometheus: int) -> float:
-    inc = _kahan_for(prometheus)
+def _variance(vs: Sequence[float], kahan_sums: bool) -> float:
+    inc = _kahan_for(kahan_sums)
     count = 0.0
     mean = c_mean = aux = c_aux = 0.0
     for f in vs:
@@ -333,11 +334,11 @@ def _variance(vs: Sequence[float], prometheus: int) -> float:
 
 
 def _stdvar_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
-    return _variance(vs, a.prometheus) if vs else None
+    return _variance(vs, a.semantics.kahan_sums) if vs else None
 
 
 def _stddev_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
-    return FLOAT_FUNCTIONS["sqrt"](_variance(vs, a.prometheus)) if vs else None
+    return FLOAT_FUNCTIONS["sqrt"](_variance(vs, a.semantics.kahan_sums)) if vs else None
 
 
 def _mad_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
@@ -400,13 +401,6 @@ RANGE_FUNCTIONS: dict[str, RangeFn] = {
     "changes": _changes,
     "resets": _resets,
 }
-
-
-def keeps_metric_name(func: str, prometheus: int) -> bool:
-    """Range functions that act like an offset keep ``__name__``; the rest drop it."""
-    if func == "last_over_time":
-        return True
-    return func == "first_over_time" and prometheus >= 3
 
 
 # --- float functions -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from ruletest.errors import PromQLEvalError
 from ruletest.promql.ast import COMPARISON_OPS, VectorMatching
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, drop_name, format_labels, set_label
+from ruletest.semantics import Semantics
 
 
 def go_pow(x: float, y: float) -> float:
@@ -78,20 +79,20 @@ def scalar_binop(op: str, a: float, b: float) -> float:
     return 1.0 if COMPARISON[op](a, b) else 0.0
 
 
-def drops_metric_name(op: str, prometheus: int) -> bool:
+def drops_metric_name(op: str, semantics: Semantics) -> bool:
     """Arithmetic drops ``__name__``; ``atan2`` only does since Prometheus 3."""
     if op == "atan2":
-        return prometheus >= 3
+        return semantics.atan2_drops_name
     return op in ARITHMETIC
 
 
 def vector_scalar_binop(op: str, vec: tuple[Sample, ...], scalar: float, swap: bool,
-                        return_bool: bool, prometheus: int = 3) -> list[Sample]:
+                        return_bool: bool, semantics: Semantics) -> list[Sample]:
     """``vector op scalar`` (or ``scalar op vector`` when ``swap``)."""
     out: list[Sample] = []
     if op in ARITHMETIC:
         fn = ARITHMETIC[op]
-        drop = drops_metric_name(op, prometheus)
+        drop = drops_metric_name(op, semantics)
         for s in vec:
             v = fn(scalar, s.value) if swap else fn(s.value, scalar)
             out.append(Sample(drop_name(s.labels) if drop else s.labels, v))
@@ -129,9 +130,9 @@ def set_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...],
 
 
 def _result_labels(lhs: Labels, rhs: Labels, op: str, return_bool: bool,
-                   matching: VectorMatching, prometheus: int) -> Labels:
+                   matching: VectorMatching, semantics: Semantics) -> Labels:
     labels = lhs
-    if drops_metric_name(op, prometheus) or (op in COMPARISON_OPS and return_bool):
+    if drops_metric_name(op, semantics) or (op in COMPARISON_OPS and return_bool):
         labels = drop_name(labels)
     if matching.card == "one-to-one":
         names = set(matching.labels)
@@ -147,7 +148,7 @@ def _result_labels(lhs: Labels, rhs: Labels, op: str, return_bool: bool,
 
 
 def vector_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...], matching: VectorMatching,
-                 return_bool: bool, prometheus: int = 3) -> list[Sample]:
+                 return_bool: bool, semantics: Semantics) -> list[Sample]:
     """Arithmetic or comparison between two vectors with one-to-one / many-to-one matching."""
     if matching.card == "many-to-many":
         raise PromQLEvalError("many-to-many only allowed for set operators")
@@ -190,7 +191,7 @@ def vector_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...], matc
             value = 1.0 if keep else 0.0
         elif not keep:
             continue
-        metric = _result_labels(ls.labels, rs.labels, op, return_bool, matching, prometheus)
+        metric = _result_labels(ls.labels, rs.labels, op, return_bool, matching, semantics)
         if return_bool:
             metric = drop_name(metric)
         if matching.card == "one-to-one":

@@ -62,7 +62,7 @@ def _ensure_monotonic(buckets: list[list[float]]) -> None:
             b[1] = top
 
 
-def bucket_quantile(q: float, buckets: Sequence[Bucket], prometheus: int = 3) -> float:
+def bucket_quantile(q: float, buckets: Sequence[Bucket], precision_fix: bool) -> float:
     if math.isnan(q):
         return math.nan
     if q < 0:
@@ -72,7 +72,7 @@ def bucket_quantile(q: float, buckets: Sequence[Bucket], prometheus: int = 3) ->
     bs = _prepare(buckets)
     if bs is None:
         return math.nan
-    if prometheus >= 3:
+    if precision_fix:
         _correct_precision(bs)
     _ensure_monotonic(bs)
     if len(bs) < 2:

@@ -7,7 +7,6 @@ same syntax (``[[:alpha:]]``, ``\\pL``, ``\\Q..\\E``) and the same linear-time g
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -27,9 +26,10 @@ def _re2_message(exc: Exception) -> str:
 
 
 @lru_cache(maxsize=4096)
-def compile_anchored(pattern: str, prometheus: int = 3) -> Any:
-    """Compile ``pattern`` fully anchored, as Prometheus does for matchers."""
-    wrapped = ("^(?s:" if prometheus >= 3 else "^(?:") + pattern + ")$"
+def compile_anchored(pattern: str, dot_all: bool) -> Any:
+    """Compile ``pattern`` fully anchored, as Prometheus does for matchers (``^(?s:re)$`` in 3.x,
+    where ``.`` matches a newline; ``^(?:re)$`` in 2.x)."""
+    wrapped = ("^(?s:" if dot_all else "^(?:") + pattern + ")$"
     try:
         return re2.compile(wrapped, _OPTIONS)
     except re2.error as exc:
@@ -43,15 +43,6 @@ def compile_unanchored(pattern: str) -> Any:
         return re2.compile(pattern, _OPTIONS)
     except re2.error as exc:
         raise PromQLSyntaxError(f"invalid regular expression {pattern!r}: {_re2_message(exc)}") from None
-
-
-def full_matcher(pattern: str, prometheus: int = 3) -> Callable[[str], bool]:
-    compiled = compile_anchored(pattern, prometheus)
-
-    def match(value: str) -> bool:
-        return compiled.match(value) is not None
-
-    return match
 
 
 def go_expand(template: str, match: Any) -> str:

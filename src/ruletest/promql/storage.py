@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from ruletest.errors import RuletestError
 from ruletest.promql.ast import Matcher
-from ruletest.promql.values import Labels
-from ruletest.series import STALE, SeriesValue, Stale
+from ruletest.promql.values import STALE, Labels, Stale
 
 
 class DuplicateSampleError(RuletestError):
@@ -150,7 +149,7 @@ class Storage:
         s.ts.insert(i, t)
         s.vs.insert(i, value)
 
-    def add_series(self, labels: Labels, values: Iterable[SeriesValue], start: int, interval: int) -> None:
+    def add_series(self, labels: Labels, values: Iterable[float | Stale | None], start: int, interval: int) -> None:
         """Load an expanded promtool value sequence: value ``i`` lands at ``start + i*interval``."""
         s = self.get_or_create(labels)
         self._touch(start)
@@ -179,7 +178,7 @@ class Storage:
         s.ts.extend(ts)
         s.vs.extend(array("d", values))
 
-    def select(self, matchers: Sequence[Matcher], prometheus: int = 3) -> list[StoredSeries]:
+    def select(self, matchers: Sequence[Matcher], dot_all: bool) -> list[StoredSeries]:
         """Series matching all matchers (a missing label matches as the empty string)."""
         candidates: set[int] | None = None
         for m in matchers:
@@ -195,6 +194,6 @@ class Storage:
         for idx in pool:
             s = self._series[idx]
             lm = s.label_map
-            if all(m.matches(lm.get(m.name, ""), prometheus) for m in matchers):
+            if all(m.matches(lm.get(m.name, ""), dot_all) for m in matchers):
                 out.append(s)
         return out

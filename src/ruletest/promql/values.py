@@ -19,6 +19,23 @@ BUCKET_LABEL = "le"
 EMPTY_LABELS: Labels = ()
 
 
+class Stale:
+    """Marker for a stale sample (Prometheus' special StaleNaN)."""
+
+    _instance: Stale | None = None
+
+    def __new__(cls) -> Stale:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "stale"
+
+
+STALE = Stale()
+
+
 def labels_from(mapping: Mapping[str, str] | Iterable[tuple[str, str]]) -> Labels:
     """Build a label set; empty values are dropped, as Prometheus does."""
     items = mapping.items() if isinstance(mapping, Mapping) else mapping

@@ -1,6 +1,12 @@
 """The alert state machine of one alerting rule (``rules/alerting.go``): inactive -> pending ->
 firing after ``for``, ``keep_firing_for``, resolved alerts, and the ``ALERTS`` /
-``ALERTS_FOR_STATE`` series it writes."""
+``ALERTS_FOR_STATE`` series it writes.
+
+Labels are expanded at every evaluation (they are the alert's identity). Annotations are
+expanded when someone reads them, from the template data of the evaluation that last updated
+the alert: a test asserts on a few evaluations, and most never need them. Templates that call
+``query`` read the database, which later evaluations change, so those are expanded at once.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from enum import Enum
 from ruletest.errors import PromQLEvalError
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, drop_name, labels_from, set_label
 from ruletest.rules.model import Rule
+from ruletest.semantics import Semantics
 from ruletest.templates import AlertTemplateData, expand_alert_text
 from ruletest.templates.values import PointerValue
 
@@ -26,26 +33,52 @@ class AlertState(Enum):
     FIRING = "firing"
 
 
+@dataclass(frozen=True)
+class TemplateEnv:
+    external_labels: dict[str, str]
+    external_url: str
+    semantics: Semantics
+
+
+QueryFn = Callable[[str, int], list[PointerValue]]
+
+
+class Annotations:
+    """An alert's annotations as of one evaluation: expanded on first read, then kept."""
+
+    __slots__ = ("_render", "_value")
+
+    def __init__(self, render: Callable[[], Labels] | None = None, value: Labels | None = None) -> None:
+        self._render = render
+        self._value = value
+
+    def get(self) -> Labels:
+        if self._value is None:
+            assert self._render is not None
+            self._value = self._render()
+            self._render = None
+        return self._value
+
+
 @dataclass
 class Alert:
     labels: Labels
-    annotations: Labels
+    annotations_at: Annotations
     state: AlertState
     active_at: int
     value: float
     fired_at: int | None = None
     resolved_at: int | None = None
     keep_firing_since: int | None = None
+    last_eval: int = 0  # the evaluation that last saw the expression return this alert
+
+    @property
+    def annotations(self) -> Labels:
+        return self.annotations_at.get()
 
 
-@dataclass(frozen=True)
-class TemplateEnv:
-    external_labels: dict[str, str]
-    external_url: str
-    prometheus: int = 3
-
-
-QueryFn = Callable[[str, int], list[PointerValue]]
+def _uses_query(text: str) -> bool:
+    return "query" in text
 
 
 @dataclass
@@ -58,29 +91,36 @@ class AlertingRuleState:
         """Advance the state machine with the expression's ``result`` at ``ts``; return the
         ALERTS / ALERTS_FOR_STATE samples to write (at ``query_ts``)."""
         rule = self.rule
+        sem = env.semantics
+        eager = any(_uses_query(v) for _, v in rule.annotations)
         current: dict[Labels, Alert] = {}
         for smpl in result:
             data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, smpl.value)
 
             def expand(text: str, data: AlertTemplateData = data) -> str:
                 query = None if template_query is None else (lambda q: template_query(q, ts))
-                return expand_alert_text(text, rule.name, data, now_ms=ts, query=query, prometheus=env.prometheus)
+                return expand_alert_text(text, rule.name, data, now_ms=ts, query=query, prometheus=sem.version)
 
             labels = drop_name(smpl.labels)
             for k, v in rule.labels:
                 labels = set_label(labels, k, expand(v))
             labels = set_label(labels, "alertname", rule.name)
-            # Annotations keep empty values (a ScratchBuilder in Prometheus), labels do not.
-            annotations = tuple(sorted((k, expand(v)) for k, v in rule.annotations))
+
+            def render(expand: Callable[[str], str] = expand) -> Labels:
+                # Annotations keep empty values (a ScratchBuilder in Prometheus), labels do not.
+                return tuple(sorted((k, expand(v)) for k, v in rule.annotations))
+
+            annotations = Annotations(value=render()) if eager or not rule.annotations else Annotations(render)
             if labels in current:
                 raise PromQLEvalError("vector contains metrics with the same labelset after applying alert labels")
-            current[labels] = Alert(labels, annotations, AlertState.PENDING, ts, smpl.value)
+            current[labels] = Alert(labels, annotations, AlertState.PENDING, ts, smpl.value, last_eval=ts)
 
         for key, a in current.items():
             existing = self.active.get(key)
             if existing is not None and existing.state != AlertState.INACTIVE:
                 existing.value = a.value
-                existing.annotations = a.annotations
+                existing.annotations_at = a.annotations_at
+                existing.last_eval = ts
                 continue
             self.active[key] = a
 
@@ -127,3 +167,7 @@ class AlertingRuleState:
 
     def firing(self) -> list[Alert]:
         return [a for a in self.active.values() if a.state == AlertState.FIRING]
+
+    def instances(self) -> list[Alert]:
+        """Every alert the rule holds: pending, firing, and resolved ones kept for 15 minutes."""
+        return list(self.active.values())

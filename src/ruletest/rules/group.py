@@ -1,4 +1,4 @@
-"""Evaluating rule groups at a timestamp (``rules/group.go``): rules run in order, each one's
+"""Evaluating one rule group at a timestamp (``rules/group.go``): rules run in order, each one's
 output is written back before the next runs, series that disappear get stale markers, and a
 rule's error is recorded without stopping the others."""
 
@@ -11,10 +11,10 @@ from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine
 from ruletest.promql.storage import DuplicateSampleError, Storage
-from ruletest.promql.values import METRIC_NAME, Labels, Sample, Scalar, Vector, labels_from
+from ruletest.promql.values import METRIC_NAME, STALE, Labels, Sample, Scalar, Vector, labels_from
 from ruletest.rules.alerting import AlertingRuleState, TemplateEnv
 from ruletest.rules.model import Rule, RuleGroup
-from ruletest.series import STALE
+from ruletest.semantics import Semantics
 from ruletest.templates import make_sample
 from ruletest.templates.values import PointerValue
 
@@ -26,10 +26,10 @@ class RuleError:
     message: str
 
 
-def rule_expression(rule: Rule, prometheus: int) -> A.Expr:
+def rule_expression(rule: Rule, semantics: Semantics) -> A.Expr:
     """The expression as Prometheus evaluates it: rules run ``expr.String()``, which sorts each
     selector's matchers. Only ``absent()`` can tell (it derives labels in matcher order)."""
-    return _sort_matchers(A.parse(rule.expr, prometheus))
+    return _sort_matchers(A.parse(rule.expr, semantics.version))
 
 
 def _sort_matchers(e: A.Expr) -> A.Expr:
@@ -68,17 +68,31 @@ def query_vector(engine: Engine, expr: A.Expr, t: int) -> list[Sample]:
 
 @dataclass
 class GroupState:
+    """One rule group's state across evaluations: the alerts of its alerting rules, the series
+    each rule wrote last time (to mark the ones that disappear stale) and each rule's last result."""
+
     group: RuleGroup
-    exprs: list[A.Expr]
-    alerts: dict[int, AlertingRuleState] = field(default_factory=dict)
-    previous: dict[int, dict[Labels, None]] = field(default_factory=dict)
-    last_results: dict[int, list[Sample]] = field(default_factory=dict)
+    _exprs: list[A.Expr]
+    _alerts: dict[int, AlertingRuleState] = field(default_factory=dict)
+    _previous: dict[int, dict[Labels, None]] = field(default_factory=dict)
+    _last_results: dict[int, list[Sample]] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, group: RuleGroup, prometheus: int) -> GroupState:
-        exprs = [rule_expression(r, prometheus) for r in group.rules]
+    def create(cls, group: RuleGroup, semantics: Semantics) -> GroupState:
+        exprs = [rule_expression(r, semantics) for r in group.rules]
         alerts = {i: AlertingRuleState(r) for i, r in enumerate(group.rules) if r.is_alert}
         return cls(group, exprs, alerts)
+
+    def alerting_rules(self) -> list[AlertingRuleState]:
+        return list(self._alerts.values())
+
+    def alerting(self) -> list[tuple[int, AlertingRuleState]]:
+        """(rule index in the group, state) of each alerting rule."""
+        return sorted(self._alerts.items(), key=lambda item: item[0])
+
+    def last_result(self, rule_index: int) -> list[Sample]:
+        """The rule's expression result at the last evaluation (empty before the first)."""
+        return self._last_results.get(rule_index, [])
 
     def eval(self, ts: int, engine: Engine, storage: Storage, env: TemplateEnv) -> list[RuleError]:
         errors: list[RuleError] = []
@@ -90,10 +104,10 @@ class GroupState:
 
         for i, rule in enumerate(self.group.rules):
             try:
-                result = query_vector(engine, self.exprs[i], query_ts)
-                self.last_results[i] = result
+                result = query_vector(engine, self._exprs[i], query_ts)
+                self._last_results[i] = result
                 if rule.is_alert:
-                    samples = self.alerts[i].eval(result, ts, query_ts, env, self.group.limit, template_query)
+                    samples = self._alerts[i].eval(result, ts, query_ts, env, self.group.limit, template_query)
                 else:
                     samples = _recorded(rule, result, self.group.limit)
             except RuletestError as exc:
@@ -107,11 +121,11 @@ class GroupState:
                     returned[s.labels] = None
                 except DuplicateSampleError:
                     failed = "duplicate sample for timestamp"
-            for labels in self.previous.get(i, {}):
+            for labels in self._previous.get(i, {}):
                 if labels not in returned:
                     with contextlib.suppress(DuplicateSampleError):
                         storage.append(labels, query_ts, STALE)
-            self.previous[i] = returned
+            self._previous[i] = returned
             if failed is not None:
                 errors.append(RuleError(rule, ts, failed))
         return errors

@@ -15,6 +15,7 @@ from ruletest.errors import PromQLSyntaxError, RuletestError
 from ruletest.promql.ast import parse
 from ruletest.promql.values import labels_from
 from ruletest.rules.model import Rule, RuleGroup
+from ruletest.semantics import Semantics
 from ruletest.templates import TemplateError, parse_alert_text
 from ruletest.yamlnodes import Decoder, YamlError, compose_all, line_of
 
@@ -27,36 +28,48 @@ _LEGACY_METRIC = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
 
 class RuleFileError(RuletestError):
-    """A rule file that Prometheus would refuse to load (``problems`` lists each error)."""
+    """A rule file that Prometheus would refuse to load. ``problems`` lists each error (one
+    :class:`RuleFileError` per problem, each with its code and position; a single problem lists
+    itself); ``promtool_message`` is promtool's wording where it differs from ours."""
 
-    problems: list[RuleFileError]
+    code = "schema/invalid"
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None, code: str | None = None, promtool_message: str | None = None) -> None:
+        super().__init__(message, file=file, line=line, column=column, code=code)
+        self.promtool_message = promtool_message
+        self.problems: list[RuleFileError] = [self]
 
 
 @dataclass(frozen=True)
 class LoadOptions:
+    semantics: Semantics
     ignore_unknown_fields: bool = False
-    prometheus: int = 3
 
 
-def load_rule_file(path: str | Path, options: LoadOptions | None = None) -> list[RuleGroup]:
+def load_rule_file(path: str | Path, options: LoadOptions) -> list[RuleGroup]:
     """Parse one rule file; raises :class:`RuleFileError` listing every problem found."""
-    opts = options or LoadOptions()
     p = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise RuleFileError(f"cannot read rule file: {exc.strerror or exc}", file=p) from None
+        raise RuleFileError(f"cannot read rule file: {exc.strerror or exc}", file=p, code="yaml/parse") from None
     except UnicodeDecodeError as exc:
-        raise RuleFileError(f"rule file is not valid UTF-8: {exc}", file=p) from None
-    return load_rule_text(text, p, opts)
+        raise RuleFileError(f"rule file is not valid UTF-8: {exc}", file=p, code="yaml/parse") from None
+    return load_rule_text(text, p, options)
 
 
-def load_rule_text(text: str, path: str, options: LoadOptions | None = None) -> list[RuleGroup]:
-    opts = options or LoadOptions()
+def _from_yaml(e: YamlError, path: str) -> RuleFileError:
+    return RuleFileError(e.message, file=e.file or path, line=e.line, column=e.column, code=e.code,
+                         promtool_message=e.promtool_message)
+
+
+def load_rule_text(text: str, path: str, options: LoadOptions) -> list[RuleGroup]:
+    opts = options
     try:
         docs = compose_all(text, path)
     except YamlError as exc:
-        raise RuleFileError(exc.message, file=path, line=exc.line) from None
+        raise _from_yaml(exc, path) from None
     dec = Decoder(path, opts.ignore_unknown_fields)
     group_lists: list[Node] = []
     for i, doc in enumerate(docs):
@@ -81,12 +94,12 @@ def load_rule_text(text: str, path: str, options: LoadOptions | None = None) -> 
             if group.name in seen:
                 problems.append(RuleFileError(
                     f'groupname: "{group.name}" is repeated in the same file (first at line {seen[group.name]})',
-                    file=path, line=group.line))
+                    file=path, line=group.line, code="group/name"))
                 continue
             seen[group.name] = group.line
             groups.append(group)
     # The file's own structure errors (top level, `groups` not a list) come first.
-    problems = [RuleFileError(e.message, file=path, line=e.line) for e in dec.errors] + problems
+    problems = [_from_yaml(e, path) for e in dec.errors] + problems
     if problems:
         raise _combine(problems)
     return groups
@@ -105,8 +118,8 @@ def _combine(problems: list[RuleFileError]) -> RuleFileError:
     else:
         first = problems[0]
         err = RuleFileError("; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems),
-                            file=first.file, line=first.line)
-    err.problems = problems
+                            file=first.file, line=first.line, code=first.code)
+        err.problems = problems
     return err
 
 
@@ -119,29 +132,31 @@ def _duration(dec: Decoder, node: Node | None, what: str, problems: list[RuleFil
     try:
         return parse_duration(text)
     except DurationError as exc:
-        problems.append(RuleFileError(f"{what}: {exc.message}", file=path, line=line_of(node)))
+        problems.append(RuleFileError(f"{what}: {exc.message}", file=path, line=line_of(node),
+                                      column=node.start_mark.column + 1))
         return 0
 
 
-def _valid_label_name(name: str, prometheus: int) -> bool:
-    if prometheus >= 3:
+def _valid_label_name(name: str, utf8: bool) -> bool:
+    if utf8:
         return bool(name)
     return bool(_LEGACY_LABEL.match(name))
 
 
-def _valid_metric_name(name: str, prometheus: int) -> bool:
-    if prometheus >= 3:
+def _valid_metric_name(name: str, utf8: bool) -> bool:
+    if utf8:
         return bool(name)
     return bool(_LEGACY_METRIC.match(name))
 
 
 def _load_group(gnode: Node, path: str, opts: LoadOptions, problems: list[RuleFileError]) -> RuleGroup | None:
     dec = Decoder(path, opts.ignore_unknown_fields)
-    fields = dec.mapping(gnode, "rulefmt.RuleGroup", GROUP_FIELDS if opts.prometheus >= 3 else GROUP_FIELDS_2)
+    sem = opts.semantics
+    fields = dec.mapping(gnode, "rulefmt.RuleGroup", GROUP_FIELDS if sem.group_labels_and_query_offset else GROUP_FIELDS_2)
     name = dec.string(fields["name"][1], "name") if "name" in fields else ""
     line = line_of(gnode)
     if not name:
-        problems.append(RuleFileError("Groupname must not be empty", file=path, line=line))
+        problems.append(RuleFileError("Groupname must not be empty", file=path, line=line, code="group/name"))
     interval = _duration(dec, fields.get("interval", (None, None))[1], "interval", problems, path) \
         if "interval" in fields else None
     query_offset = _duration(dec, fields.get("query_offset", (None, None))[1], "query_offset", problems, path)
@@ -153,7 +168,11 @@ def _load_group(gnode: Node, path: str, opts: LoadOptions, problems: list[RuleFi
         rule = _load_rule(rnode, i, name, glabels, path, opts, problems)
         if rule is not None:
             rules.append(rule)
-    problems.extend(RuleFileError(e.message, file=path, line=e.line) for e in dec.errors)
+    for e in dec.errors:
+        err = _from_yaml(e, path)
+        if e.code == "schema/unknown-field" and e.key in GROUP_FIELDS - GROUP_FIELDS_2:
+            err.code = "compat/group-field"  # a Prometheus 3 field the target version does not know
+        problems.append(err)
     if not name:
         return None
     return RuleGroup(name, path, line, interval if interval else None, query_offset, limit,
@@ -171,10 +190,12 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
     expr = dec.string(expr_node, "expr") if expr_node is not None else ""
     name = record or alert
     before = len(problems)
+    sem = opts.semantics
 
-    def bad(message: str, node: Node | None = None) -> None:
+    def bad(message: str, node: Node | None = None, code: str = "schema/invalid") -> None:
         where = f'group "{group}", rule {index + 1}, "{name}": ' if name else f'group "{group}", rule {index + 1}: '
-        problems.append(RuleFileError(where + message, file=path, line=line_of(node) if node is not None else line))
+        problems.append(RuleFileError(where + message, file=path, line=line_of(node) if node is not None else line,
+                                      column=node.start_mark.column + 1 if node is not None else None, code=code))
 
     if record and alert:
         bad("only one of 'record' and 'alert' must be set")
@@ -184,9 +205,9 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
         bad("field 'expr' must be set in rule")
     else:
         try:
-            parse(expr, opts.prometheus)
+            parse(expr, opts.semantics.version)
         except PromQLSyntaxError as exc:
-            bad(f"could not parse expression: {exc.message}", expr_node)
+            bad(f"could not parse expression: {exc.message}", expr_node, code=exc.code)
     for_ms = _duration(dec, fields.get("for", (None, None))[1], "for", problems, path)
     kff_ms = _duration(dec, fields.get("keep_firing_for", (None, None))[1], "keep_firing_for", problems, path)
     labels = dec.string_map(fields["labels"][1], "labels") if "labels" in fields else {}
@@ -198,22 +219,23 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
             bad("invalid field 'for' in recording rule", fields["for"][0])
         if "keep_firing_for" in fields:
             bad("invalid field 'keep_firing_for' in recording rule", fields["keep_firing_for"][0])
-        if not _valid_metric_name(record, opts.prometheus):
+        if not _valid_metric_name(record, sem.utf8_names):
             bad(f"invalid recording rule name: {record}", fields["record"][1])
     for k in labels:
-        if not _valid_label_name(k, opts.prometheus) or k == "__name__":
+        if not _valid_label_name(k, sem.utf8_names) or k == "__name__":
             bad(f"invalid label name: {k}", fields["labels"][1])
     for k in annotations:
-        if not _valid_label_name(k, opts.prometheus):
+        if not _valid_label_name(k, sem.utf8_names):
             bad(f"invalid annotation name: {k}", fields["annotations"][1])
     if alert:
         for what, mapping in (("label", labels), ("annotation", annotations)):
             for k, v in mapping.items():
                 try:
-                    parse_alert_text(v, alert, opts.prometheus)
+                    parse_alert_text(v, alert, sem.version)
                 except TemplateError as exc:
-                    bad(f'{what} "{k}": {exc.message}', fields["labels" if what == "label" else "annotations"][1])
-    problems.extend(RuleFileError(e.message, file=path, line=e.line) for e in dec.errors)
+                    bad(f'{what} "{k}": {exc.message}', fields["labels" if what == "label" else "annotations"][1],
+                        code="template/syntax")
+    problems.extend(_from_yaml(e, path) for e in dec.errors)
     if len(problems) > before:
         return None
     merged = dict(glabels)

@@ -1,0 +1,153 @@
+"""Test results in ``promtool test rules``' layout: each problem as promtool words it (so people
+and tools that read promtool's output can read ours), followed by where it is and ruletest's
+explanation."""
+
+from __future__ import annotations
+
+import os
+
+from ruletest.goquote import go_quote
+from ruletest.promql.ast import format_duration
+from ruletest.promql.values import Labels, format_labels
+from ruletest.reporting.explain import explain_alert, num, prometheus_2_note, samples_diff
+from ruletest.results import (
+    AlertMismatch,
+    ExprError,
+    ExprMismatch,
+    FileResult,
+    InternalError,
+    LoadProblem,
+    Problem,
+    RuleEvalError,
+    SeriesDump,
+)
+from ruletest.templates.gofmt import format_float_e
+from ruletest.templates.values import format_go_duration
+
+
+def message(p: Problem, *, promtool_compat: bool = False) -> str:
+    """One problem as promtool prints it (ruletest's own wording for what promtool does not check,
+    or words differently, unless ``promtool_compat``)."""
+    if isinstance(p, AlertMismatch):
+        name = f"    name: {p.group_name},\n" if p.group_name else ""
+        return (f"{name}    alertname: {p.alertname}, time: {format_duration(p.eval_time_ms)}, \n"
+                f"        exp:{_indent(_alerts_string(p.expected), '            ')}, \n"
+                f"        got:{_indent(_alerts_string(p.got), '            ')}")
+    if isinstance(p, ExprMismatch):
+        return (f"{_expr_head(p.expr, p.eval_time_ms)},\n        exp: {_samples_string(p.expected)}\n"
+                f"        got: {_samples_string(p.got)}")
+    if isinstance(p, ExprError):
+        return f"{_expr_head(p.expr, p.eval_time_ms)}, err: {p.message}"
+    if isinstance(p, RuleEvalError):
+        return f"    rule: {p.rule}, time: {format_go_duration(p.time_ms * 1_000_000)}, err: {p.message}"
+    if isinstance(p, LoadProblem):
+        if promtool_compat and p.promtool_message is not None:
+            return p.promtool_message
+        return p.message
+    assert isinstance(p, InternalError)
+    return p.message
+
+
+def detail(p: Problem) -> str:
+    """ruletest's explanation of a problem (empty when the message says it all)."""
+    if isinstance(p, AlertMismatch):
+        return explain_alert(p)
+    if isinstance(p, ExprMismatch):
+        return samples_diff(p)
+    if isinstance(p, InternalError):
+        return "this is a bug in ruletest; please report it with the test file.\n" + p.traceback.rstrip()
+    return ""
+
+
+def location(p: Problem, root: str | None = None) -> str:
+    """Where the problem is; paths under ``root`` are shown relative to it."""
+    where = p.rule_where if isinstance(p, RuleEvalError) else p.where
+    text = str(where)
+    if root is not None and os.path.isabs(where.file):
+        rel = os.path.relpath(where.file, root)
+        if not rel.startswith(".."):
+            text = rel + text[len(where.file):]
+    return text
+
+
+def render(p: Problem, *, promtool_compat: bool = False, explain: bool = True, diff: bool = True,
+           root: str | None = None) -> str:
+    """One problem as a block: promtool's message and where it is, then ruletest's explanation.
+    The CLI and the pytest plugin both print problems with this."""
+    text = message(p, promtool_compat=promtool_compat)
+    where = location(p, root)
+    if isinstance(p, LoadProblem | InternalError):
+        text = f"{where}: {text}"  # like a compiler: file:line:column: what is wrong
+    else:
+        text = f"{text}\n        at {where}"
+    info = detail(p) if explain else ""
+    if info and (diff or not isinstance(p, ExprMismatch)):
+        text += "\n" + _indent_block(info, "        ")
+    return text
+
+
+def _expr_head(expr: str, eval_time_ms: int) -> str:
+    return f"    expr: {go_quote(expr)}, time: {format_duration(eval_time_ms)}"
+
+
+def _alerts_string(items: tuple[tuple[Labels, Labels], ...]) -> str:
+    if not items:
+        return "[]"
+
+    def one(la: tuple[Labels, Labels]) -> str:
+        return "Labels:" + format_labels(la[0]) + "\nAnnotations:" + format_labels(la[1])
+
+    s = "[\n0:" + _indent("\n" + one(items[0]), "  ")
+    for i, la in enumerate(items[1:]):
+        s += ",\n" + str(i + 1) + ":" + _indent("\n" + one(la), "  ")
+    return s + "\n]"
+
+
+def _indent(text: str, indent: str) -> str:
+    lines = text.split("\n")
+    return lines[0] + "".join("\n" + indent + ln for ln in lines[1:])
+
+
+def _samples_string(samples: tuple[tuple[Labels, float], ...]) -> str:
+    if not samples:
+        return "nil"
+    return ", ".join(f"{format_labels(lb)} {format_float_e(v)}" for lb, v in samples)
+
+
+def _indent_block(text: str, indent: str) -> str:
+    return "\n".join(indent + line if line else line for line in text.split("\n"))
+
+
+def file_text(result: FileResult, *, diff: bool = False, explain: bool = True,
+              promtool_compat: bool = False) -> tuple[str, str]:
+    """(stdout, stderr) as ``promtool test rules`` prints them for one file, plus explanations."""
+    out = [f"Unit Testing:  {result.path}"]
+    err: list[str] = list(result.warnings)
+    err.extend(dump_text(g.dump, g.dump_time_ms) for g in result.groups if g.dump is not None)
+    problems = result.all_problems()
+    if not problems:
+        out.append("  SUCCESS")
+        out.append("")
+        return "\n".join(out) + "\n", "\n".join(err) + ("\n" if err else "")
+    err.append("  FAILED:")
+    for p in problems:
+        err.append(render(p, promtool_compat=promtool_compat, explain=explain, diff=diff))
+        err.append("")
+    if explain:
+        for g in result.groups:
+            note = prometheus_2_note(g.passes_with_2x)
+            if note:
+                err.append(_indent_block(f"test group {g.name}: {note}", "  "))
+                err.append("")
+    out.append("")
+    return "\n".join(out) + "\n", "\n".join(err) + "\n"
+
+
+def dump_text(dump: tuple[SeriesDump, ...], until_ms: int) -> str:
+    """Like promtool's --debug: all samples of all series up to the last evaluation."""
+    lines = [f"DEBUG: Dump of all data (input_series and rules) at {format_duration(until_ms)}:"]
+    for s in dump:
+        if s.points:
+            lines.append(f"{format_labels(s.labels)} =>")
+            lines.extend(f"{num(v)} @[{t}]" for t, v in s.points)
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""Results of running promtool-format test files, as data.
+
+Every problem says where it is (file, line, column when known) and carries a stable code; a case
+result belongs to one ``alert_rule_test`` or ``promql_expr_test`` entry, named by a stable id.
+Nothing here formats text for people: promtool's layout, JUnit, pytest reprs, diffs and
+timelines are all built from these values in :mod:`ruletest.reporting`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from ruletest.promql.values import Labels, Sample
+
+
+class Code(StrEnum):
+    """Why something failed; stable identifiers (tools may match them, people read the message)."""
+
+    TEST_FILE = "load/test-file"  # the test file cannot be read or is not a valid test file
+    RULE_FILE = "load/rule-file"  # a rule file it names cannot be read or Prometheus would refuse it
+    INPUT_SERIES = "load/input-series"  # a bad input_series entry
+    GROUP_ORDER = "load/group-eval-order"  # group_eval_order repeats a name
+    MISSING_ALERTNAME = "load/missing-alertname"  # an alert_rule_test without alertname
+    EXPECTED_LABELS = "load/expected-labels"  # exp_samples labels that do not parse
+    RULE_FILES_MATCH_NOTHING = "strict/rule-files-match-nothing"
+    UNKNOWN_ALERTNAME = "strict/unknown-alertname"
+    DUPLICATE_SAMPLE = "eval/duplicate-sample"  # input series (or rules) write two values at one time
+    RULE_EVAL = "eval/rule"  # a rule failed to evaluate (Prometheus would log it and go on)
+    ALERT_MISMATCH = "alert/mismatch"
+    EXPR_ERROR = "expr/error"
+    EXPR_MISMATCH = "expr/mismatch"
+    NO_TESTS = "run/no-tests"  # a test file without test groups (ruletest's own mode)
+    INTERNAL = "internal"  # a bug in ruletest: reported for that test, never ending the run
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        out = self.file
+        if self.line is not None:
+            out += f":{self.line}"
+            if self.column is not None:
+                out += f":{self.column}"
+        return out
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A file, rule file or input the run could not use. ``message`` is ruletest's wording;
+    ``promtool_message``, when set, is what promtool prints for the same problem."""
+
+    code: Code
+    message: str
+    where: Location
+    promtool_message: str | None = None
+    # The underlying error's own code (e.g. "yaml/parse", "schema/unknown-field", "promql/syntax"),
+    # named like the lint check that reports the same problem.
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleEvalError:
+    """A rule that failed at an evaluation step (promtool stops the test group there)."""
+
+    rule: str
+    rule_where: Location
+    time_ms: int  # the evaluation time relative to the group's start
+    message: str
+    code: Code = Code.RULE_EVAL
+
+
+@dataclass(frozen=True)
+class AlertInstanceState:
+    labels: Labels
+    state: Literal["pending", "firing", "inactive"]
+    value: float
+
+
+@dataclass(frozen=True)
+class AlertTimeline:
+    """What the rules behind one alert name did at each evaluation step up to a check."""
+
+    states: tuple[tuple[int, tuple[AlertInstanceState, ...]], ...]  # (time ms, instances)
+    values: tuple[tuple[int, tuple[Sample, ...]], ...]  # (time ms, the expression's result)
+
+
+ExpectedAlert = tuple[Labels, Labels]  # (labels incl. alertname, annotations)
+
+
+@dataclass(frozen=True)
+class AlertMismatch:
+    alertname: str
+    eval_time_ms: int
+    checked_at_ms: int  # the evaluation step the expectation was checked against
+    group_name: str
+    expected: tuple[ExpectedAlert, ...]  # sorted
+    got: tuple[ExpectedAlert, ...]  # sorted
+    where: Location
+    timeline: AlertTimeline | None = None
+    code: Code = Code.ALERT_MISMATCH
+
+
+@dataclass(frozen=True)
+class ExprError:
+    expr: str
+    eval_time_ms: int
+    message: str
+    where: Location
+    code: Code = Code.EXPR_ERROR
+
+
+@dataclass(frozen=True)
+class ExprMismatch:
+    expr: str
+    eval_time_ms: int
+    expected: tuple[tuple[Labels, float], ...]  # sorted by labels
+    got: tuple[tuple[Labels, float], ...]
+    where: Location
+    code: Code = Code.EXPR_MISMATCH
+
+
+@dataclass(frozen=True)
+class InternalError:
+    message: str
+    where: Location
+    traceback: str
+    code: Code = Code.INTERNAL
+
+
+Problem = LoadProblem | RuleEvalError | AlertMismatch | ExprError | ExprMismatch | InternalError
+
+CaseKind = Literal["alert", "expr"]
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One ``alert_rule_test`` or ``promql_expr_test`` entry."""
+
+    id: str  # stable within the file: "<group>::<label>", see promtool_format.case_ids
+    kind: CaseKind
+    label: str  # HighErrorRate@10m or expr@10m
+    where: Location
+    ran: bool
+    problem: Problem | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.ran and self.problem is None
+
+
+@dataclass(frozen=True)
+class SeriesDump:
+    """``--debug``: every sample of one series up to the last evaluation."""
+
+    labels: Labels
+    points: tuple[tuple[int, float], ...]
+
+
+@dataclass
+class GroupResult:
+    name: str  # the test group's display name
+    index: int
+    where: Location
+    cases: list[CaseResult] = field(default_factory=list)
+    # Problems that are not about one case (load errors, rule evaluation errors): they fail every
+    # case of the group. Case problems are in `cases`.
+    problems: list[Problem] = field(default_factory=list)
+    firing_seen: set[str] = field(default_factory=set)  # alertnames that fired at some step
+    dump: tuple[SeriesDump, ...] | None = None  # --debug
+    dump_time_ms: int = 0
+    # When the group fails under Prometheus 3 and passes with some 2.x behaviour: the names of
+    # the semantics switches (ruletest.semantics.VERSION_SWITCHES) that make the difference.
+    passes_with_2x: tuple[str, ...] = ()
+    duration_s: float = 0.0
+
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [c.problem for c in self.cases if c.problem is not None]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and all(c.problem is None for c in self.cases)
+
+
+@dataclass
+class FileResult:
+    path: str
+    problems: list[Problem] = field(default_factory=list)  # file-level
+    groups: list[GroupResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # promtool's warnings (rule_files matching nothing)
+    rule_files: tuple[str, ...] = ()
+    duration_s: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and all(g.passed for g in self.groups)
+
+    def all_problems(self) -> list[Problem]:
+        out = list(self.problems)
+        for g in self.groups:
+            out.extend(g.all_problems())
+        return out
+
+    @property
+    def cases(self) -> list[CaseResult]:
+        return [c for g in self.groups for c in g.cases]
+
+    @property
+    def unreadable(self) -> bool:
+        """The file (or a rule file it needs) could not be read or parsed."""
+        return any(isinstance(p, LoadProblem) and p.code in (Code.TEST_FILE, Code.RULE_FILE)
+                   for p in self.all_problems())

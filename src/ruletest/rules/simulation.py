@@ -1,0 +1,194 @@
+"""The simulation of Prometheus' rule manager over a test's input: the clock, the input feed,
+the rule groups' states, and a history of what each alerting rule did at every evaluation.
+
+The promtool runner, the Python API (and anything else that needs rules evaluated over time)
+drive this one simulation; they decide when to evaluate and what to check, never how.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from ruletest.promql.engine import Engine, EngineOptions
+from ruletest.promql.storage import DuplicateSampleError, Storage
+from ruletest.promql.values import STALE, Labels, Sample, Stale, format_labels
+from ruletest.rules.alerting import Alert, AlertState, Annotations, TemplateEnv
+from ruletest.rules.group import GroupState, RuleError, query_vector
+from ruletest.rules.model import Rule, RuleGroup
+from ruletest.semantics import Semantics
+
+
+@dataclass(frozen=True)
+class InputSeries:
+    """One input series: sample timestamps (ms, ascending) and their values."""
+
+    labels: Labels
+    timestamps: Sequence[int]
+    values: Sequence[float | Stale]
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    semantics: Semantics
+    # Step of subqueries written without one; promtool uses the test file's evaluation_interval.
+    evaluation_interval_ms: int = 60_000
+    external_labels: dict[str, str] = field(default_factory=dict)
+    external_url: str = ""
+
+
+@dataclass(frozen=True)
+class AlertSnapshot:
+    """One alert instance as an evaluation left it."""
+
+    rule: Rule
+    labels: Labels
+    state: AlertState
+    active_at_ms: int
+    fired_at_ms: int | None
+    resolved_at_ms: int | None
+    value: float
+    _annotations: Annotations
+
+    @property
+    def annotations(self) -> Labels:
+        return self._annotations.get()
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+
+@dataclass(frozen=True)
+class RuleStep:
+    """What one alerting rule did at one evaluation."""
+
+    t: int
+    alerts: tuple[AlertSnapshot, ...]  # every instance it holds, resolved ones included
+    result: tuple[Sample, ...]  # its expression's result
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    t: int
+    errors: tuple[RuleError, ...] = ()
+    load_error: str | None = None  # the input feed could not write a sample
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors) or self.load_error is not None
+
+
+def _snapshot(rule: Rule, a: Alert) -> AlertSnapshot:
+    return AlertSnapshot(rule, a.labels, a.state, a.active_at, a.fired_at, a.resolved_at, a.value, a.annotations_at)
+
+
+class _Feed:
+    """Input samples appended to storage as the clock advances (promtool's lazy loader)."""
+
+    def __init__(self, series: Sequence[InputSeries], storage: Storage) -> None:
+        self.series = series
+        self.pos = [0] * len(series)
+        self.storage = storage
+
+    def load_until(self, t: int) -> str | None:
+        for i, s in enumerate(self.series):
+            p = self.pos[i]
+            ts = s.timestamps
+            if p >= len(ts) or ts[p] > t:
+                continue
+            end = bisect_left(ts, t + 1, p)
+            for k in range(p, end):
+                v = s.values[k]
+                try:
+                    self.storage.append(s.labels, ts[k], STALE if isinstance(v, Stale) else float(v))
+                except DuplicateSampleError:
+                    return f"duplicate sample for timestamp {ts[k]} in series {format_labels(s.labels)}"
+            self.pos[i] = end
+        return None
+
+
+class Simulation:
+    """Rule groups evaluated over input series, one evaluation time after another."""
+
+    def __init__(self, groups: Sequence[RuleGroup], inputs: Sequence[InputSeries], options: SimulationOptions,
+                 *, record: Iterable[str] | None = None) -> None:
+        """``record``: the alert names whose history to keep (``None``: every alerting rule)."""
+        self.options = options
+        self.storage = Storage()
+        self.engine = Engine(self.storage, EngineOptions(options.semantics,
+                                                         default_step_ms=options.evaluation_interval_ms))
+        self._env = TemplateEnv(dict(options.external_labels), options.external_url, options.semantics)
+        self._groups = [GroupState.create(g, options.semantics) for g in groups]
+        self._feed = _Feed(inputs, self.storage)
+        wanted = None if record is None else frozenset(record)
+        self._recorded = [(st, i, ars) for st in self._groups for i, ars in st.alerting()
+                          if wanted is None or ars.rule.name in wanted]
+        # alert name -> evaluation time -> step (rules sharing a name are merged per time)
+        self._history: dict[str, dict[int, RuleStep]] = {}
+        self.last_time: int | None = None
+
+    # --- the clock ------------------------------------------------------------------------
+
+    def evaluate(self, t: int) -> StepOutcome:
+        """Load every input sample at or before ``t``, then evaluate every group at ``t`` in order."""
+        load_error = self._feed.load_until(t)
+        if load_error is not None:
+            return StepOutcome(t, load_error=load_error)
+        errors: list[RuleError] = []
+        for st in self._groups:
+            errors.extend(st.eval(t, self.engine, self.storage, self._env))
+        self.last_time = t
+        for st, index, ars in self._recorded:
+            rule = ars.rule
+            steps = self._history.setdefault(rule.name, {})
+            step = RuleStep(t, tuple(_snapshot(rule, a) for a in ars.instances()), tuple(st.last_result(index)))
+            prev = steps.get(t)
+            steps[t] = step if prev is None else RuleStep(t, prev.alerts + step.alerts, prev.result + step.result)
+        return StepOutcome(t, tuple(errors))
+
+    def load_until(self, t: int) -> str | None:
+        """Load input samples without evaluating (when nothing needs evaluating per step)."""
+        return self._feed.load_until(t)
+
+    def run(self, start: int, end: int, step: int) -> Iterator[StepOutcome]:
+        """Evaluate at ``start``, ``start+step``, ... up to ``end``; the caller may stop early."""
+        t = start
+        while t <= end:
+            yield self.evaluate(t)
+            if step <= 0:
+                return
+            t += step
+
+    # --- reading the state ------------------------------------------------------------------
+
+    def alerts(self, name: str) -> list[AlertSnapshot]:
+        """Every instance the rules named ``name`` hold now (pending, firing, resolved)."""
+        out: list[AlertSnapshot] = []
+        for st in self._groups:
+            for ars in st.alerting_rules():
+                if ars.rule.name == name:
+                    out.extend(_snapshot(ars.rule, a) for a in ars.instances())
+        return out
+
+    def firing(self, name: str) -> list[AlertSnapshot]:
+        return [a for a in self.alerts(name) if a.state == AlertState.FIRING]
+
+    def firing_names(self) -> set[str]:
+        return {ars.rule.name for st in self._groups for ars in st.alerting_rules() if ars.firing()}
+
+    def alert_names(self) -> set[str]:
+        return {r.name for st in self._groups for r in st.group.rules if r.is_alert}
+
+    def rules(self) -> list[Rule]:
+        return [r for st in self._groups for r in st.group.rules]
+
+    def history(self, name: str) -> list[RuleStep]:
+        """The recorded evaluations of the alerting rules named ``name`` (several rules may share
+        a name: their steps are merged per evaluation time)."""
+        return list(self._history.get(name, {}).values())
+
+    def query(self, expr: str, t: int) -> list[Sample]:
+        """Evaluate ``expr`` at ``t`` against everything loaded and recorded so far."""
+        return query_vector(self.engine, self.engine.parse(expr), t)
