@@ -98,3 +98,72 @@ def test_enable_feature_like_promtool(tmp_path: Path) -> None:
     assert "compat/feature-flag" in ruletest("lint", "r.yml", cwd=tmp_path).stdout
     declared = ruletest("lint", "--enable-feature", "promql-experimental-functions", "r.yml", cwd=tmp_path)
     assert "compat/feature-flag" not in declared.stdout
+
+
+RULE = "groups:\n  - name: g\n    rules:\n      - alert: Up\n        expr: up == 1\n"
+TEST = ("rule_files: [RULES]\ntests:\n  - interval: 1m\n    input_series: [{series: up, values: '1'}]\n"
+        "    alert_rule_test: [{alertname: Up, eval_time: 0m, exp_alerts: [{exp_labels: {}}]}]\n")
+
+
+def test_exit_status_two_for_broken_rule_files_even_with_failing_tests(tmp_path: Path) -> None:
+    (tmp_path / "bad_rules.yml").write_text("groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: 'up =='\n")
+    (tmp_path / "rules.yml").write_text(RULE)
+    (tmp_path / "broken_test.yml").write_text(TEST.replace("RULES", "bad_rules.yml"))
+    broken = ruletest("test", "broken_test.yml", cwd=tmp_path)
+    assert broken.returncode == 2
+    assert "bad_rules.yml:5:15: group \"g\", rule 1, \"X\": could not parse expression" in broken.stderr
+    (tmp_path / "failing_test.yml").write_text(TEST.replace("RULES", "rules.yml").replace("exp_labels: {}", "exp_labels: {a: b}"))
+    assert ruletest("test", "failing_test.yml", cwd=tmp_path).returncode == 1
+    assert ruletest("test", "failing_test.yml", "broken_test.yml", cwd=tmp_path).returncode == 2
+
+
+def test_a_directory_runs_only_test_files(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "alerts.yml").write_text(RULE)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "up_test.yml").write_text(TEST.replace("RULES", "../rules/alerts.yml"))
+    (tmp_path / ".venv" / "lib").mkdir(parents=True)
+    (tmp_path / ".venv" / "lib" / "x.yml").write_text("tests: [1]\n")
+    proc = ruletest("test", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("Unit Testing:") == 1 and "tests/up_test.yml" in proc.stdout
+
+
+def test_a_failure_that_passes_under_prometheus_2_says_why(tmp_path: Path) -> None:
+    # Samples 1m apart: under Prometheus 3's left-open window (t-1m, t] increase(x[1m]) sees one
+    # sample and returns nothing; promtool 2.x's closed window sees two.
+    (tmp_path / "rules.yml").write_text(
+        "groups:\n  - name: g\n    rules:\n      - alert: Grows\n        expr: increase(x[1m]) > 0\n")
+    (tmp_path / "t.yml").write_text(
+        "rule_files: [rules.yml]\ntests:\n  - name: grows\n    interval: 1m\n"
+        "    input_series: [{series: x, values: '0+1x5'}]\n"
+        "    alert_rule_test: [{alertname: Grows, eval_time: 3m, exp_alerts: [{exp_labels: {}}]}]\n")
+    assert ruletest("test", "--prometheus", "2", "t.yml", cwd=tmp_path).returncode == 0
+    proc = ruletest("test", "t.yml", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "test group grows: note: this test group passes with Prometheus 2 semantics" in proc.stderr
+    assert "range selectors and the lookback delta cover (t-range, t] in Prometheus 3" in proc.stderr
+
+
+def test_an_internal_error_fails_its_group_not_the_run(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_text(RULE)
+    (tmp_path / "a_test.yml").write_text(TEST.replace("RULES", "rules.yml"))
+    (tmp_path / "b_test.yml").write_text(TEST.replace("RULES", "rules.yml"))
+    # Break the engine for one file only, in process, the way a bug would.
+    script = (
+        "import sys, ruletest.rules.simulation as s\n"
+        "orig = s.Simulation.evaluate\n"
+        "calls = []\n"
+        "def boom(self, t):\n"
+        "    calls.append(t)\n"
+        "    if len(calls) == 1:\n"
+        "        raise ZeroDivisionError('float division by zero')\n"
+        "    return orig(self, t)\n"
+        "s.Simulation.evaluate = boom\n"
+        "from ruletest.cli import main\n"
+        "sys.exit(main(['test', 'a_test.yml', 'b_test.yml']))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stdout.count("Unit Testing:") == 2
+    assert "a_test.yml:3: internal error: ZeroDivisionError: float division by zero" in proc.stderr
+    assert "this is a bug in ruletest" in proc.stderr

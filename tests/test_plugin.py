@@ -145,3 +145,47 @@ def test_assertion_diff_for_alerts(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*firing alerts differ:*",
                                  '*- expected, not firing: {alertname="Down", instance="b", severity="page"}*',
                                  '*+ firing, not expected: {alertname="Down", instance="a", severity="page"}*'])
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (GOOD.replace("    interval: 1m\n", "     interval: 1m\n"), "*down_test.yml:*invalid YAML*"),  # one bad indent
+    (GOOD.replace("exp_annotations", "exp_annotation"),
+     "*down_test.yml:17:13: unknown key 'exp_annotation' in an exp_alerts entry (did you mean 'exp_annotations'?)*"),
+    ("tests:\n  - name: x\n    input_series: [{series: 'up', values: '1'}]\n".encode("latin-1") + b"# caf\xe9\n",
+     "*down_test.yml*not valid UTF-8*"),
+])
+def test_a_broken_test_file_is_a_collection_error(project: pytest.Pytester, content: str | bytes,
+                                                  expected: str) -> None:
+    path = project.path / "fixtures" / "down_test.yml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    result = project.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([expected])
+    assert result.ret != 0
+
+
+def test_lint_items_share_one_session_like_the_cli(project: pytest.Pytester) -> None:
+    # The recording rule is in one file and read in the other; the inventory does not list it.
+    # Linted one file at a time, the reader reported promql/unknown-metric; linted together (as
+    # `ruletest lint rules/` does) it is known.
+    project.mkdir("rules")
+    (project.path / "metrics.txt").write_text("# TYPE http_requests_total counter\n")
+    (project.path / "pyproject.toml").write_text('[tool.ruletest]\ninventory = "metrics.txt"\n')
+    (project.path / "rules" / "recording.yml").write_text(
+        "groups:\n  - name: r\n    rules:\n      - record: job:http_requests:rate5m\n"
+        "        expr: sum by (job) (rate(http_requests_total[5m]))\n")
+    (project.path / "rules" / "alerts.yml").write_text(
+        "groups:\n  - name: a\n    rules:\n      - alert: Busy\n        expr: job:http_requests:rate5m > 100\n"
+        "        labels: {severity: warning}\n        annotations: {summary: busy}\n")
+    project.makeini("[pytest]\nruletest_files = fixtures/*.yml\nruletest_lint_fail_on = warning\n")
+    import subprocess
+    import sys
+
+    cli = subprocess.run([sys.executable, "-m", "ruletest.cli", "lint", "--fail-on", "warning", "rules/"],
+                         cwd=project.path, capture_output=True, text=True)
+    result = project.runpytest("--ruletest-lint", "rules")
+    assert cli.returncode == 0, cli.stdout
+    result.assert_outcomes(passed=2)

@@ -44,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--debug", action="store_true", help="print all series at the last evaluation time")
     t.add_argument("--ignore-unknown-fields", action="store_true",
                    help="ignore unknown fields in test and rule files (as promtool's flag)")
-    t.add_argument("--prometheus", type=_prometheus_version, default=3, metavar="{2,3}",
-                   help="PromQL semantics to emulate (default 3)")
+    t.add_argument("--prometheus", type=_prometheus_version, default=None, metavar="{2,3}",
+                   help="PromQL semantics to emulate (default: [tool.ruletest] prometheus, else 3)")
     t.add_argument("--promtool-compat", action="store_true",
                    help="accept what promtool accepts: unknown alertnames and rule_files that match nothing")
     t.add_argument("--enable-feature", action="append", default=[], metavar="FEATURE",
@@ -164,7 +164,14 @@ def test_semantics(version: int, features: Sequence[str]) -> Semantics | str:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    sem = test_semantics(args.prometheus, args.enable_feature)
+    from ruletest.lint.config import load_config
+
+    try:
+        project = load_config()  # [tool.ruletest]: the target version and the server's features
+    except RuletestError as exc:
+        print(f"ruletest test: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sem = test_semantics(args.prometheus or project.prometheus, [*project.features, *args.enable_feature])
     if isinstance(sem, str):
         print(f"ruletest test: {sem}", file=sys.stderr)
         return EXIT_USAGE

@@ -10,10 +10,11 @@ from ruletest.lint.flow import metric_name, range_calls, selectors, unwrap, walk
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
 from ruletest.promql.ast import format_duration
+from ruletest.promql.function_table import names
 
 Out = Iterator[tuple[Any, ...]]
-COUNTER_FUNCS = {"rate", "irate", "increase", "resets"}
-GAUGE_FUNCS = {"delta", "idelta", "deriv", "predict_linear", "double_exponential_smoothing", "holt_winters"}
+COUNTER_FUNCS = names(lambda d: d.expects == "counter")
+GAUGE_FUNCS = names(lambda d: d.expects == "gauge")
 _COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
 
 
@@ -111,8 +112,7 @@ def rate_after_aggregation(ctx: RuleContext) -> Out:
 
 
 # Uses of a counter that do not depend on its raw value.
-_COUNTER_SAFE = COUNTER_FUNCS | {"changes", "absent", "absent_over_time", "present_over_time", "count_over_time",
-                                 "timestamp"}
+_COUNTER_SAFE = names(lambda d: not d.reads_raw_value)
 
 
 @check("counter/raw-value", Severity.WARNING, "counter compared or aggregated without rate()")

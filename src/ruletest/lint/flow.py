@@ -8,13 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ruletest.promql import ast as A
+from ruletest.promql.function_table import lookup, returns_no_labels
 from ruletest.promql.regex import compile_anchored
 
 NAME = "__name__"
-_KEEPS_NAME = {"last_over_time", "first_over_time", "sort", "sort_desc", "sort_by_label", "sort_by_label_desc",
-               "label_replace", "label_join", "limitk", "limit_ratio"}
-_LABELLESS = {"vector", "time", "pi", "scalar", "year", "month", "day_of_month", "day_of_week", "day_of_year",
-              "days_in_month", "hour", "minute"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,8 @@ def flow(e: A.Expr) -> Flow:
 
 def _call_flow(e: A.Call) -> Flow:
     name = e.func
-    if (name in _LABELLESS and not e.args) or name in ("vector", "time", "pi", "scalar"):
+    fd = lookup(name)
+    if fd is not None and returns_no_labels(fd, len(e.args)):
         return EMPTY
     if name in ("absent", "absent_over_time"):
         arg = e.args[0]
@@ -98,7 +96,7 @@ def _call_flow(e: A.Call) -> Flow:
         if possible is not None and dst is not None:
             possible = frozenset(possible | {dst})
         return Flow(inner.guaranteed, possible, inner.always_returns, inner.filters)
-    if name in _KEEPS_NAME:
+    if fd is not None and fd.keeps_name:
         return inner
     return inner.without(NAME)
 

@@ -8,10 +8,11 @@ from ruletest.lint.context import RuleContext
 from ruletest.lint.flow import flow, metric_name, value_selectors
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
+from ruletest.promql.function_table import names
 
 Out = Iterator[tuple[str, int | None, str]]
-_RATE_FUNCS = {"rate", "increase", "irate", "delta", "idelta", "sum_over_time", "avg_over_time",
-               "last_over_time", "max_over_time", "min_over_time"}
+# Anything that looks at a window of the buckets rather than their totals since process start.
+_RATE_FUNCS = names(lambda d: d.takes_range)
 
 
 def _quantile_calls(e: A.Expr) -> Iterator[A.Call]:

@@ -9,6 +9,7 @@ from ruletest.lint.context import RuleContext
 from ruletest.lint.flow import metric_name, selectors
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
+from ruletest.promql.function_table import lookup, returns_no_labels
 
 _REGEX_META = re.compile(r"[.*+?()\[\]{}|\\^$]")
 Out = Iterator[tuple[str, int | None, str]]
@@ -158,8 +159,11 @@ def result_type(ctx: RuleContext) -> Out:
             ctx.rule.expr
 
 
-_NAME_DROPPING_CALLS = {"rate", "irate", "increase", "delta", "idelta", "deriv", "abs", "ceil", "floor",
-                        "round", "clamp", "clamp_min", "clamp_max", "sqrt", "exp", "ln", "log2", "log10"}
+def _drops_name(node: A.Expr) -> bool:
+    if isinstance(node, A.Call):
+        fd = lookup(node.func)
+        return fd is not None and not fd.keeps_name and not returns_no_labels(fd, len(node.args))
+    return (isinstance(node, A.Binary) and node.op in ("+", "-", "*", "/", "%", "^", "atan2")) or isinstance(node, A.Unary)
 
 
 @check("promql/name-only-series", Severity.WARNING, "series that may differ only in their metric name")
@@ -177,9 +181,7 @@ def name_only_series(ctx: RuleContext) -> Out:
             if isinstance(node, A.Aggregate) and node.op not in ("topk", "bottomk", "limitk", "limit_ratio"):
                 aggregated = True
                 break
-            drops = (isinstance(node, A.Call) and node.func in _NAME_DROPPING_CALLS) or (
-                isinstance(node, A.Binary) and node.op in ("+", "-", "*", "/", "%", "^"))
-            if drops and not aggregated:
+            if _drops_name(node) and not aggregated:
                 yield (f"{A.to_promql(vs)} can match several metrics; {_op_name(node)} drops __name__, so two "
                        "of them with the same labels make the evaluation fail"), None, A.to_promql(vs)
                 break

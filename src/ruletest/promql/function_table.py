@@ -40,6 +40,12 @@ class FunctionDef:
     # samples keep it; everything that computes a new value drops it).
     keeps_name: bool
     histograms: HistogramUse
+    # What the documentation says the input should be: rate() & co. expect counters, delta() &
+    # co. gauges (they mishandle the other kind); "any" for the rest.
+    expects: Literal["counter", "gauge", "any"] = "any"
+    # False for functions whose result does not depend on the sample values' level (presence,
+    # timestamps, counts, changes): a counter may be read by them as it is.
+    reads_raw_value: bool = True
     experimental: bool = False  # 3.x: needs --enable-feature=promql-experimental-functions
     in_2x: bool = True  # exists in Prometheus 2.42
     in_3x: bool = True
@@ -76,14 +82,20 @@ class FunctionDef:
 
 
 def _range(name: str, impl: F.RangeFn, *, params: tuple[ValueType, ...] = (), first: tuple[ValueType, ...] = (),
-           keeps_name: bool = False, histograms: HistogramUse = "ignored", experimental: bool = False,
-           in_2x: bool = True, in_3x: bool = True) -> FunctionDef:
-    return FunctionDef(name, (*first, "matrix", *params), 0, "vector", "range", keeps_name, histograms,
-                       experimental, in_2x, in_3x, range_impl=impl)
+           keeps_name: bool = False, histograms: HistogramUse = "ignored", expects: Literal["counter", "gauge", "any"] = "any",
+           reads_raw_value: bool = True, experimental: bool = False, in_2x: bool = True, in_3x: bool = True
+           ) -> FunctionDef:
+    return FunctionDef(name, (*first, "matrix", *params), 0, "vector", "range", keeps_name, histograms, expects,
+                       reads_raw_value, experimental, in_2x, in_3x, range_impl=impl)
 
 
 def _float(name: str, impl: Callable[[float], float]) -> FunctionDef:
     return FunctionDef(name, ("vector",), 0, "vector", "float", False, "ignored", float_impl=impl)
+
+
+def returns_no_labels(fd: FunctionDef, nargs: int) -> bool:
+    """Whether a call's result never has labels (``vector(1)``, ``time()``, ``hour()``)."""
+    return fd.return_type == "scalar" or fd.name == "vector" or (fd.kind == "date" and nargs == 0)
 
 
 def _date(name: str) -> FunctionDef:
@@ -93,9 +105,10 @@ def _date(name: str) -> FunctionDef:
 
 def _special(name: str, impl: V.SpecialFn | None, args: tuple[ValueType, ...], *, variadic: int = 0,
              returns: ValueType = "vector", keeps_name: bool = False, histograms: HistogramUse = "ignored",
-             experimental: bool = False, in_2x: bool = True, kind: Kind = "special") -> FunctionDef:
-    return FunctionDef(name, args, variadic, returns, kind, keeps_name, histograms, experimental, in_2x,
-                       special_impl=impl)
+             reads_raw_value: bool = True, experimental: bool = False, in_2x: bool = True,
+             kind: Kind = "special") -> FunctionDef:
+    return FunctionDef(name, args, variadic, returns, kind, keeps_name, histograms, "any", reads_raw_value,
+                       experimental, in_2x, special_impl=impl)
 
 
 def _histogram_only(q: V.Evaluator, e: A.Call, t: int) -> Value:
@@ -107,28 +120,32 @@ def _histogram_only(q: V.Evaluator, e: A.Call, t: int) -> Value:
 def _table() -> dict[str, FunctionDef]:
     defs: list[FunctionDef] = [
         # Counters and gauges over a range.
-        _range("rate", F.RANGE_FUNCTIONS["rate"], histograms="accepted"),
-        _range("increase", F.RANGE_FUNCTIONS["increase"], histograms="accepted"),
-        _range("delta", F.RANGE_FUNCTIONS["delta"], histograms="accepted"),
-        _range("irate", F.RANGE_FUNCTIONS["irate"], histograms="accepted"),
-        _range("idelta", F.RANGE_FUNCTIONS["idelta"], histograms="accepted"),
-        _range("resets", F.RANGE_FUNCTIONS["resets"], histograms="accepted"),
-        _range("changes", F.RANGE_FUNCTIONS["changes"], histograms="accepted"),
-        _range("deriv", F.RANGE_FUNCTIONS["deriv"]),
-        _range("predict_linear", F.RANGE_FUNCTIONS["predict_linear"], params=("scalar",)),
+        _range("rate", F.RANGE_FUNCTIONS["rate"], histograms="accepted", expects="counter", reads_raw_value=False),
+        _range("increase", F.RANGE_FUNCTIONS["increase"], histograms="accepted", expects="counter",
+               reads_raw_value=False),
+        _range("irate", F.RANGE_FUNCTIONS["irate"], histograms="accepted", expects="counter", reads_raw_value=False),
+        _range("resets", F.RANGE_FUNCTIONS["resets"], histograms="accepted", expects="counter", reads_raw_value=False),
+        _range("delta", F.RANGE_FUNCTIONS["delta"], histograms="accepted", expects="gauge"),
+        _range("idelta", F.RANGE_FUNCTIONS["idelta"], histograms="accepted", expects="gauge"),
+        _range("deriv", F.RANGE_FUNCTIONS["deriv"], expects="gauge"),
+        _range("predict_linear", F.RANGE_FUNCTIONS["predict_linear"], params=("scalar",), expects="gauge"),
         _range("double_exponential_smoothing", F.RANGE_FUNCTIONS["double_exponential_smoothing"],
-               params=("scalar", "scalar"), experimental=True, in_2x=False),
-        _range("holt_winters", F.RANGE_FUNCTIONS["holt_winters"], params=("scalar", "scalar"), in_3x=False),
+               params=("scalar", "scalar"), expects="gauge", experimental=True, in_2x=False),
+        _range("holt_winters", F.RANGE_FUNCTIONS["holt_winters"], params=("scalar", "scalar"), expects="gauge",
+               in_3x=False),
+        _range("changes", F.RANGE_FUNCTIONS["changes"], histograms="accepted", reads_raw_value=False),
         # *_over_time.
         _range("avg_over_time", F.RANGE_FUNCTIONS["avg_over_time"], histograms="accepted"),
         _range("sum_over_time", F.RANGE_FUNCTIONS["sum_over_time"], histograms="accepted"),
-        _range("count_over_time", F.RANGE_FUNCTIONS["count_over_time"], histograms="accepted"),
+        _range("count_over_time", F.RANGE_FUNCTIONS["count_over_time"], histograms="accepted",
+               reads_raw_value=False),
         _range("max_over_time", F.RANGE_FUNCTIONS["max_over_time"]),
         _range("min_over_time", F.RANGE_FUNCTIONS["min_over_time"]),
         _range("last_over_time", F.RANGE_FUNCTIONS["last_over_time"], keeps_name=True, histograms="accepted"),
         _range("first_over_time", F.RANGE_FUNCTIONS["first_over_time"], keeps_name=True, histograms="accepted",
                in_2x=False),
-        _range("present_over_time", F.RANGE_FUNCTIONS["present_over_time"], histograms="accepted"),
+        _range("present_over_time", F.RANGE_FUNCTIONS["present_over_time"], histograms="accepted",
+               reads_raw_value=False),
         _range("quantile_over_time", F.RANGE_FUNCTIONS["quantile_over_time"], first=("scalar",)),
         _range("stddev_over_time", F.RANGE_FUNCTIONS["stddev_over_time"]),
         _range("stdvar_over_time", F.RANGE_FUNCTIONS["stdvar_over_time"]),
@@ -136,10 +153,10 @@ def _table() -> dict[str, FunctionDef]:
         _range("ts_of_max_over_time", F.RANGE_FUNCTIONS["ts_of_max_over_time"], experimental=True, in_2x=False),
         _range("ts_of_min_over_time", F.RANGE_FUNCTIONS["ts_of_min_over_time"], experimental=True, in_2x=False),
         _range("ts_of_last_over_time", F.RANGE_FUNCTIONS["ts_of_last_over_time"], histograms="accepted",
-               experimental=True, in_2x=False),
+               reads_raw_value=False, experimental=True, in_2x=False),
         _range("ts_of_first_over_time", F.RANGE_FUNCTIONS["ts_of_first_over_time"], histograms="accepted",
-               experimental=True, in_2x=False),
-        _special("absent_over_time", V.fn_absent_over_time, ("matrix",), histograms="accepted"),
+               reads_raw_value=False, experimental=True, in_2x=False),
+        _special("absent_over_time", V.fn_absent_over_time, ("matrix",), histograms="accepted", reads_raw_value=False),
         # Element-wise maths.
         *(_float(name, fn) for name, fn in F.FLOAT_FUNCTIONS.items()),
         _special("clamp", V.fn_clamp, ("vector", "scalar", "scalar")),
@@ -152,7 +169,7 @@ def _table() -> dict[str, FunctionDef]:
         _special("pi", V.fn_pi, (), returns="scalar", histograms="none"),
         _special("vector", V.fn_vector, ("scalar",), histograms="none"),
         _special("scalar", V.fn_scalar, ("vector",), returns="scalar"),
-        _special("timestamp", V.fn_timestamp, ("vector",), histograms="accepted"),
+        _special("timestamp", V.fn_timestamp, ("vector",), histograms="accepted", reads_raw_value=False),
         _special("start_timestamp", None, ("vector",), experimental=True, in_2x=False, histograms="accepted"),
         # Query context (duration expressions): folded into numbers before evaluation.
         _special("step", None, (), returns="scalar", experimental=True, in_2x=False, kind="context", histograms="none"),
@@ -166,7 +183,7 @@ def _table() -> dict[str, FunctionDef]:
         _special("max_of", None, ("scalar", "scalar"), returns="scalar", experimental=True, in_2x=False,
                  kind="context", histograms="none"),
         # Selection, ordering and labels: they keep __name__.
-        _special("absent", V.fn_absent, ("vector",), histograms="accepted"),
+        _special("absent", V.fn_absent, ("vector",), histograms="accepted", reads_raw_value=False),
         _special("sort", V.fn_sort, ("vector",), keeps_name=True),
         _special("sort_desc", V.fn_sort, ("vector",), keeps_name=True),
         _special("sort_by_label", V.fn_sort_by_label, ("vector", "string"), variadic=-1, keeps_name=True,
