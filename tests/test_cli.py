@@ -36,7 +36,7 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "bad.yml").write_text("tests:\n  - interval: 1m\n    input_series: [\n")
     proc = ruletest("test", "bad.yml", cwd=tmp_path)
     assert proc.returncode == 2
-    assert "bad.yml:4: invalid YAML" in proc.stderr
+    assert "bad.yml:4:1: invalid YAML" in proc.stderr
     assert "Traceback" not in proc.stderr
     (tmp_path / "unknown.yml").write_text("tests:\n  - intervall: 1m\n    input_series: []\n    exp_annotation: {}\n")
     proc = ruletest("test", "unknown.yml", cwd=tmp_path)

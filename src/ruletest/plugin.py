@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ruletest.results import CaseResult, FileResult, Problem
     from ruletest.rule_files import RuleFileCache
     from ruletest.runner import RunOptions
+    from ruletest.yamlnodes import Source
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -101,15 +102,19 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return RuleLintFile.from_parent(parent, path=file_path)
     if not _matches(config, file_path, "ruletest_files"):
         return None
-    from ruletest.promtool_format import looks_like_rule_file
+    from ruletest.promtool_format import is_rule_source
+    from ruletest.yamlnodes import parse_source
 
     try:
         text = file_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return RuleTestFile.from_parent(parent, path=file_path)  # its collection reports why
-    if looks_like_rule_file(text):
+    src = parse_source(text, str(file_path))
+    if is_rule_source(src):
         return None
-    return RuleTestFile.from_parent(parent, path=file_path)
+    collector = RuleTestFile.from_parent(parent, path=file_path)
+    collector.source = src  # composed once: collection loads these nodes
+    return collector
 
 
 def run_options(config: pytest.Config) -> RunOptions:
@@ -147,6 +152,7 @@ class RuleTestFailure(Exception):
 class RuleTestFile(pytest.File):
     _result: FileResult | None = None
     _test_file: TestFile | None = None
+    source: Source | None = None
 
     def result(self) -> FileResult:
         if self._result is None:
@@ -157,10 +163,10 @@ class RuleTestFile(pytest.File):
         return self._result
 
     def collect(self) -> Any:
-        from ruletest.promtool_format import TestFileError, case_refs, load_test_file
+        from ruletest.promtool_format import TestFileError, case_refs, load_test_file, load_test_source
 
         try:
-            self._test_file = load_test_file(self.path)
+            self._test_file = load_test_source(self.source) if self.source is not None else load_test_file(self.path)
         except TestFileError as exc:
             raise self.CollectError("\n".join(f"{p.where}: {p.message}" for p in exc.problems)) from None
         if not self._test_file.tests:

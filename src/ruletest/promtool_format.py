@@ -15,13 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import Node
 
 from ruletest.durations import DurationError, parse_duration
 from ruletest.errors import RuletestError
 from ruletest.promql.ast import format_duration
 from ruletest.results import Code, LoadProblem, Location
-from ruletest.yamlnodes import Decoder, YamlError, compose, line_of
+from ruletest.yamlnodes import Decoder, Source, YamlError, line_of, parse_source
 
 FILE_FIELDS = frozenset({"rule_files", "evaluation_interval", "group_eval_order", "tests", "fuzzy_compare"})
 GROUP_FIELDS = frozenset({"interval", "input_series", "alert_rule_test", "promql_expr_test", "external_labels",
@@ -166,13 +166,19 @@ def load_test_file(path: str | Path, *, ignore_unknown_fields: bool = False) -> 
 
 
 def load_test_text(text: str, path: str, *, ignore_unknown_fields: bool = False) -> TestFile:
+    return load_test_source(parse_source(text, path), ignore_unknown_fields=ignore_unknown_fields)
+
+
+def load_test_source(src: Source, *, ignore_unknown_fields: bool = False) -> TestFile:
+    path = src.path
     try:
-        root = compose(text, path)
+        docs = src.documents()
     except YamlError as exc:
         raise TestFileError(exc.message, file=path, line=exc.line, problems=[
-            LoadProblem(Code.TEST_FILE, exc.message, Location(path, exc.line), cause=exc.code)]) from None
-    if root is None:
+            LoadProblem(Code.TEST_FILE, exc.message, Location(path, exc.line, exc.column), cause=exc.code)]) from None
+    if not docs:
         return TestFile(path, (), 60_000, (), False, ())
+    root = docs[0]
     dec = Decoder(path, ignore_unknown_fields)
     top = dec.mapping(root, "main.unitTestFile", FILE_FIELDS)
     rule_files = tuple(RuleFileRef(dec.string(n, "rule_files"), line_of(n))
@@ -268,25 +274,20 @@ def case_refs(tg: TestGroup) -> list[CaseRef]:
     return out
 
 
-def looks_like_rule_file(text: str) -> bool:
+def is_rule_source(src: Source) -> bool:
     """A Prometheus rule file (top-level ``groups:``) or a ``PrometheusRule`` manifest."""
-    try:
-        root = compose(text, "<sniff>")
-    except YamlError:
-        return False
-    if not isinstance(root, MappingNode):
-        return False
-    keys = {k.value for k, _ in root.value if isinstance(k, ScalarNode)}
+    keys = src.top_keys()
     return "tests" not in keys and ("groups" in keys or ("spec" in keys and "kind" in keys))
 
 
-def looks_like_test_file(text: str) -> bool:
+def is_test_source(src: Source) -> bool:
     """Content sniffing for collectors: a mapping with ``tests:`` (and usually ``rule_files:``)."""
-    try:
-        root = compose(text, "<sniff>")
-    except YamlError:
-        return False
-    if not isinstance(root, MappingNode):
-        return False
-    keys = {k.value for k, _ in root.value if isinstance(k, ScalarNode)}
-    return "tests" in keys
+    return "tests" in src.top_keys()
+
+
+def looks_like_rule_file(text: str) -> bool:
+    return is_rule_source(parse_source(text, "<sniff>"))
+
+
+def looks_like_test_file(text: str) -> bool:
+    return is_test_source(parse_source(text, "<sniff>"))

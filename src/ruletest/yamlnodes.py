@@ -13,7 +13,6 @@ import difflib
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -63,29 +62,40 @@ def line_of(node: Node) -> int:
     return node.start_mark.line + 1
 
 
-def compose_all(text: str, path: str) -> list[Node]:
-    """Compose every document of ``text``; syntax errors carry file and line. One text is
-    composed once: sniffing, linting and loading the same file share the nodes (read-only)."""
-    docs, error = _compose_cached(text)
-    if error is not None:
-        raise YamlError(error[0], file=path, line=error[1], code="yaml/parse")
-    return list(docs)
+@dataclass(frozen=True)
+class Source:
+    """One YAML text composed once: whoever sniffs, checks or loads a file reads these nodes
+    (read-only) instead of composing the text again."""
+
+    path: str
+    text: str
+    docs: tuple[Node, ...]
+    error: YamlError | None  # the text is not valid YAML
+
+    def documents(self) -> list[Node]:
+        """The documents; raises the YAML error (with file and line) if there is one."""
+        if self.error is not None:
+            raise self.error
+        return list(self.docs)
+
+    def top_keys(self) -> set[str]:
+        """Keys of the first document when it is a mapping (empty otherwise, or on error)."""
+        if not self.docs or not isinstance(self.docs[0], MappingNode):
+            return set()
+        return {k.value for k, _ in self.docs[0].value if isinstance(k, ScalarNode)}
 
 
-@lru_cache(maxsize=64)
-def _compose_cached(text: str) -> tuple[tuple[Node, ...], tuple[str, int | None] | None]:
+def parse_source(text: str, path: str) -> Source:
     try:
-        return tuple(n for n in yaml.compose_all(text, Loader=_LOADER) if n is not None), None
+        return Source(path, text, tuple(n for n in yaml.compose_all(text, Loader=_LOADER) if n is not None), None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        return (), (f"invalid YAML: {exc.problem or str(exc)}", mark.line + 1 if mark is not None else None)
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        return Source(path, text, (), YamlError(f"invalid YAML: {exc.problem or str(exc)}", file=path, line=line,
+                                                column=column, code="yaml/parse"))
     except yaml.YAMLError as exc:
-        return (), (f"invalid YAML: {exc}", None)
-
-
-def compose(text: str, path: str) -> Node | None:
-    docs = compose_all(text, path)
-    return docs[0] if docs else None
+        return Source(path, text, (), YamlError(f"invalid YAML: {exc}", file=path, code="yaml/parse"))
 
 
 @dataclass

@@ -16,10 +16,11 @@ from ruletest.lint.source import source_checks
 from ruletest.lint.suppress import Suppression, parse_suppressions
 from ruletest.lint.test_files import check_test_file, untested_rules
 from ruletest.promql import ast as A
-from ruletest.promtool_format import TestFileError, load_test_text, looks_like_test_file
+from ruletest.promtool_format import TestFileError, is_test_source, load_test_source
 from ruletest.rule_files import RuleFileCache
-from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_text
+from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_source
 from ruletest.rules.model import RuleGroup
+from ruletest.yamlnodes import parse_source
 
 register("yaml/parse", Severity.ERROR, "invalid YAML", "The file is not valid YAML; Prometheus cannot load it.")
 register("schema/invalid", Severity.ERROR, "rule file Prometheus would reject",
@@ -71,10 +72,11 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
         except (OSError, UnicodeDecodeError) as exc:
             raw.append(Finding("yaml/parse", Severity.ERROR, f"cannot read file: {exc}", str(path)))
             continue
-        if looks_like_test_file(text):
+        src = parse_source(text, str(path))
+        if is_test_source(src):
             saw_tests = True
             try:
-                tf = load_test_text(text, str(path))
+                tf = load_test_source(src)
             except TestFileError as exc:
                 for p in exc.problems:
                     cid = _check_id(p.cause or "schema/invalid")
@@ -83,9 +85,9 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
             raw.extend(check_test_file(tf, sem, coverage, cache))
             continue
         result.files += 1
-        raw.extend(source_checks(text, str(path)))
+        raw.extend(source_checks(src))
         try:
-            groups = load_rule_text(text, str(path), LoadOptions(sem))
+            groups = load_rule_source(src, LoadOptions(sem))
         except RuleFileError as exc:
             for problem in exc.problems:
                 cid = _check_id(problem.code)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import yaml
 
 from ruletest.lint.model import Finding, Severity, register
-from ruletest.yamlnodes import YamlError, compose_all
+from ruletest.yamlnodes import Source
 
 register("yaml/duplicate-key", Severity.ERROR, "duplicate mapping key",
          "A key given twice in one mapping (two `expr:` in a rule): Prometheus rejects the file.")
@@ -33,11 +33,11 @@ def _get(node: yaml.Node, key: str) -> yaml.Node | None:
     return None
 
 
-def source_checks(text: str, path: str) -> Iterator[Finding]:
-    try:
-        docs = compose_all(text, path)
-    except YamlError:
+def source_checks(src: Source) -> Iterator[Finding]:
+    if src.error is not None:
         return  # yaml/parse is reported by the loader
+    docs = src.docs
+    path = src.path
     crd = any(_get(d, "spec") is not None or _get(d, "kind") is not None for d in docs)
     if len(docs) > 1 and not crd:
         second = docs[1]

@@ -17,7 +17,7 @@ from ruletest.promql.values import labels_from
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
 from ruletest.templates import TemplateError, parse_alert_text
-from ruletest.yamlnodes import Decoder, YamlError, compose_all, line_of
+from ruletest.yamlnodes import Decoder, Source, YamlError, line_of, parse_source
 
 GROUP_FIELDS = frozenset({"name", "interval", "query_offset", "limit", "rules", "labels"})
 # Prometheus 2.42 (the 2.x we mirror) has neither group `labels` (3.0) nor `query_offset` (2.53).
@@ -65,9 +65,15 @@ def _from_yaml(e: YamlError, path: str) -> RuleFileError:
 
 
 def load_rule_text(text: str, path: str, options: LoadOptions) -> list[RuleGroup]:
+    return load_rule_source(parse_source(text, path), options)
+
+
+def load_rule_source(src: Source, options: LoadOptions) -> list[RuleGroup]:
+    """Load an already composed rule file (see :class:`ruletest.yamlnodes.Source`)."""
     opts = options
+    path = src.path
     try:
-        docs = compose_all(text, path)
+        docs = src.documents()
     except YamlError as exc:
         raise _from_yaml(exc, path) from None
     dec = Decoder(path, opts.ignore_unknown_fields)
