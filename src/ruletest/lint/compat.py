@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ruletest.lint.context import RuleContext
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
+from ruletest.promql.function_table import lookup
 
 Out = Iterator[tuple[str, int | None, str]]
 
@@ -15,14 +16,19 @@ Out = Iterator[tuple[str, int | None, str]]
 def removed_function(ctx: RuleContext) -> Out:
     """`holt_winters` was renamed `double_exponential_smoothing` (behind a feature flag) in
     Prometheus 3; rule files using it no longer load."""
-    if ctx.config.prometheus < 3:
+    sem = ctx.config.semantics
+    if not sem.v3:
         return
     stack = [ctx.expr]
     while stack:
         e = stack.pop()
         stack.extend(A.children(e))
-        if isinstance(e, A.Call) and e.func == "holt_winters":
-            yield "holt_winters() does not exist in Prometheus 3 (double_exponential_smoothing)", None, "holt_winters"
+        if not isinstance(e, A.Call):
+            continue
+        fd = lookup(e.func)
+        if fd is not None and not fd.exists_in(sem):
+            hint = " (double_exponential_smoothing)" if e.func == "holt_winters" else ""
+            yield f"{e.func}() does not exist in Prometheus 3{hint}", None, e.func
 
 
 @check("compat/feature-flag", Severity.ERROR, "experimental function without its feature flag")
@@ -31,12 +37,14 @@ def feature_flag(ctx: RuleContext) -> Out:
     `info` and the other experimental functions load only with
     `--enable-feature=promql-experimental-functions`; without it the rule file is rejected.
     Declare the server's features in `[tool.ruletest] features = [...]`."""
-    if ctx.config.prometheus < 3 or "promql-experimental-functions" in ctx.config.features:
+    sem = ctx.config.semantics
+    if not sem.v3 or sem.experimental_functions:
         return
     from ruletest.lint.flow import walk
 
     for e in walk(ctx.expr):
-        name = e.func if isinstance(e, A.Call) and e.experimental else (
+        fd = lookup(e.func) if isinstance(e, A.Call) else None
+        name = e.func if isinstance(e, A.Call) and fd is not None and fd.experimental else (
             e.op if isinstance(e, A.Aggregate) and e.op in ("limitk", "limit_ratio") else None)
         if name:
             yield f"{name}() is experimental: it needs --enable-feature=promql-experimental-functions", None, name
@@ -47,7 +55,7 @@ def left_open_range(ctx: RuleContext) -> Out:
     """Prometheus 3 excludes the sample at the start of a range (`(t-r, t]`): a range no longer
     than the scrape interval holds one sample, where 2.x saw two on aligned data, so
     `changes(x[1m])` is always 0 and `avg_over_time(x[1m])` is just the last value."""
-    if ctx.config.prometheus < 3:
+    if not ctx.config.semantics.left_open_windows:
         return
     from ruletest.lint.flow import range_calls
     from ruletest.promql.ast import format_duration
