@@ -162,6 +162,45 @@ class SeriesDump:
     points: tuple[tuple[int, float], ...]
 
 
+@dataclass(frozen=True)
+class SeriesTrace:
+    """One input series as the test loaded it; ``None`` values are stale markers."""
+
+    labels: Labels
+    timestamps: tuple[int, ...]
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class AlertRuleTrace:
+    """An alert name the group tests: its rules and what they did at every evaluation."""
+
+    name: str
+    rules: tuple[tuple[str, Location, int], ...]  # (expression, where, for in ms) of each rule with this name
+    timeline: AlertTimeline
+
+
+@dataclass(frozen=True)
+class ExprTrace:
+    """A promql_expr_test expression evaluated around its eval_time (for charts)."""
+
+    expr: str
+    eval_time_ms: int
+    points: tuple[tuple[int, tuple[Sample, ...]], ...]  # (time, result) on the evaluation grid
+
+
+@dataclass(frozen=True)
+class GroupTrace:
+    """What a test group's run looked like, for reports that draw it (``RunOptions.trace``)."""
+
+    start_ms: int
+    end_ms: int
+    evaluation_interval_ms: int
+    inputs: tuple[SeriesTrace, ...]
+    alerts: tuple[AlertRuleTrace, ...]
+    exprs: tuple[ExprTrace, ...]
+
+
 @dataclass
 class GroupResult:
     name: str  # the test group's display name
@@ -178,6 +217,7 @@ class GroupResult:
     # the semantics switches (ruletest.semantics.VERSION_SWITCHES) that make the difference.
     passes_with_2x: tuple[str, ...] = ()
     duration_s: float = 0.0
+    trace: GroupTrace | None = None  # RunOptions.trace
 
     def all_problems(self) -> list[Problem]:
         return self.problems + [c.problem for c in self.cases if c.problem is not None]

@@ -27,19 +27,23 @@ from ruletest.promtool_format import AlertTest, CaseRef, ExprTest, TestFile, Tes
 from ruletest.results import (
     AlertInstanceState,
     AlertMismatch,
+    AlertRuleTrace,
     AlertTimeline,
     CaseResult,
     Code,
     ExprError,
     ExprMismatch,
+    ExprTrace,
     FileResult,
     GroupResult,
+    GroupTrace,
     InternalError,
     LoadProblem,
     Location,
     Problem,
     RuleEvalError,
     SeriesDump,
+    SeriesTrace,
 )
 from ruletest.rule_files import RuleFileCache, test_rules
 from ruletest.rules.alerting import AlertState
@@ -61,6 +65,9 @@ class RunOptions:
     strict: bool = True
     # When a group fails under Prometheus 3, find which 3.0 change makes the difference.
     explain_3x: bool = True
+    # Keep what each group's run looked like (inputs, alert timelines, expression values) in
+    # GroupResult.trace, for reports that draw it.
+    trace: bool = False
 
 
 # Switches that change evaluation (the others change parsing or loading, fixed once rules are loaded).
@@ -206,6 +213,8 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
             return
     try:
         _evaluate(tf, tg, sim, refs, gr, mint, maxt)
+        if opts.trace:
+            gr.trace = _trace(tf, tg, sim, inputs, mint, maxt)
     finally:
         if opts.debug:
             gr.dump = tuple(SeriesDump(s.labels, tuple((t, v) for t, v in zip(s.ts, s.vs, strict=True) if t <= maxt))
@@ -265,6 +274,31 @@ def _suggest(name: str, names: set[str]) -> str:
 
     close = difflib.get_close_matches(name, sorted(names), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSeries], mint: int,
+           maxt: int) -> GroupTrace:
+    step = tf.evaluation_interval_ms
+    alerts = []
+    for name in dict.fromkeys(at.alertname for at in tg.alert_tests):
+        rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
+        alerts.append(AlertRuleTrace(name, rules, _timeline(sim, name)))
+    exprs = []
+    for et in tg.expr_tests:
+        points = []
+        t0 = mint + et.eval_time_ms
+        for k in range(-10, 11):  # ten evaluation steps either side of eval_time
+            t = t0 + k * step
+            if t < mint or t > maxt or (step <= 0 and k != 0):
+                continue  # the simulation has data (and rule outputs) only up to the last evaluation
+            try:
+                points.append((t, tuple(sim.query(et.expr, t))))
+            except RuletestError:
+                break
+        exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points)))
+    series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
+                               tuple(None if isinstance(v, Stale) else v for v in s.values)) for s in inputs)
+    return GroupTrace(mint, maxt, step, series, tuple(alerts), tuple(exprs))
 
 
 # --- alert comparison ------------------------------------------------------------------------

@@ -196,3 +196,34 @@ def test_prometheus_rule_manifest(tmp_path: Path) -> None:
                   - exp_labels: {}
     """))
     assert run_test_file(tf, RunOptions(PROMETHEUS_3)).passed
+
+
+def test_trace_keeps_inputs_timelines_and_expression_values(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - series: m
+                values: 0+1x3 stale
+            alert_rule_test:
+              - alertname: Big
+                eval_time: 4m
+                exp_alerts: []
+            promql_expr_test:
+              - expr: m
+                eval_time: 2m
+                exp_samples: [{labels: m, value: 2}]
+    """, trace=True)
+    (group,) = result.groups  # type: ignore[attr-defined]
+    trace = group.trace
+    (series,) = trace.inputs
+    assert series.timestamps == (0, 60_000, 120_000, 180_000, 240_000)
+    assert series.values == (0.0, 1.0, 2.0, 3.0, None)  # None: the stale marker
+    (alert,) = trace.alerts
+    assert alert.name == "Big" and alert.rules[0][0] == "m > 5"
+    assert [t for t, _ in alert.timeline.states] == [0, 60_000, 120_000, 180_000, 240_000]
+    (expr,) = trace.exprs
+    # Evaluated on the grid around eval_time, never after the last evaluation (4m).
+    assert [(t, [s.value for s in samples]) for t, samples in expr.points] == [
+        (0, [0.0]), (60_000, [1.0]), (120_000, [2.0]), (180_000, [3.0]), (240_000, [])]
