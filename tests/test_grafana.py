@@ -366,3 +366,37 @@ def test_pre_commit_hook_for_dashboards() -> None:
 def test_every_grafana_check_is_exercised() -> None:
     source = Path(__file__).read_text()
     assert all(f'"{check}"' in source.split("GRAFANA_CHECKS =")[1].split("\n", 1)[1] for check in GRAFANA_CHECKS)
+
+
+# --- the README's examples --------------------------------------------------------------------
+
+def _readme_blocks(kind: str) -> list[str]:
+    section = (REPO / "README.md").read_text().split("## Linting Grafana dashboards", 1)[1].split("\n## ", 1)[0]
+    return [b.split("\n", 1)[1] for b in section.split("```")[1::2] if b.startswith(kind + "\n")]
+
+
+def test_readme_dashboard_commands_run_as_shown() -> None:
+    import shlex
+
+    (commands,) = _readme_blocks("sh")
+    (expected,) = _readme_blocks("text")
+    outputs = []
+    for line in commands.strip().splitlines():
+        args = shlex.split(line.split("#")[0].split(">")[0])
+        assert args[:2] == ["ruletest", "lint"]
+        done = subprocess.run([sys.executable, "-m", "ruletest.cli", *args[1:]], cwd=REPO, capture_output=True,
+                              text=True)
+        assert done.returncode in (0, 1), done.stderr  # 1: the guide's dashboards have defects
+        outputs.append(done.stdout)
+    for shown in expected.strip().splitlines():
+        assert shown in outputs[1]
+    assert json.loads(outputs[2])["runs"][0]["results"]
+
+
+def test_readme_suppression_example(tmp_path: Path) -> None:
+    (example,) = _readme_blocks("json")
+    path = tmp_path / "latency.json"
+    path.write_text(example)
+    assert lint(path) == []
+    path.write_text(example.replace("ruletest: disable=", "no suppression: "))
+    assert [f.check for f in lint(path)] == ["histogram/quantile-without-rate"]
