@@ -206,9 +206,13 @@ def test_values_are_substituted_before_the_checks(tmp_path: Path) -> None:
 
 
 def test_syntax_error_shows_the_query_as_sent(tmp_path: Path) -> None:
-    path = write(tmp_path / "d.json", dashboard(panel("p", target("rate(x_total[$__rate_interval]) >"))))
-    (finding,) = lint(path)
-    assert finding.check == "promql/syntax" and "as sent: rate(x_total[4m0s]) >" in finding.message
+    # 1m scrape interval (the default): $__rate_interval = max(1m + 1m, 4 * 1m) = 4m. With a query
+    # "Min step" of $step = 2m: max(1m + 2m, 4 * 2m) = 8m (calculateRateInterval).
+    path = write(tmp_path / "d.json", dashboard(
+        panel("p", target("rate(x_total[$__rate_interval]) >"),
+              target("rate(x_total[$__rate_interval]) >", "B", interval="$step")),
+        templating={"list": [{"name": "step", "type": "custom", "query": "2m,5m"}]}))
+    assert [f.message.split("as sent: ")[1] for f in lint(path)] == ["rate(x_total[4m0s]) >)", "rate(x_total[8m0s]) >)"]
 
 
 def test_unknown_values_cause_no_findings(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from ruletest.lint.grafana_vars import (
     go_duration,
     interpolate,
     range_ms,
+    resolve_setting,
     round_interval,
     time_context,
     variables_from_templating,
@@ -191,6 +192,13 @@ def test_time_context_formulas() -> None:
     assert time_context(H6, 15_000, query_interval="$__rate_interval") == TimeContext(H6, 60_000, 60_000)
     # Panel "Min interval" 1m raises the step and the rate interval: max(1m + 15s, 60s).
     assert time_context(H6, 15_000, min_interval="1m") == TimeContext(H6, 60_000, 75_000)
+
+
+def test_interval_settings_are_interpolated() -> None:
+    variables = {**var("iv", "1m"), **var("q", None, type="query")}
+    assert resolve_setting("$iv", variables) == "1m" and resolve_setting("${iv}", variables) == "1m"
+    assert resolve_setting("$__rate_interval", variables) == "$__rate_interval"
+    assert resolve_setting("$q", variables) is None and resolve_setting("15s", variables) == "15s"
 
 
 def test_dashboard_time_range() -> None:

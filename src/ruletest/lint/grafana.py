@@ -35,6 +35,7 @@ from ruletest.lint.grafana_vars import (
     Variable,
     candidates,
     range_ms,
+    resolve_setting,
     time_context,
     variables_from_templating,
 )
@@ -386,7 +387,8 @@ def _legend_checks(target: Target, expr: A.Expr, masked: A.Expr, file: str, conf
 def _lint_target(target: Target, dash: Dashboard, ctx: LintContext, rule_files: bool) -> Iterator[Finding]:
     cfg = ctx.config
     time = time_context(dash.range_ms, cfg.scrape_interval_ms, max_data_points=target.max_data_points,
-                        min_interval=target.min_interval, query_interval=target.interval)
+                        min_interval=resolve_setting(target.min_interval, dash.variables),
+                        query_interval=resolve_setting(target.interval, dash.variables))
     neutral = format_duration(4 * cfg.scrape_interval_ms)
     resolved, expr, error = _parse(candidates(target.expr, dash.variables, time, neutral_duration=neutral),
                                    cfg.prometheus)

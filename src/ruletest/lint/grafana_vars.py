@@ -174,6 +174,29 @@ def time_context(range_ms: int, scrape_ms: int, *, max_data_points: int | None =
     return TimeContext(range_ms, step, max(browser + requested, 4 * requested))
 
 
+def resolve_setting(text: str | None, variables: Mapping[str, Variable]) -> str | None:
+    """A panel's or query's interval setting with dashboard variables replaced by their values
+    (Grafana interpolates ``interval`` too); ``$__interval`` and ``$__rate_interval`` stay, and a
+    variable without a known value leaves the setting unknown (None)."""
+    if not text or ("$" not in text and "[[" not in text):
+        return text
+    unknown = False
+
+    def value(m: re.Match[str]) -> str:
+        nonlocal unknown
+        var = variables.get(m.group(1) or m.group(2) or m.group(4))
+        if var is None:
+            return m.group(0)
+        resolved = var.value if not var.auto else None
+        if not isinstance(resolved, str) or resolved == ALL_VALUE:
+            unknown = True
+            return ""
+        return resolved
+
+    out = VARIABLE_RE.sub(value, text)
+    return None if unknown else out
+
+
 _RELATIVE = re.compile(r"^now(?:-(\d+)(s|m|h|d|w|M|y))?(?:/[smhdwMy])?$")
 
 
