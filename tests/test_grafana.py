@@ -169,7 +169,7 @@ def test_json_positions() -> None:
     assert (doc.line(("a",)), doc.line(("a", 1, "b")), doc.span(("a",)), doc.span(())) == (2, 4, (2, 5), (1, 6))
     with pytest.raises(JsonError) as err:
         load_json('{"a": 1,\n "b" 2}', "f.json")
-    assert (err.value.line, err.value.column) == (2, 6) and "expected ':'" in err.value.message
+    assert (err.value.line, err.value.column) == (2, 6) and "Expecting ':' delimiter" in err.value.message
 
 
 # --- data sources -----------------------------------------------------------------------------

@@ -147,12 +147,10 @@ def _parsed(text: str) -> JsonDocument | None:
 
 def claims(text: str) -> bool:
     """Whether ``text`` is a Grafana dashboard (or a broken one: JSON-looking text with panels)."""
-    if text.lstrip("\ufeff \t\r\n")[:1] != "{":
+    if text.lstrip("\ufeff \t\r\n")[:1] != "{" or ('"panels"' not in text and '"rows"' not in text):
         return False
     doc = _parsed(text)
-    if doc is None:
-        return '"panels"' in text or '"rows"' in text
-    return _dashboard_root(doc.value) is not None
+    return doc is None or _dashboard_root(doc.value) is not None
 
 
 def dashboard_files(paths: Sequence[str]) -> list[tuple[Path, str]]:

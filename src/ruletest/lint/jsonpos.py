@@ -1,10 +1,10 @@
 """JSON with positions: the parsed value plus the line where every value starts and ends, keyed by
 its path (``("panels", 0, "targets", 1, "expr")``), so findings in a JSON file get a real
-``file:line``. The standard ``json`` module keeps no positions."""
+``file:line``. The standard ``json`` module parses (and reports errors with their position);
+one pass over the text's tokens then records where each value is."""
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -14,14 +14,12 @@ from ruletest.errors import RuletestError
 
 JsonPath = tuple[str | int, ...]
 
-_WS = re.compile(r"[ \t\n\r]*")
-_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_LITERALS = {"true": True, "false": False, "null": None}
+# Strings, punctuation, and the other scalars (numbers, true, false, null, NaN...) as one token.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
 
 
 class JsonError(RuletestError):
-    """Text that is not valid JSON (RFC 8259), with the line and column of the problem."""
+    """Text that is not valid JSON, with the line and column of the problem."""
 
 
 @dataclass(frozen=True)
@@ -39,110 +37,70 @@ class JsonDocument:
         return None if start is None or end is None else (start, end)
 
 
-class _Parser:
-    def __init__(self, text: str, file: str) -> None:
-        self.text = text
-        self.file = file
-        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
-        self.starts: dict[JsonPath, int] = {}
-        self.ends: dict[JsonPath, int] = {}
+class _Frame:
+    __slots__ = ("index", "key", "key_line", "object", "path", "want_key")
 
-    def line_of(self, pos: int) -> int:
-        return bisect.bisect_left(self.newlines, pos) + 1
+    def __init__(self, path: JsonPath, is_object: bool) -> None:
+        self.path = path
+        self.object = is_object
+        self.want_key = is_object
+        self.key = ""
+        self.key_line = 0
+        self.index = 0
 
-    def fail(self, pos: int, what: str) -> JsonError:
-        line = self.line_of(pos)
-        column = pos - (self.newlines[line - 2] if line > 1 else -1)
-        return JsonError(f"invalid JSON: {what}", file=self.file, line=line, column=column)
 
-    def skip(self, pos: int) -> int:
-        m = _WS.match(self.text, pos)
-        assert m is not None  # the pattern matches the empty string
-        return m.end()
-
-    def value(self, pos: int, path: JsonPath, key_line: int | None) -> tuple[Any, int]:
-        pos = self.skip(pos)
-        if pos >= len(self.text):
-            raise self.fail(pos, "unexpected end of text")
-        self.starts[path] = key_line if key_line is not None else self.line_of(pos)
-        c = self.text[pos]
-        out: Any
-        if c == "{":
-            out, end = self.obj(pos + 1, path)
-        elif c == "[":
-            out, end = self.array(pos + 1, path)
-        elif c == '"':
-            out, end = self.string(pos)
+def _positions(text: str) -> tuple[dict[JsonPath, int], dict[JsonPath, int]]:
+    starts: dict[JsonPath, int] = {}
+    ends: dict[JsonPath, int] = {}
+    stack: list[_Frame] = []
+    line, seen = 1, 0
+    for m in _TOKEN.finditer(text):
+        pos = m.start()
+        line += text.count("\n", seen, pos)
+        seen = pos
+        token = m.group()
+        c = token[0]
+        if c == ",":
+            if stack and not stack[-1].object:
+                stack[-1].index += 1
+            continue
+        if c == ":":
+            continue
+        if c in "}]":
+            ends[stack.pop().path] = line
+            continue
+        top = stack[-1] if stack else None
+        if top is not None and top.want_key:
+            top.key = json.loads(token) if "\\" in token else token[1:-1]
+            top.key_line = line
+            top.want_key = False
+            continue
+        if top is None:
+            path: JsonPath = ()
+            start = line
+        elif top.object:
+            path = (*top.path, top.key)
+            start = top.key_line
+            top.want_key = True
         else:
-            m = _NUMBER.match(self.text, pos)
-            if m and m.end() > pos:
-                token = m.group(0)
-                out, end = (float(token) if any(ch in token for ch in ".eE") else int(token)), m.end()
-            else:
-                for word, literal in _LITERALS.items():
-                    if self.text.startswith(word, pos):
-                        out, end = literal, pos + len(word)
-                        break
-                else:
-                    raise self.fail(pos, f"unexpected character {c!r}")
-        self.ends[path] = self.line_of(max(end - 1, pos))
-        return out, end
-
-    def string(self, pos: int) -> tuple[str, int]:
-        m = _STRING.match(self.text, pos)
-        if m is None:
-            raise self.fail(pos, "unterminated string or invalid escape")
-        token = m.group(0)
-        return (json.loads(token) if "\\" in token else token[1:-1]), m.end()
-
-    def obj(self, pos: int, path: JsonPath) -> tuple[dict[str, Any], int]:
-        out: dict[str, Any] = {}
-        pos = self.skip(pos)
-        if self.text.startswith("}", pos):
-            return out, pos + 1
-        while True:
-            pos = self.skip(pos)
-            if not self.text.startswith('"', pos):
-                raise self.fail(pos, "expected a member name in double quotes")
-            key_line = self.line_of(pos)
-            key, pos = self.string(pos)
-            pos = self.skip(pos)
-            if not self.text.startswith(":", pos):
-                raise self.fail(pos, "expected ':' after a member name")
-            out[key], pos = self.value(pos + 1, (*path, key), key_line)
-            pos = self.skip(pos)
-            if self.text.startswith(",", pos):
-                pos += 1
-                continue
-            if self.text.startswith("}", pos):
-                return out, pos + 1
-            raise self.fail(pos, "expected ',' or '}' in an object")
-
-    def array(self, pos: int, path: JsonPath) -> tuple[list[Any], int]:
-        out: list[Any] = []
-        pos = self.skip(pos)
-        if self.text.startswith("]", pos):
-            return out, pos + 1
-        while True:
-            item, pos = self.value(pos, (*path, len(out)), None)
-            out.append(item)
-            pos = self.skip(pos)
-            if self.text.startswith(",", pos):
-                pos += 1
-                continue
-            if self.text.startswith("]", pos):
-                return out, pos + 1
-            raise self.fail(pos, "expected ',' or ']' in an array")
+            path = (*top.path, top.index)
+            start = line
+        starts[path] = start
+        if c in "{[":
+            stack.append(_Frame(path, c == "{"))
+        else:
+            ends[path] = line
+    return starts, ends
 
 
 def load_json(text: str, file: str = "") -> JsonDocument:
     """Parse ``text`` as JSON (a duplicate member keeps its last value, as JSON.parse does)."""
-    parser = _Parser(text.removeprefix("\ufeff"), file)
+    text = text.removeprefix("\ufeff")
     try:
-        value, pos = parser.value(0, (), None)
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonError(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno) from None
     except RecursionError:
         raise JsonError("invalid JSON: nested too deeply", file=file) from None
-    pos = parser.skip(pos)
-    if pos != len(parser.text):
-        raise parser.fail(pos, "unexpected text after the JSON value")
-    return JsonDocument(value, parser.starts, parser.ends)
+    starts, ends = _positions(text)
+    return JsonDocument(value, starts, ends)
