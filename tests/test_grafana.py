@@ -404,3 +404,18 @@ def test_readme_suppression_example(tmp_path: Path) -> None:
     assert lint(path) == []
     path.write_text(example.replace("ruletest: disable=", "no suppression: "))
     assert [f.check for f in lint(path)] == ["histogram/quantile-without-rate"]
+
+
+def test_odd_shapes_do_not_crash(tmp_path: Path) -> None:
+    # Fields of unexpected types (hand-edited or generated dashboards) are skipped, not fatal.
+    path = write(tmp_path / "d.json", dashboard(
+        None, 3, {"title": 5, "targets": None}, {"targets": [None, 1, {"expr": 7}, {"expr": ""}]},
+        {"title": "p", "datasource": ["x"], "targets": [{"expr": BAD, "legendFormat": 3, "interval": 9}],
+         "maxDataPoints": "many", "panels": {"not": "a list"}, "libraryPanel": "x"},
+        {"title": "lib", "libraryPanel": {"uid": 1}},
+        templating={"list": [None, {"name": 3}, {"name": "v", "current": [], "options": [None, {"value": None}]},
+                             {"name": "i", "type": "interval", "auto": True, "auto_count": "x", "auto_min": 3},
+                             {"name": "w", "type": "custom", "query": {"query": "a,b"}, "allValue": 5}]},
+        annotations={"list": [None, {"expr": None}, {"expr": "up", "datasource": 3}]},
+        time={"from": "yesterday", "to": None}, description=None))
+    assert [(f.check, f.rule) for f in lint(path)] == [("histogram/quantile-without-rate", 'panel "p" #1')]

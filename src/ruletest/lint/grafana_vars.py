@@ -292,7 +292,8 @@ def variables_from_templating(templating: Any) -> dict[str, Variable]:
             name=item["name"], type=kind, value=value, text=text, multi=bool(item.get("multi")),
             include_all=bool(item.get("includeAll")),
             all_value=item["allValue"] if isinstance(item.get("allValue"), str) and item["allValue"] else None,
-            options=options, auto=auto, auto_count=int(item.get("auto_count") or 30), auto_min_ms=auto_min)
+            options=options, auto=auto, auto_min_ms=auto_min,
+            auto_count=item["auto_count"] if isinstance(item.get("auto_count"), int) and item["auto_count"] > 0 else 30)
     return out
 
 
