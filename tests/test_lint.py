@@ -16,6 +16,7 @@ from ruletest.lint import CATALOG, lint_paths
 from ruletest.lint.config import ConfigError, Inventory, LintConfig, Policy, load_config, load_inventory
 from ruletest.lint.report import FORMATS
 from tests.needs import CORPUS
+from tests.test_grafana import GRAFANA_CHECKS
 
 
 def rules(alerts: str = "", records: str = "") -> str:
@@ -172,7 +173,8 @@ TEST_CHECKS = {"test/unknown-alertname", "test/missing-rule-file", "test/eval-af
 
 def test_every_catalog_check_is_tested() -> None:
     tested = {c for c, _, _ in CASES} | {"promql/unknown-metric", "lint/unused-suppression"} | TEST_CHECKS | {
-        c for c, _, _, _ in POLICY_CASES} | {c for c, _, _ in OFF_BY_DEFAULT_CASES} | {"test/no-negative-case"}
+        c for c, _, _, _ in POLICY_CASES} | {c for c, _, _ in OFF_BY_DEFAULT_CASES} | {"test/no-negative-case"} | \
+        GRAFANA_CHECKS
     assert tested == set(CATALOG)
 
 

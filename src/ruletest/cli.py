@@ -53,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
-    lint = sub.add_parser("lint", help="check rule files offline (see --list)")
-    lint.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories")
+    lint = sub.add_parser("lint", help="check rule files and Grafana dashboards offline (see --list)")
+    lint.add_argument("paths", nargs="*", metavar="PATH", help="rule files, Grafana dashboard JSON files, or directories")
     lint.add_argument("--format", choices=["text", "json", "github", "sarif", "checkstyle"], default=None,
                       help="output format (default: github under GitHub Actions, else text)")
     lint.add_argument("--fail-on", choices=["error", "warning", "info"], default="error",

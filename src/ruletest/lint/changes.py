@@ -38,7 +38,7 @@ def changed_lines(base: str, cwd: Path | None = None) -> dict[str, set[int]]:
             out.setdefault(current, set()).update(range(start, start + count))
     for name in untracked:
         path = (Path(top) / name).resolve()
-        if path.suffix in (".yml", ".yaml"):
+        if path.suffix in (".yml", ".yaml", ".json"):  # rule files and Grafana dashboards
             out[str(path)] = set(range(1, path.read_text(encoding="utf-8", errors="replace").count("\n") + 2))
     return out
 

@@ -104,3 +104,13 @@ class RuleContext:
     @cached_property
     def flow(self) -> Flow:
         return flow(self.expr)
+
+
+def expression_context(expr_text: str, expr: A.Expr, lint: LintContext, *, file: str, line: int,
+                       name: str) -> RuleContext:
+    """A context for a bare PromQL expression that belongs to no rule (a dashboard query): a
+    stand-in recording rule, alone in its group, with no labels. Checks that read only the
+    expression and the rule set run on it unchanged; checks about rules themselves (names, labels,
+    groups, `for`) mean nothing here and must not be run on it."""
+    rule = Rule("record", name, expr_text, (), (), 0, 0, file, "", line, line, 0)
+    return RuleContext(rule, RuleGroup("", file, line, None, 0, 0, (), (rule,)), expr, lint)

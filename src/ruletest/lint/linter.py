@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ruletest.coverage import CoverageReport
 from ruletest.errors import RuletestError
-from ruletest.lint import alert, compat, counter, deps, group, histogram, policy, promql, record, rule, template  # noqa: F401 (importing registers the checks)
+from ruletest.lint import alert, compat, counter, deps, grafana, group, histogram, policy, promql, record, rule, template  # noqa: F401 (importing registers the checks)
 from ruletest.lint.config import LintConfig
 from ruletest.lint.context import LintContext, RuleContext
 from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
@@ -66,11 +66,15 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
     cache = RuleFileCache()
     sem = cfg.semantics
     saw_tests = False
+    dashboards = grafana.dashboard_files(paths)  # Grafana dashboards (by content) in directories
     for path in collect_rule_files(paths):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raw.append(Finding("yaml/parse", Severity.ERROR, f"cannot read file: {exc}", str(path)))
+            continue
+        if grafana.claims(text):
+            dashboards.append((path, text))
             continue
         src = parse_source(text, str(path))
         if is_test_source(src):
@@ -119,6 +123,11 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
         # A removed recording breaks rules the change did not touch: those are reported too.
         raw = [f for f in raw if f.check == "deps/removed-still-used" or (
             f.file in only and (f.line is None or f.line in only[f.file] or _rule_touched(f, loaded, only[f.file])))]
+    if dashboards:  # their queries, against the rules above; --changed and suppressions applied there
+        dash = grafana.lint_dashboards(dashboards, ctx, only=only, today=today)
+        raw.extend(dash.findings)
+        result.files += dash.files
+        result.queries += dash.queries
     raw = list(dict.fromkeys(raw))  # one finding per place, even when a pattern occurs twice there
     result.findings = _filter(raw, loaded, cfg, today or date.today())
     result.findings.sort(key=Finding.sort_key)

@@ -75,6 +75,7 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     rules: int = 0
+    queries: int = 0  # dashboard queries
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)

@@ -29,13 +29,14 @@ def text(result: LintResult) -> str:
         if f.fragment and f.fragment not in f.message:
             lines.append(f"    {f.fragment}")
     counts = {s: sum(1 for f in result.findings if f.severity == s) for s in Severity}
-    lines.append(f"{result.files} file(s), {result.rules} rule(s): {counts[Severity.ERROR]} error(s), "
+    queries = f", {result.queries} dashboard quer{'y' if result.queries == 1 else 'ies'}" if result.queries else ""
+    lines.append(f"{result.files} file(s), {result.rules} rule(s){queries}: {counts[Severity.ERROR]} error(s), "
                  f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} info")
     return "\n".join(lines) + "\n"
 
 
 def json_report(result: LintResult) -> str:
-    return json.dumps({"files": result.files, "rules": result.rules, "findings": [
+    return json.dumps({"files": result.files, "rules": result.rules, "queries": result.queries, "findings": [
         {"check": f.check, "severity": str(f.severity), "message": f.message, "file": _rel(f.file),
          "line": f.line, "rule": f.rule, "fragment": f.fragment} for f in result.findings]}, indent=2) + "\n"
 
