@@ -120,7 +120,7 @@ class Scenario:
         sim = Simulation(self.groups, inputs, SimulationOptions(self.semantics, step, dict(self.external_labels),
                                                                 self.external_url))
         run = Run(sim, step, end)
-        for outcome in sim.run(0, end, step):
+        for outcome in sim.run(0, end):
             if outcome.load_error is not None:
                 raise ScenarioError(outcome.load_error)
             if outcome.errors:

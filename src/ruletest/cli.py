@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accept what promtool accepts: unknown alertnames and rule_files that match nothing")
     t.add_argument("--enable-feature", action="append", default=[], metavar="FEATURE",
                    help="promtool's feature flags (comma-separated, repeatable), e.g. promql-experimental-functions")
+    t.add_argument("--timing", choices=["promtool", "server"], default=None,
+                   help="evaluation schedule: promtool (every group at every evaluation_interval, the default) or "
+                        "server (each group on its own interval, as Prometheus does); overrides a file's timing:")
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
@@ -179,7 +182,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         # promtool warns about features it does not know and goes on; so does ruletest.
         print(f"  WARNING: Unknown feature passed to \"--enable-feature\": {feature}", file=sys.stderr)
     opts = RunOptions(sem, run=tuple(args.run), ignore_unknown_fields=args.ignore_unknown_fields, debug=args.debug,
-                      strict=not args.promtool_compat)
+                      strict=not args.promtool_compat, timing=args.timing)
     files = collect_test_files(args.files)
     if not files:
         print(f"ruletest test: no promtool test files (YAML with a top-level tests:) in {', '.join(args.files)}",
@@ -220,7 +223,7 @@ def run_files(files: Sequence[str], opts: RunOptions) -> list[tuple[FileResult, 
     out: list[tuple[FileResult, TestFile | None]] = []
     for f in files:
         try:
-            tf = load_test_file(f, ignore_unknown_fields=opts.ignore_unknown_fields)
+            tf = load_test_file(f, ignore_unknown_fields=opts.ignore_unknown_fields, promtool_compat=not opts.strict)
         except TestFileError as exc:
             out.append((FileResult(f, problems=list(exc.problems)), None))
             continue

@@ -43,6 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="promtool's --enable-feature values (adds to [tool.ruletest] features)")
     group.addoption("--ruletest-promtool-compat", action="store_true", default=False,
                     help="accept unknown alertnames and rule_files that match nothing, like promtool")
+    group.addoption("--ruletest-timing", choices=("promtool", "server"), default=None,
+                    help="evaluation schedule (default: each file's timing:, else promtool)")
     group.addoption("--ruletest-coverage", action="store_true", default=False,
                     help="print which rules the collected test files exercise")
     group.addoption("--ruletest-coverage-fail-under", type=float, default=0.0, metavar="PCT",
@@ -130,7 +132,8 @@ def run_options(config: pytest.Config) -> RunOptions:
                       or project.prometheus)
         features = set(project.features) | set(split_features(config.getoption("--ruletest-enable-feature")))
         state.run_options = RunOptions(Semantics.of(version, features),
-                                       strict=not config.getoption("--ruletest-promtool-compat"))
+                                       strict=not config.getoption("--ruletest-promtool-compat"),
+                                       timing=config.getoption("--ruletest-timing"))
     return state.run_options
 
 
@@ -166,7 +169,9 @@ class RuleTestFile(pytest.File):
         from ruletest.promtool_format import TestFileError, case_refs, load_test_file, load_test_source
 
         try:
-            self._test_file = load_test_source(self.source) if self.source is not None else load_test_file(self.path)
+            compat = not run_options(self.config).strict  # ruletest's additions refused, as promtool would
+            self._test_file = (load_test_source(self.source, promtool_compat=compat) if self.source is not None
+                               else load_test_file(self.path, promtool_compat=compat))
         except TestFileError as exc:
             raise self.CollectError("\n".join(f"{p.where}: {p.message}" for p in exc.problems)) from None
         if not self._test_file.tests:

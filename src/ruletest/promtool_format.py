@@ -1,16 +1,21 @@
-"""The ``promtool test rules`` file format (promtool 3.14): model and strict loading.
+"""The ``promtool test rules`` file format (promtool 3.14) and ruletest's explicit extensions:
+model and strict loading.
 
 Fields: ``rule_files`` (globs relative to the test file), ``evaluation_interval``,
 ``group_eval_order``, ``fuzzy_compare`` and ``tests`` — each test group with ``interval``,
 ``input_series``, ``alert_rule_test``, ``promql_expr_test``, ``external_labels``,
 ``external_url``, ``name`` and ``start_timestamp``. Unknown fields are errors unless
 ``ignore_unknown_fields`` (promtool's ``--ignore-unknown-fields``), as in promtool.
+
+ruletest's additions are new keys that promtool does not have (see ``EXTENSIONS``): promtool's
+own keys keep exactly their promtool meaning. A file using an addition is refused under
+``promtool_compat`` with the key and its line, instead of half-working.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -20,9 +25,11 @@ from yaml.nodes import Node
 from ruletest.durations import DurationError, parse_duration
 from ruletest.errors import RuletestError
 from ruletest.promql.ast import format_duration
+from ruletest.promql.regex import compile_anchored
 from ruletest.results import Code, LoadProblem, Location
 from ruletest.yamlnodes import Decoder, Source, YamlError, line_of, parse_source
 
+# promtool's keys, per Go type of cmd/promtool/unittest.go.
 FILE_FIELDS = frozenset({"rule_files", "evaluation_interval", "group_eval_order", "tests", "fuzzy_compare"})
 GROUP_FIELDS = frozenset({"interval", "input_series", "alert_rule_test", "promql_expr_test", "external_labels",
                           "external_url", "name", "start_timestamp"})
@@ -31,6 +38,20 @@ ALERT_TEST_FIELDS = frozenset({"eval_time", "alertname", "exp_alerts"})
 EXP_ALERT_FIELDS = frozenset({"exp_labels", "exp_annotations"})
 EXPR_TEST_FIELDS = frozenset({"expr", "eval_time", "exp_samples"})
 SAMPLE_FIELDS = frozenset({"labels", "value", "histogram"})
+
+# ruletest's additions, by the Go type (promtool's name for the place) they extend.
+EXTENSIONS: dict[str, frozenset[str]] = {
+    "main.unitTestFile": frozenset({"timing"}),
+    "main.testGroup": frozenset({"alert_state_test"}),
+    "main.alertTestCase": frozenset({"match", "count"}),
+    "main.alert": frozenset({"exp_labels_re", "exp_annotations_re"}),
+    "main.promqlTestCase": frozenset({"match", "count", "tolerance", "relative_tolerance", "nan_equal"}),
+    "main.sample": frozenset({"labels_re"}),
+}
+STATE_TEST_FIELDS = frozenset({"alertname", "exp_labels", "exp_labels_re", "at", "from", "to", "state", "never",
+                               "fires_at", "resolves_at"})
+ALERT_STATES = ("inactive", "pending", "firing", "resolved")
+MatchMode = Literal["exact", "subset"]
 
 
 class TestFileError(RuletestError):
@@ -58,6 +79,9 @@ class ExpAlert:
     labels: dict[str, str]
     annotations: dict[str, str]
     line: int
+    # ruletest: values that must fully match an RE2 regex (anchored like label matchers)
+    labels_re: dict[str, str] = field(default_factory=dict)
+    annotations_re: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,6 +91,9 @@ class AlertTest:
     alertname: str
     exp_alerts: tuple[ExpAlert, ...]
     line: int
+    # ruletest: "subset" = only the listed labels must match; count = exact number of firing alerts
+    match: MatchMode = "exact"
+    count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,7 @@ class ExpSample:
     value: float
     histogram: str
     line: int
+    labels_re: dict[str, str] = field(default_factory=dict)  # ruletest
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,54 @@ class ExprTest:
     eval_time_text: str
     exp_samples: tuple[ExpSample, ...]
     line: int
+    # ruletest additions
+    match: MatchMode = "exact"
+    count: int | None = None
+    tolerance: float = 0.0  # absolute
+    relative_tolerance: float = 0.0
+    nan_equal: bool = False  # an expected NaN matches a NaN (promtool: NaN never matches)
+
+
+@dataclass(frozen=True)
+class StateTest:
+    """ruletest's ``alert_state_test`` entry: where in its lifecycle an alert is, at a time or
+    over a window, or when it first fires or resolves (to the evaluation step)."""
+
+    alertname: str
+    labels: dict[str, str]  # instances with these labels (a subset); empty: every instance
+    labels_re: dict[str, str]
+    at_ms: int | None
+    from_ms: int | None
+    to_ms: int | None
+    state: str | None  # inactive / pending / firing / resolved: at `at`, or at every step of the window
+    never: str | None  # pending / firing: at no step of the window
+    fires_at_ms: int | None
+    resolves_at_ms: int | None
+    line: int
+
+    __test__ = False
+
+    @property
+    def last_time_ms(self) -> int:
+        return max(t for t in (self.at_ms, self.to_ms, self.fires_at_ms, self.resolves_at_ms, 0) if t is not None)
+
+    def describe(self) -> str:
+        who = self.alertname + (format_matchers(self.labels, self.labels_re))
+        if self.at_ms is not None:
+            return f"{who} is {self.state} at {format_duration(self.at_ms)}"
+        window = f"from {format_duration(self.from_ms or 0)} to {format_duration(self.to_ms or 0)}"
+        if self.state is not None:
+            return f"{who} is {self.state} {window}"
+        if self.never is not None:
+            return f"{who} is never {self.never} {window}"
+        if self.fires_at_ms is not None:
+            return f"{who} first fires at {format_duration(self.fires_at_ms)}"
+        return f"{who} resolves at {format_duration(self.resolves_at_ms or 0)}"
+
+
+def format_matchers(labels: dict[str, str], labels_re: dict[str, str]) -> str:
+    parts = [f'{k}="{v}"' for k, v in sorted(labels.items())] + [f'{k}=~"{v}"' for k, v in sorted(labels_re.items())]
+    return "{" + ", ".join(parts) + "}" if parts else ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +174,7 @@ class TestGroup:
     external_url: str
     start_ms: int | None
     line: int
+    state_tests: tuple[StateTest, ...] = ()  # ruletest
 
     __test__ = False
 
@@ -120,6 +197,9 @@ class TestFile:
     group_eval_order: tuple[str, ...]
     fuzzy_compare: bool
     tests: tuple[TestGroup, ...]
+    # ruletest: "server" evaluates each rule group on its own interval, as a Prometheus server does
+    timing: Literal["promtool", "server"] = "promtool"
+    extensions: tuple[tuple[str, int], ...] = ()  # (ruletest key used, line)
 
     __test__ = False
 
@@ -154,7 +234,7 @@ def _timestamp(dec: Decoder, node: Node) -> int | None:
         return None
 
 
-def load_test_file(path: str | Path, *, ignore_unknown_fields: bool = False) -> TestFile:
+def load_test_file(path: str | Path, *, ignore_unknown_fields: bool = False, promtool_compat: bool = False) -> TestFile:
     p = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -162,14 +242,38 @@ def load_test_file(path: str | Path, *, ignore_unknown_fields: bool = False) -> 
         raise TestFileError(f"cannot read test file: {exc.strerror or exc}", file=p) from None
     except UnicodeDecodeError as exc:
         raise TestFileError(f"test file is not valid UTF-8: {exc}", file=p) from None
-    return load_test_text(text, p, ignore_unknown_fields=ignore_unknown_fields)
+    return load_test_text(text, p, ignore_unknown_fields=ignore_unknown_fields, promtool_compat=promtool_compat)
 
 
-def load_test_text(text: str, path: str, *, ignore_unknown_fields: bool = False) -> TestFile:
-    return load_test_source(parse_source(text, path), ignore_unknown_fields=ignore_unknown_fields)
+def load_test_text(text: str, path: str, *, ignore_unknown_fields: bool = False,
+                   promtool_compat: bool = False) -> TestFile:
+    return load_test_source(parse_source(text, path), ignore_unknown_fields=ignore_unknown_fields,
+                            promtool_compat=promtool_compat)
 
 
-def load_test_source(src: Source, *, ignore_unknown_fields: bool = False) -> TestFile:
+@dataclass
+class _Reader:
+    """Decoding state for one test file: promtool's keys, plus ruletest's additions unless the
+    file is read as promtool reads it."""
+
+    dec: Decoder
+    promtool_compat: bool
+    extensions: list[tuple[str, int]] = field(default_factory=list)
+
+    def mapping(self, node: Node | None, what: str, allowed: frozenset[str]) -> dict[str, tuple[Node, Node]]:
+        extra = EXTENSIONS.get(what, frozenset())
+        fields = self.dec.mapping(node, what, allowed | extra)
+        for key in extra & fields.keys():
+            line = line_of(fields[key][0])
+            self.extensions.append((key, line))
+            if self.promtool_compat:
+                self.dec.error(fields[key][0], f"{key!r} is a ruletest addition, not promtool syntax: remove it, or run "
+                                               "without --promtool-compat", code="schema/unknown-field",
+                               promtool_message=f"field {key} not found in type {what}", key=key)
+        return fields
+
+
+def load_test_source(src: Source, *, ignore_unknown_fields: bool = False, promtool_compat: bool = False) -> TestFile:
     path = src.path
     try:
         docs = src.documents()
@@ -180,7 +284,8 @@ def load_test_source(src: Source, *, ignore_unknown_fields: bool = False) -> Tes
         return TestFile(path, (), 60_000, (), False, ())
     root = docs[0]
     dec = Decoder(path, ignore_unknown_fields)
-    top = dec.mapping(root, "main.unitTestFile", FILE_FIELDS)
+    rd = _Reader(dec, promtool_compat)
+    top = rd.mapping(root, "main.unitTestFile", FILE_FIELDS)
     rule_files = tuple(RuleFileRef(dec.string(n, "rule_files"), line_of(n))
                        for n in dec.sequence(top["rule_files"][1], "rule_files")) if "rule_files" in top else ()
     interval = 60_000
@@ -191,9 +296,16 @@ def load_test_source(src: Source, *, ignore_unknown_fields: bool = False) -> Tes
     order = tuple(dec.string_list(top["group_eval_order"][1], "group_eval_order")) \
         if "group_eval_order" in top else ()
     fuzzy = dec.bool_(top["fuzzy_compare"][1], "fuzzy_compare") if "fuzzy_compare" in top else False
+    timing: Literal["promtool", "server"] = "promtool"
+    if "timing" in top:
+        value = dec.string(top["timing"][1], "timing")
+        if value not in ("promtool", "server"):
+            dec.error(top["timing"][1], f"timing must be promtool or server, not {value!r}")
+        elif value == "server":
+            timing = "server"
     tests = []
     for i, gnode in enumerate(dec.sequence(top["tests"][1], "tests") if "tests" in top else []):
-        tests.append(_load_group(dec, gnode, i))
+        tests.append(_load_group(rd, gnode, i))
     if dec.errors:
         e = dec.errors[0]
         more = f" (and {len(dec.errors) - 1} more)" if len(dec.errors) > 1 else ""
@@ -201,70 +313,146 @@ def load_test_source(src: Source, *, ignore_unknown_fields: bool = False) -> Tes
             LoadProblem(Code.TEST_FILE, x.message, Location(path, x.line, x.column), promtool_message=x.promtool_message,
                         cause=x.code)
             for x in dec.errors])
-    return TestFile(path, rule_files, interval, order, fuzzy, tuple(tests))
+    return TestFile(path, rule_files, interval, order, fuzzy, tuple(tests), timing, tuple(rd.extensions))
 
 
-def _load_group(dec: Decoder, node: Node, index: int) -> TestGroup:
-    f = dec.mapping(node, "main.testGroup", GROUP_FIELDS)
+def _match_mode(dec: Decoder, fields: dict[str, tuple[Node, Node]]) -> MatchMode:
+    if "match" not in fields:
+        return "exact"
+    value = dec.string(fields["match"][1], "match")
+    if value == "subset":
+        return "subset"
+    if value != "exact":
+        dec.error(fields["match"][1], f"match must be exact or subset, not {value!r}")
+    return "exact"
+
+
+def _count(dec: Decoder, fields: dict[str, tuple[Node, Node]]) -> int | None:
+    if "count" not in fields:
+        return None
+    n = dec.int_(fields["count"][1], "count")
+    if n < 0:
+        dec.error(fields["count"][1], "count must not be negative")
+    return n
+
+
+def _regexes(dec: Decoder, fields: dict[str, tuple[Node, Node]], key: str) -> dict[str, str]:
+    if key not in fields:
+        return {}
+    out = dec.string_map(fields[key][1], key)
+    for name, pattern in out.items():
+        try:
+            compile_anchored(pattern, True)
+        except RuletestError as exc:
+            dec.error(fields[key][1], f"{key}.{name}: {exc.message}")
+    return out
+
+
+def _optional_duration(dec: Decoder, fields: dict[str, tuple[Node, Node]], key: str) -> int | None:
+    return _duration(dec, fields[key][1], key)[0] if key in fields else None
+
+
+def _load_state_test(dec: Decoder, node: Node) -> StateTest:
+    f = dec.mapping(node, "alert_state_test", STATE_TEST_FIELDS)
+    st = StateTest(
+        dec.string(f["alertname"][1], "alertname") if "alertname" in f else "",
+        dec.string_map(f["exp_labels"][1], "exp_labels") if "exp_labels" in f else {},
+        _regexes(dec, f, "exp_labels_re"),
+        _optional_duration(dec, f, "at"), _optional_duration(dec, f, "from"), _optional_duration(dec, f, "to"),
+        dec.string(f["state"][1], "state") if "state" in f else None,
+        dec.string(f["never"][1], "never") if "never" in f else None,
+        _optional_duration(dec, f, "fires_at"), _optional_duration(dec, f, "resolves_at"), line_of(node))
+    if not st.alertname:
+        dec.error(node, "alert_state_test entry needs an alertname")
+    for key, allowed in (("state", ALERT_STATES), ("never", ("pending", "firing"))):
+        value = getattr(st, key)
+        if value is not None and value not in allowed:
+            dec.error(f[key][1], f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+    kinds = [st.at_ms is not None and st.state is not None,
+             st.at_ms is None and st.from_ms is not None and st.to_ms is not None
+             and (st.state is not None) != (st.never is not None),
+             st.fires_at_ms is not None, st.resolves_at_ms is not None]
+    if sum(kinds) != 1 or ((st.fires_at_ms is not None or st.resolves_at_ms is not None) and (
+            st.state is not None or st.never is not None or st.at_ms is not None)):
+        dec.error(node, "alert_state_test entry needs exactly one of: at + state; from + to + state; "
+                        "from + to + never; fires_at; resolves_at")
+    elif st.from_ms is not None and st.to_ms is not None and st.to_ms < st.from_ms:
+        dec.error(f["to"][1], "to is before from")
+    return st
+
+
+def _load_group(rd: _Reader, node: Node, index: int) -> TestGroup:
+    dec = rd.dec
+    f = rd.mapping(node, "main.testGroup", GROUP_FIELDS)
     interval = None
     if "interval" in f:
         interval, _ = _duration(dec, f["interval"][1], "interval")
     series = []
     for sn in dec.sequence(f["input_series"][1], "input_series") if "input_series" in f else []:
-        sf = dec.mapping(sn, "main.series", SERIES_FIELDS)
+        sf = rd.mapping(sn, "main.series", SERIES_FIELDS)
         series.append(InputSeries(dec.string(sf["series"][1], "series") if "series" in sf else "",
                                   dec.string(sf["values"][1], "values") if "values" in sf else "", line_of(sn)))
     alert_tests = []
     for an in dec.sequence(f["alert_rule_test"][1], "alert_rule_test") if "alert_rule_test" in f else []:
-        af = dec.mapping(an, "main.alertTestCase", ALERT_TEST_FIELDS)
+        af = rd.mapping(an, "main.alertTestCase", ALERT_TEST_FIELDS)
         ms, text = _duration(dec, af.get("eval_time", (None, None))[1], "eval_time")
         exp = []
         for en in dec.sequence(af["exp_alerts"][1], "exp_alerts") if "exp_alerts" in af else []:
-            ef = dec.mapping(en, "main.alert", EXP_ALERT_FIELDS)
+            ef = rd.mapping(en, "main.alert", EXP_ALERT_FIELDS)
             exp.append(ExpAlert(dec.string_map(ef["exp_labels"][1], "exp_labels") if "exp_labels" in ef else {},
                                 dec.string_map(ef["exp_annotations"][1], "exp_annotations")
-                                if "exp_annotations" in ef else {}, line_of(en)))
+                                if "exp_annotations" in ef else {}, line_of(en),
+                                _regexes(dec, ef, "exp_labels_re"), _regexes(dec, ef, "exp_annotations_re")))
         alert_tests.append(AlertTest(ms, text, dec.string(af["alertname"][1], "alertname") if "alertname" in af
-                                     else "", tuple(exp), line_of(an)))
+                                     else "", tuple(exp), line_of(an), _match_mode(dec, af), _count(dec, af)))
     expr_tests = []
     for xn in dec.sequence(f["promql_expr_test"][1], "promql_expr_test") if "promql_expr_test" in f else []:
-        xf = dec.mapping(xn, "main.promqlTestCase", EXPR_TEST_FIELDS)
+        xf = rd.mapping(xn, "main.promqlTestCase", EXPR_TEST_FIELDS)
         ms, text = _duration(dec, xf.get("eval_time", (None, None))[1], "eval_time")
         samples = []
         for sn in dec.sequence(xf["exp_samples"][1], "exp_samples") if "exp_samples" in xf else []:
-            sf = dec.mapping(sn, "main.sample", SAMPLE_FIELDS)
+            sf = rd.mapping(sn, "main.sample", SAMPLE_FIELDS)
             samples.append(ExpSample(dec.string(sf["labels"][1], "labels") if "labels" in sf else "",
                                      dec.float_(sf["value"][1], "value") if "value" in sf else 0.0,
                                      dec.string(sf["histogram"][1], "histogram") if "histogram" in sf else "",
-                                     line_of(sn)))
+                                     line_of(sn), _regexes(dec, sf, "labels_re")))
+        tolerance = dec.float_(xf["tolerance"][1], "tolerance") if "tolerance" in xf else 0.0
+        relative = dec.float_(xf["relative_tolerance"][1], "relative_tolerance") if "relative_tolerance" in xf else 0.0
+        for key, value in (("tolerance", tolerance), ("relative_tolerance", relative)):
+            if not value >= 0:
+                dec.error(xf[key][1], f"{key} must be a non-negative number")
         expr_tests.append(ExprTest(dec.string(xf["expr"][1], "expr") if "expr" in xf else "", ms, text,
-                                   tuple(samples), line_of(xn)))
+                                   tuple(samples), line_of(xn), _match_mode(dec, xf), _count(dec, xf), tolerance,
+                                   relative, dec.bool_(xf["nan_equal"][1], "nan_equal") if "nan_equal" in xf else False))
+    state_tests = tuple(_load_state_test(dec, n) for n in dec.sequence(f["alert_state_test"][1], "alert_state_test")
+                        ) if "alert_state_test" in f else ()
     ext = dec.string_map(f["external_labels"][1], "external_labels") if "external_labels" in f else {}
     url = dec.string(f["external_url"][1], "external_url") if "external_url" in f else ""
     name = dec.string(f["name"][1], "name") if "name" in f else ""
     start = _timestamp(dec, f["start_timestamp"][1]) if "start_timestamp" in f else None
     return TestGroup(index, name, interval, tuple(series), tuple(alert_tests), tuple(expr_tests), ext, url,
-                     start, line_of(node))
+                     start, line_of(node), state_tests)
 
 
 @dataclass(frozen=True)
 class CaseRef:
     """One case of a test group, named by an id that is stable within the file."""
 
-    kind: Literal["alert", "expr"]
-    index: int  # position among the group's alert tests (or expression tests)
+    kind: Literal["alert", "expr", "state"]
+    index: int  # position among the group's alert tests (or expression tests, or state tests)
     id: str  # "<group display name>::<label>", with "#n" for the n-th repeat of a label
     label: str  # "HighErrorRate@10m" or "<expr>@10m"
     line: int
 
 
 def case_refs(tg: TestGroup) -> list[CaseRef]:
-    """Every case of a group: alert tests, then expression tests, in file order. The runner
-    names its results and the pytest plugin its items with these ids."""
-    raw: list[tuple[Literal["alert", "expr"], int, str, int]] = [
+    """Every case of a group: alert tests, expression tests, then alert state tests, in file
+    order. The runner names its results and the pytest plugin its items with these ids."""
+    raw: list[tuple[Literal["alert", "expr", "state"], int, str, int]] = [
         ("alert", i, f"{a.alertname}@{format_duration(a.eval_time_ms)}", a.line) for i, a in enumerate(tg.alert_tests)]
     raw += [("expr", i, f"{e.expr.strip()}@{format_duration(e.eval_time_ms)}", e.line)
             for i, e in enumerate(tg.expr_tests)]
+    raw += [("state", i, s.describe(), s.line) for i, s in enumerate(tg.state_tests)]
     seen: dict[str, int] = {}
     out = []
     for kind, index, label, line in raw:

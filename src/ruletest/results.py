@@ -29,6 +29,7 @@ class Code(StrEnum):
     DUPLICATE_SAMPLE = "eval/duplicate-sample"  # input series (or rules) write two values at one time
     RULE_EVAL = "eval/rule"  # a rule failed to evaluate (Prometheus would log it and go on)
     ALERT_MISMATCH = "alert/mismatch"
+    STATE_MISMATCH = "alert/state"
     EXPR_ERROR = "expr/error"
     EXPR_MISMATCH = "expr/mismatch"
     NO_TESTS = "run/no-tests"  # a test file without test groups (ruletest's own mode)
@@ -104,6 +105,22 @@ class AlertMismatch:
     where: Location
     timeline: AlertTimeline | None = None
     code: Code = Code.ALERT_MISMATCH
+    # ruletest's matching, when the test asked for it: how, and the regexes of each expected alert
+    match: str = "exact"
+    count: int | None = None
+    expected_re: tuple[tuple[Labels, Labels], ...] = ()
+
+
+@dataclass(frozen=True)
+class StateMismatch:
+    """An ``alert_state_test`` that did not hold: what was expected and what decided it."""
+
+    alertname: str
+    expectation: str  # "HighErrorRate{job="api"} is pending at 5m"
+    observed: str  # "it is firing at 4m"
+    where: Location
+    timeline: AlertTimeline | None = None
+    code: Code = Code.STATE_MISMATCH
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,7 @@ class ExprMismatch:
     got: tuple[tuple[Labels, float], ...]
     where: Location
     code: Code = Code.EXPR_MISMATCH
+    how: str = ""  # ruletest's matching when asked for ("tolerance 0.01, match: subset")
 
 
 @dataclass(frozen=True)
@@ -133,9 +151,9 @@ class InternalError:
     code: Code = Code.INTERNAL
 
 
-Problem = LoadProblem | RuleEvalError | AlertMismatch | ExprError | ExprMismatch | InternalError
+Problem = LoadProblem | RuleEvalError | AlertMismatch | StateMismatch | ExprError | ExprMismatch | InternalError
 
-CaseKind = Literal["alert", "expr"]
+CaseKind = Literal["alert", "expr", "state"]
 
 
 @dataclass(frozen=True)
@@ -216,6 +234,9 @@ class GroupResult:
     # When the group fails under Prometheus 3 and passes with some 2.x behaviour: the names of
     # the semantics switches (ruletest.semantics.VERSION_SWITCHES) that make the difference.
     passes_with_2x: tuple[str, ...] = ()
+    # When the group fails and passes with the other evaluation schedule ("promtool": every group
+    # every evaluation_interval; "server": each group on its own interval): that schedule.
+    passes_with_timing: str | None = None
     duration_s: float = 0.0
     trace: GroupTrace | None = None  # RunOptions.trace
 

@@ -10,7 +10,6 @@ layout and ruletest's explanations are produced by :mod:`ruletest.reporting`.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 import traceback
@@ -22,8 +21,28 @@ from typing import Literal
 import re2
 
 from ruletest.errors import RuletestError
+from ruletest.expectations import (
+    AlertPattern,
+    InstanceState,
+    SamplePattern,
+    alerts_match,
+    check_event,
+    check_state_at,
+    check_state_window,
+    samples_match,
+    values_equal,
+)
 from ruletest.promql.values import Labels, Stale
-from ruletest.promtool_format import AlertTest, CaseRef, ExprTest, TestFile, TestGroup, case_refs, looks_like_test_file
+from ruletest.promtool_format import (
+    AlertTest,
+    CaseRef,
+    ExprTest,
+    StateTest,
+    TestFile,
+    TestGroup,
+    case_refs,
+    looks_like_test_file,
+)
 from ruletest.results import (
     AlertInstanceState,
     AlertMismatch,
@@ -44,6 +63,7 @@ from ruletest.results import (
     RuleEvalError,
     SeriesDump,
     SeriesTrace,
+    StateMismatch,
 )
 from ruletest.rule_files import RuleFileCache, test_rules
 from ruletest.rules.alerting import AlertState
@@ -63,11 +83,14 @@ class RunOptions:
     # Beyond promtool: an alertname no rule defines, or a rule_files entry that matches nothing,
     # is an error instead of a silent pass / a warning.
     strict: bool = True
-    # When a group fails under Prometheus 3, find which 3.0 change makes the difference.
-    explain_3x: bool = True
+    # When a group fails, find what would make it pass: a Prometheus 3.0 change (2.x behaviour)
+    # or the other evaluation schedule.
+    explain: bool = True
     # Keep what each group's run looked like (inputs, alert timelines, expression values) in
     # GroupResult.trace, for reports that draw it.
     trace: bool = False
+    # Evaluation schedule, overriding the test file's `timing` (None: the file decides, else promtool).
+    timing: Literal["promtool", "server"] | None = None
 
 
 # Switches that change evaluation (the others change parsing or loading, fixed once rules are loaded).
@@ -121,8 +144,10 @@ def _run_group_safely(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup],
     started = time.perf_counter()
     try:
         _run_group(tf, tg, rule_groups, opts, gr)
-        if not gr.passed and opts.explain_3x and opts.semantics.v3:
-            gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts)
+        if not gr.passed and opts.explain:
+            if opts.semantics.v3:
+                gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts)
+            gr.passes_with_timing = _timing_that_passes(tf, tg, rule_groups, opts)
     except Exception as exc:
         gr.problems.append(InternalError(f"internal error: {type(exc).__name__}: {exc}", Location(tf.path, tg.line),
                                          traceback.format_exc()))
@@ -131,7 +156,7 @@ def _run_group_safely(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup],
 
 def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions) -> tuple[str, ...]:
     """The Prometheus 3.0 changes under which this failing group would pass, if any."""
-    quiet = replace(opts, explain_3x=False, debug=False)
+    quiet = replace(opts, explain=False, debug=False, trace=False)
 
     def passes(semantics: Semantics) -> bool:
         probe = _new_group_result(tf, tg)
@@ -142,6 +167,16 @@ def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup
         return ()
     single = tuple(s for s in _EVALUATION_SWITCHES if passes(opts.semantics.with_switches([s], False)))
     return single or _EVALUATION_SWITCHES
+
+
+def _timing_that_passes(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions) -> str | None:
+    """The other evaluation schedule, if this failing group passes with it."""
+    if all(g.interval_ms in (None, tf.evaluation_interval_ms) for g in rule_groups):
+        return None  # both schedules evaluate the same groups at the same times
+    other: Literal["promtool", "server"] = "server" if (opts.timing or tf.timing) == "promtool" else "promtool"
+    probe = _new_group_result(tf, tg)
+    _run_group(tf, tg, rule_groups, replace(opts, explain=False, debug=False, trace=False, timing=other), probe)
+    return other if probe.passed else None
 
 
 def _load_input(tg: TestGroup, interval: int, start: int, end: int, path: str
@@ -178,7 +213,8 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     interval = tg.interval_ms if tg.interval_ms else (
         eval_interval if sem.test_interval_defaults_to_evaluation_interval else 0)
     mint = tg.start_ms if tg.start_ms is not None else 0
-    max_eval = max([t.eval_time_ms for t in tg.alert_tests] + [t.eval_time_ms for t in tg.expr_tests] + [0])
+    max_eval = max([t.eval_time_ms for t in tg.alert_tests] + [t.eval_time_ms for t in tg.expr_tests]
+                   + [s.last_time_ms for s in tg.state_tests] + [0])
     maxt = mint + max_eval
     refs = case_refs(tg)
     inputs, problems = _load_input(tg, interval, mint, maxt, tf.path)
@@ -198,19 +234,19 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
                 promtool_message="an item under alert_rule_test misses required attribute alertname at eval_time "
                                  f"{_fmt_duration(at.eval_time_ms)}" + (f" (in TestGroup {tg.name})" if tg.name else "")))
             return
-    tested = {at.alertname for at in tg.alert_tests}
+    tested = {at.alertname for at in tg.alert_tests} | {st.alertname for st in tg.state_tests}
+    timing = opts.timing or tf.timing
     sim = Simulation(rule_groups, inputs, SimulationOptions(sem, eval_interval, dict(tg.external_labels),
-                                                            tg.external_url), record=tested)
-    if opts.strict:
-        defined = sim.alert_names()
-        for at in tg.alert_tests:
-            if at.alertname not in defined:
-                gr.problems.append(LoadProblem(
-                    Code.UNKNOWN_ALERTNAME,
-                    f"no rule in rule_files defines alert {at.alertname!r}{_suggest(at.alertname, defined)}",
-                    Location(tf.path, at.line)))
-        if gr.problems:
-            return
+                                                            tg.external_url, schedule=timing), record=tested)
+    defined = sim.alert_names()
+    for name, line in [(at.alertname, at.line) for at in tg.alert_tests if opts.strict] + [
+            (st.alertname, st.line) for st in tg.state_tests]:  # ruletest's own tests are always strict
+        if name not in defined:
+            gr.problems.append(LoadProblem(
+                Code.UNKNOWN_ALERTNAME, f"no rule in rule_files defines alert {name!r}{_suggest(name, defined)}",
+                Location(tf.path, line)))
+    if gr.problems:
+        return
     try:
         _evaluate(tf, tg, sim, refs, gr, mint, maxt)
         if opts.trace:
@@ -238,7 +274,8 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
         # Nothing to evaluate per step: load what promtool's loop would have loaded (samples up
         # to its last step at or before maxt) in one go.
         start = mint + (maxt - mint) // eval_interval * eval_interval
-    for outcome in sim.run(start, maxt, eval_interval):
+    step = sim.step_ms
+    for outcome in sim.run(start, maxt):
         ts = outcome.t
         if outcome.load_error is not None:
             gr.problems.append(LoadProblem(Code.DUPLICATE_SAMPLE, outcome.load_error, Location(tf.path, tg.line)))
@@ -248,7 +285,7 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
                 gr.problems.append(RuleEvalError(e.rule.name, Location(e.rule.file, e.rule.line), e.ts, e.message))
             return
         gr.firing_seen |= sim.firing_names()
-        while curr < len(alert_times) and ts - mint <= alert_times[curr] < ts + eval_interval - mint:
+        while curr < len(alert_times) and ts - mint <= alert_times[curr] < ts + step - mint:
             for i in by_time[alert_times[curr]]:
                 at = tg.alert_tests[i]
                 problem = _check_alerts(tf, tg, at, sim, ts - mint)
@@ -260,6 +297,22 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
     for i, et in enumerate(tg.expr_tests):
         problem = _check_expr(tf, et, sim, mint)
         gr.cases.append(CaseResult(expr_refs[i].id, "expr", expr_refs[i].label, Location(tf.path, et.line), True,
+                                   problem))
+    # "When does it fire / resolve" may be answered after the last time the test names: run on
+    # (after the expression tests, so they still see only what promtool would have loaded) until
+    # the input has gone stale and the rules have had a step to react.
+    if any(st.fires_at_ms is not None or st.resolves_at_ms is not None for st in tg.state_tests) and step > 0:
+        last_input = max((s.timestamps[-1] for s in sim.inputs if s.timestamps), default=mint)
+        horizon = max(last_input + sim.engine.options.lookback_ms + step, maxt)
+        t = (sim.last_time if sim.last_time is not None else mint) + step
+        if t <= horizon:
+            for outcome in sim.run(t, horizon):
+                if outcome.failed:
+                    break
+    state_refs = [r for r in refs if r.kind == "state"]
+    for i, st in enumerate(tg.state_tests):
+        problem = _check_state(tf, st, sim, mint, sim.step_ms)
+        gr.cases.append(CaseResult(state_refs[i].id, "state", state_refs[i].label, Location(tf.path, st.line), True,
                                    problem))
 
 
@@ -306,25 +359,64 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
 
 def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, checked_at: int) -> Problem | None:
     got = sorted((a.labels, a.annotations) for a in sim.firing(at.alertname))
-    exp = sorted((tuple(sorted({**ea.labels, "alertname": at.alertname}.items())), tuple(sorted(ea.annotations.items())))
+    exp = sorted((tuple(sorted({**ea.labels, "alertname": at.alertname}.items())), tuple(sorted(ea.annotations.items())),
+                  tuple(sorted(ea.labels_re.items())), tuple(sorted(ea.annotations_re.items())))
                  for ea in at.exp_alerts)
-    if got == exp:
+    flexible = at.match != "exact" or at.count is not None or any(e[2] or e[3] for e in exp)
+    if flexible:
+        patterns = [AlertPattern(dict(e[0]), dict(e[1]), dict(e[2]), dict(e[3])) for e in exp]
+        ok = alerts_match(patterns, got, subset=at.match == "subset", count=at.count)
+    else:
+        ok = got == [(e[0], e[1]) for e in exp]  # promtool's comparison
+    if ok:
         return None
-    return AlertMismatch(at.alertname, at.eval_time_ms, checked_at, tg.name, tuple(exp), tuple(got),
-                         Location(tf.path, at.line), _timeline(sim, at.alertname))
+    return AlertMismatch(at.alertname, at.eval_time_ms, checked_at, tg.name, tuple((e[0], e[1]) for e in exp),
+                         tuple(got), Location(tf.path, at.line), _timeline(sim, at.alertname), match=at.match,
+                         count=at.count, expected_re=tuple((e[2], e[3]) for e in exp) if flexible else ())
+
+
+def _steps(sim: Simulation, name: str, mint: int) -> list[tuple[int, list[InstanceState]]]:
+    return [(step.t - mint, [InstanceState(a.labels, _state(a.state, a.resolved_at_ms), a.value) for a in step.alerts])
+            for step in sim.history(name)]
+
+
+def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interval: int) -> Problem | None:
+    steps = _steps(sim, st.alertname, mint)
+    if st.at_ms is not None:
+        assert st.state is not None
+        check = check_state_at(steps, st.at_ms, interval, st.state, st.labels, st.labels_re)  # type: ignore[arg-type]
+    elif st.fires_at_ms is not None:
+        check = check_event(steps, st.fires_at_ms, interval, st.labels, st.labels_re, "fires")
+    elif st.resolves_at_ms is not None:
+        check = check_event(steps, st.resolves_at_ms, interval, st.labels, st.labels_re, "resolves")
+    else:
+        assert st.from_ms is not None and st.to_ms is not None
+        check = check_state_window(steps, st.from_ms, st.to_ms, interval, st.labels, st.labels_re,
+                                   always=st.state, never=st.never)  # type: ignore[arg-type]
+    if check.ok:
+        return None
+    return StateMismatch(st.alertname, st.describe(), check.message, Location(tf.path, st.line),
+                         _timeline(sim, st.alertname))
 
 
 def _timeline(sim: Simulation, name: str) -> AlertTimeline:
     states = []
     values = []
     for step in sim.history(name):
-        states.append((step.t, tuple(AlertInstanceState(a.labels, _state(a.state), a.value) for a in step.alerts)))
+        states.append((step.t, tuple(AlertInstanceState(a.labels, _state3(a.state), a.value) for a in step.alerts)))
         values.append((step.t, step.result))
     return AlertTimeline(tuple(states), tuple(values))
 
 
-def _state(s: AlertState) -> Literal["pending", "firing", "inactive"]:
+def _state3(s: AlertState) -> Literal["pending", "firing", "inactive"]:
     return "pending" if s == AlertState.PENDING else "firing" if s == AlertState.FIRING else "inactive"
+
+
+def _state(s: AlertState, resolved_at: int | None) -> Literal["pending", "firing", "inactive", "resolved"]:
+    """An instance's lifecycle state; a resolved alert is kept (inactive) for 15 minutes."""
+    if s == AlertState.INACTIVE and resolved_at is not None:
+        return "resolved"
+    return _state3(s)
 
 
 # --- expression tests ------------------------------------------------------------------------
@@ -342,25 +434,31 @@ def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int) -> Probl
             exp.append((parse_series_description(s.labels), s.value))
         except RuletestError as exc:
             return ExprError(et.expr, et.eval_time_ms, f'labels "{s.labels}": {exc.message}', Location(tf.path, s.line))
+    _parsed = list(exp)  # in file order, parallel to et.exp_samples
     exp.sort(key=lambda x: x[0])
     got_l = sorted(((s.labels, s.value) for s in got), key=lambda x: x[0])
-    if _samples_equal(exp, got_l, tf.fuzzy_compare):
+    flexible = et.match != "exact" or et.count is not None or any(s.labels_re for s in et.exp_samples)
+    close = et.tolerance > 0 or et.relative_tolerance > 0 or et.nan_equal
+
+    def same(e: float, g: float) -> bool:
+        return values_equal(e, g, tolerance=et.tolerance, relative=et.relative_tolerance, fuzzy=tf.fuzzy_compare,
+                            nan_equal=et.nan_equal)
+
+    if flexible:
+        patterns = [SamplePattern(dict(labels), value, s.labels_re)
+                    for s, (labels, value) in zip(et.exp_samples, _parsed, strict=True)]
+        ok = samples_match(patterns, got_l, same, subset=et.match == "subset", count=et.count)
+    else:
+        ok = len(exp) == len(got_l) and all(le == lg and same(ve, vg) for (le, ve), (lg, vg) in zip(exp, got_l,
+                                                                                                  strict=True))
+    if ok:
         return None
-    return ExprMismatch(et.expr, et.eval_time_ms, tuple(exp), tuple(got_l), where)
-
-
-def _samples_equal(a: list[tuple[Labels, float]], b: list[tuple[Labels, float]], fuzzy: bool) -> bool:
-    if len(a) != len(b):
-        return False
-    for (la, va), (lb, vb) in zip(a, b, strict=True):
-        if la != lb:
-            return False
-        if va == vb:
-            continue
-        if fuzzy and (math.nextafter(va, -math.inf) == vb or math.nextafter(va, math.inf) == vb):
-            continue
-        return False
-    return True
+    how = ", ".join(x for x in (
+        f"match: {et.match}" if et.match != "exact" else "", f"count: {et.count}" if et.count is not None else "",
+        f"tolerance: {et.tolerance:g}" if et.tolerance else "",
+        f"relative_tolerance: {et.relative_tolerance:g}" if et.relative_tolerance else "",
+        "nan_equal" if et.nan_equal else "") if x) if flexible or close else ""
+    return ExprMismatch(et.expr, et.eval_time_ms, tuple(exp), tuple(got_l), where, how=how)
 
 
 # --- which files are tests -------------------------------------------------------------------

@@ -8,7 +8,7 @@ import math
 
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels, format_labels
-from ruletest.results import AlertMismatch, AlertTimeline, ExprMismatch
+from ruletest.results import AlertMismatch, AlertTimeline, ExprMismatch, StateMismatch
 from ruletest.semantics import SWITCH_DOCS
 
 
@@ -84,6 +84,24 @@ def samples_diff(p: ExprMismatch) -> str:
             lines.append(f"  + {format_labels(labels)} {num(g[labels])}   (returned, not expected)")
         elif e[labels] != g[labels]:
             lines.append(f"  ~ {format_labels(labels)} expected {num(e[labels])}, got {num(g[labels])}")
+    return "\n".join(lines)
+
+
+def timing_note(timing: str | None) -> str:
+    """Why a failing group would pass with the other evaluation schedule."""
+    if timing is None:
+        return ""
+    if timing == "server":
+        return ("note: this test group passes when each rule group is evaluated on its own interval, as a Prometheus "
+                "server does (timing: server); promtool evaluates every group at every evaluation_interval.")
+    return ("note: this test group passes with promtool's schedule (every group at every evaluation_interval); a "
+            "Prometheus server evaluates each group on its own interval, as this run did (timing: server).")
+
+
+def explain_state(p: StateMismatch) -> str:
+    lines = [f"expected: {p.expectation}", f"got: {p.observed}"]
+    if p.timeline is not None:
+        lines.extend(timeline_lines(p.timeline, max((t for t, _ in p.timeline.states), default=0)))
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ import os
 from ruletest.goquote import go_quote
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels, format_labels
-from ruletest.reporting.explain import explain_alert, num, prometheus_2_note, samples_diff
+from ruletest.reporting.explain import explain_alert, explain_state, num, prometheus_2_note, samples_diff, timing_note
 from ruletest.results import (
     AlertMismatch,
     ExprError,
@@ -20,6 +20,7 @@ from ruletest.results import (
     Problem,
     RuleEvalError,
     SeriesDump,
+    StateMismatch,
 )
 from ruletest.templates.gofmt import format_float_e
 from ruletest.templates.values import format_go_duration
@@ -30,12 +31,15 @@ def message(p: Problem, *, promtool_compat: bool = False) -> str:
     or words differently, unless ``promtool_compat``)."""
     if isinstance(p, AlertMismatch):
         name = f"    name: {p.group_name},\n" if p.group_name else ""
+        how = _alert_matching(p)
         return (f"{name}    alertname: {p.alertname}, time: {format_duration(p.eval_time_ms)}, \n"
                 f"        exp:{_indent(_alerts_string(p.expected), '            ')}, \n"
-                f"        got:{_indent(_alerts_string(p.got), '            ')}")
+                f"        got:{_indent(_alerts_string(p.got), '            ')}" + (f"\n        ({how})" if how else ""))
     if isinstance(p, ExprMismatch):
         return (f"{_expr_head(p.expr, p.eval_time_ms)},\n        exp: {_samples_string(p.expected)}\n"
-                f"        got: {_samples_string(p.got)}")
+                f"        got: {_samples_string(p.got)}" + (f"\n        ({p.how})" if p.how else ""))
+    if isinstance(p, StateMismatch):
+        return f"    alert_state_test: {p.expectation}, err: {p.observed}"
     if isinstance(p, ExprError):
         return f"{_expr_head(p.expr, p.eval_time_ms)}, err: {p.message}"
     if isinstance(p, RuleEvalError):
@@ -48,10 +52,26 @@ def message(p: Problem, *, promtool_compat: bool = False) -> str:
     return p.message
 
 
+def _alert_matching(p: AlertMismatch) -> str:
+    parts = []
+    if p.match != "exact":
+        parts.append(f"match: {p.match}")
+    if p.count is not None:
+        parts.append(f"count: {p.count}")
+    for i, (labels_re, annotations_re) in enumerate(p.expected_re):
+        if labels_re:
+            parts.append(f"{i}: exp_labels_re " + ", ".join(f"{k}=~{v!r}" for k, v in labels_re))
+        if annotations_re:
+            parts.append(f"{i}: exp_annotations_re " + ", ".join(f"{k}=~{v!r}" for k, v in annotations_re))
+    return "; ".join(parts)
+
+
 def detail(p: Problem) -> str:
     """ruletest's explanation of a problem (empty when the message says it all)."""
     if isinstance(p, AlertMismatch):
         return explain_alert(p)
+    if isinstance(p, StateMismatch):
+        return explain_state(p)
     if isinstance(p, ExprMismatch):
         return samples_diff(p)
     if isinstance(p, InternalError):
@@ -135,10 +155,10 @@ def file_text(result: FileResult, *, diff: bool = False, explain: bool = True,
         err.append("")
     if explain:
         for g in result.groups:
-            note = prometheus_2_note(g.passes_with_2x)
-            if note:
-                err.append(_indent_block(f"test group {g.name}: {note}", "  "))
-                err.append("")
+            for note in (prometheus_2_note(g.passes_with_2x), timing_note(g.passes_with_timing)):
+                if note:
+                    err.append(_indent_block(f"test group {g.name}: {note}", "  "))
+                    err.append("")
     out.append("")
     return "\n".join(out) + "\n", "\n".join(err) + "\n"
 

@@ -7,9 +7,11 @@ drive this one simulation; they decide when to evaluate and what to check, never
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ruletest.promql.engine import Engine, EngineOptions
 from ruletest.promql.storage import DuplicateSampleError, Storage
@@ -36,6 +38,10 @@ class SimulationOptions:
     evaluation_interval_ms: int = 60_000
     external_labels: dict[str, str] = field(default_factory=dict)
     external_url: str = ""
+    # "promtool": every group at every evaluation_interval step (promtool test rules);
+    # "server": each group every `interval` of its own (evaluation_interval when unset), as a
+    # Prometheus server runs them, groups due at the same time in file order.
+    schedule: Literal["promtool", "server"] = "promtool"
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ class Simulation:
                                                          default_step_ms=options.evaluation_interval_ms))
         self._env = TemplateEnv(dict(options.external_labels), options.external_url, options.semantics)
         self._groups = [GroupState.create(g, options.semantics) for g in groups]
+        self.inputs = tuple(inputs)
         self._feed = _Feed(inputs, self.storage)
         wanted = None if record is None else frozenset(record)
         self._recorded = [(st, i, ars) for st in self._groups for i, ars in st.alerting()
@@ -128,6 +135,16 @@ class Simulation:
         # alert name -> evaluation time -> step (rules sharing a name are merged per time)
         self._history: dict[str, dict[int, RuleStep]] = {}
         self.last_time: int | None = None
+        self._origin: int | None = None
+        self._intervals = [g.interval_ms or options.evaluation_interval_ms for g in groups]
+
+    @property
+    def step_ms(self) -> int:
+        """The clock's tick: the evaluation interval, or (server schedule) the largest step that
+        reaches every group's evaluation times."""
+        if self.options.schedule == "promtool" or not self._intervals:
+            return self.options.evaluation_interval_ms
+        return math.gcd(*self._intervals)
 
     # --- the clock ------------------------------------------------------------------------
 
@@ -137,7 +154,12 @@ class Simulation:
         if load_error is not None:
             return StepOutcome(t, load_error=load_error)
         errors: list[RuleError] = []
-        for st in self._groups:
+        if self._origin is None:
+            self._origin = t
+        server = self.options.schedule == "server"
+        for st, interval in zip(self._groups, self._intervals, strict=True):
+            if server and interval > 0 and (t - self._origin) % interval:
+                continue  # not this group's turn
             errors.extend(st.eval(t, self.engine, self.storage, self._env))
         self.last_time = t
         for st, index, ars in self._recorded:
@@ -152,8 +174,12 @@ class Simulation:
         """Load input samples without evaluating (when nothing needs evaluating per step)."""
         return self._feed.load_until(t)
 
-    def run(self, start: int, end: int, step: int) -> Iterator[StepOutcome]:
-        """Evaluate at ``start``, ``start+step``, ... up to ``end``; the caller may stop early."""
+    def run(self, start: int, end: int) -> Iterator[StepOutcome]:
+        """Evaluate at ``start``, ``start+step_ms``, ... up to ``end``; the caller may stop early.
+        A later run continues the same clock (groups stay on their schedule)."""
+        if self._origin is None:
+            self._origin = start
+        step = self.step_ms
         t = start
         while t <= end:
             yield self.evaluate(t)
