@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
+    sch = sub.add_parser("schema", help="print the JSON Schema of test files or rule files (for editors)")
+    sch.add_argument("kind", nargs="?", choices=["test", "rules"], default="test",
+                     help="test: promtool test files with ruletest's additions (default); rules: rule files")
     lint = sub.add_parser("lint", help="check rule files and Grafana dashboards offline (see --list)")
     lint.add_argument("paths", nargs="*", metavar="PATH", help="rule files, Grafana dashboard JSON files, or directories")
     lint.add_argument("--format", choices=["text", "json", "github", "sarif", "checkstyle"], default=None,
@@ -84,6 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_test(args)
     if args.command == "lint":
         return cmd_lint(args)
+    if args.command == "schema":
+        import json
+
+        from ruletest.schema import SCHEMAS
+
+        print(json.dumps(SCHEMAS[args.kind](), indent=2))
+        return EXIT_OK
     return EXIT_USAGE
 
 

@@ -211,6 +211,31 @@ def check_event(steps: Sequence[Step], expected_t: int, interval: int, labels: M
                       f"it {'fires' if event == 'fires' else 'resolves'} at {_d(got)}")
 
 
+def check_lifecycle(steps: Sequence[Step], interval: int, labels: Mapping[str, str], labels_re: Mapping[str, str], *,
+                    at: int | None = None, start: int | None = None, end: int | None = None,
+                    state: str | None = None, never: str | None = None, fires_at: int | None = None,
+                    resolves_at: int | None = None) -> StateCheck:
+    """One lifecycle expectation (exactly one of: at+state, start+end+state, start+end+never,
+    fires_at, resolves_at), as ``alert_state_test`` and the Python API state them."""
+    if at is not None:
+        return check_state_at(steps, at, interval, _as_state(state), labels, labels_re)
+    if fires_at is not None:
+        return check_event(steps, fires_at, interval, labels, labels_re, "fires")
+    if resolves_at is not None:
+        return check_event(steps, resolves_at, interval, labels, labels_re, "resolves")
+    if start is None or end is None:
+        raise ValueError("a lifecycle expectation needs at, start and end, fires_at or resolves_at")
+    return check_state_window(steps, start, end, interval, labels, labels_re,
+                              always=_as_state(state) if state is not None else None,
+                              never=_as_state(never) if never is not None else None)
+
+
+def _as_state(value: str | None) -> State:
+    if value not in ("inactive", "pending", "firing", "resolved"):
+        raise ValueError(f"not an alert state: {value!r} (inactive, pending, firing, resolved)")
+    return value  # type: ignore[return-value]
+
+
 def _d(ms: int) -> str:
     from ruletest.promql.ast import format_duration
 

@@ -21,17 +21,8 @@ from typing import Literal
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.expectations import (
-    AlertPattern,
-    InstanceState,
-    SamplePattern,
-    alerts_match,
-    check_event,
-    check_state_at,
-    check_state_window,
-    samples_match,
-    values_equal,
-)
+from ruletest.expectations import AlertPattern, SamplePattern, alerts_match, check_lifecycle, samples_match, values_equal
+from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.values import Labels, Stale
 from ruletest.promtool_format import (
     AlertTest,
@@ -44,10 +35,8 @@ from ruletest.promtool_format import (
     looks_like_test_file,
 )
 from ruletest.results import (
-    AlertInstanceState,
     AlertMismatch,
     AlertRuleTrace,
-    AlertTimeline,
     CaseResult,
     Code,
     ExprError,
@@ -66,7 +55,6 @@ from ruletest.results import (
     StateMismatch,
 )
 from ruletest.rule_files import RuleFileCache, test_rules
-from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
@@ -335,7 +323,7 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
     alerts = []
     for name in dict.fromkeys(at.alertname for at in tg.alert_tests):
         rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
-        alerts.append(AlertRuleTrace(name, rules, _timeline(sim, name)))
+        alerts.append(AlertRuleTrace(name, rules, alert_timeline(sim, name)))
     exprs = []
     for et in tg.expr_tests:
         points = []
@@ -371,52 +359,18 @@ def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, c
     if ok:
         return None
     return AlertMismatch(at.alertname, at.eval_time_ms, checked_at, tg.name, tuple((e[0], e[1]) for e in exp),
-                         tuple(got), Location(tf.path, at.line), _timeline(sim, at.alertname), match=at.match,
+                         tuple(got), Location(tf.path, at.line), alert_timeline(sim, at.alertname), match=at.match,
                          count=at.count, expected_re=tuple((e[2], e[3]) for e in exp) if flexible else ())
 
 
-def _steps(sim: Simulation, name: str, mint: int) -> list[tuple[int, list[InstanceState]]]:
-    return [(step.t - mint, [InstanceState(a.labels, _state(a.state, a.resolved_at_ms), a.value) for a in step.alerts])
-            for step in sim.history(name)]
-
-
 def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interval: int) -> Problem | None:
-    steps = _steps(sim, st.alertname, mint)
-    if st.at_ms is not None:
-        assert st.state is not None
-        check = check_state_at(steps, st.at_ms, interval, st.state, st.labels, st.labels_re)  # type: ignore[arg-type]
-    elif st.fires_at_ms is not None:
-        check = check_event(steps, st.fires_at_ms, interval, st.labels, st.labels_re, "fires")
-    elif st.resolves_at_ms is not None:
-        check = check_event(steps, st.resolves_at_ms, interval, st.labels, st.labels_re, "resolves")
-    else:
-        assert st.from_ms is not None and st.to_ms is not None
-        check = check_state_window(steps, st.from_ms, st.to_ms, interval, st.labels, st.labels_re,
-                                   always=st.state, never=st.never)  # type: ignore[arg-type]
+    check = check_lifecycle(lifecycle_steps(sim, st.alertname, mint), interval, st.labels, st.labels_re,
+                            at=st.at_ms, start=st.from_ms, end=st.to_ms, state=st.state, never=st.never,
+                            fires_at=st.fires_at_ms, resolves_at=st.resolves_at_ms)
     if check.ok:
         return None
     return StateMismatch(st.alertname, st.describe(), check.message, Location(tf.path, st.line),
-                         _timeline(sim, st.alertname))
-
-
-def _timeline(sim: Simulation, name: str) -> AlertTimeline:
-    states = []
-    values = []
-    for step in sim.history(name):
-        states.append((step.t, tuple(AlertInstanceState(a.labels, _state3(a.state), a.value) for a in step.alerts)))
-        values.append((step.t, step.result))
-    return AlertTimeline(tuple(states), tuple(values))
-
-
-def _state3(s: AlertState) -> Literal["pending", "firing", "inactive"]:
-    return "pending" if s == AlertState.PENDING else "firing" if s == AlertState.FIRING else "inactive"
-
-
-def _state(s: AlertState, resolved_at: int | None) -> Literal["pending", "firing", "inactive", "resolved"]:
-    """An instance's lifecycle state; a resolved alert is kept (inactive) for 15 minutes."""
-    if s == AlertState.INACTIVE and resolved_at is not None:
-        return "resolved"
-    return _state3(s)
+                         alert_timeline(sim, st.alertname))
 
 
 # --- expression tests ------------------------------------------------------------------------

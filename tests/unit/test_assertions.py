@@ -112,7 +112,8 @@ FLEX = """
      " {exp_labels: {job: b}, exp_annotations: {summary: b is down}}]", True),
 ])
 def test_flexible_alert_matching(tmp_path: Path, extra: str, passes: bool) -> None:
-    result = run(tmp_path, FLEX + textwrap.indent(extra.replace("\n  ", "\n"), "      ") + "\n", rules=RULES.replace("for: 2m", "for: 0m"))
+    body = FLEX + textwrap.indent(extra.replace("\n  ", "\n"), "      ") + "\n"
+    result = run(tmp_path, body, rules=RULES.replace("for: 2m", "for: 0m"))
     assert result.passed is passes, [message(p) for p in result.all_problems()]
 
 
