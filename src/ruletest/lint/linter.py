@@ -35,14 +35,9 @@ register("lint/unused-suppression", Severity.INFO, "suppression comment that sup
 
 
 def collect_rule_files(paths: Sequence[str]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(x for x in path.rglob("*") if x.suffix in (".yml", ".yaml")))
-        else:
-            out.append(path)
-    return out
+    from ruletest.lint.discover import find_lintable
+
+    return find_lintable(paths)  # by content: `alerts.yml.example`, `x.prometheusrules.yaml.test`
 
 
 def _classify(message: str) -> str:
@@ -85,6 +80,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
             continue
         if looks_like_test_file(text):
             saw_tests = True
+            result.test_files += 1
             try:
                 tf = load_test_text(text, str(path))
             except TestFileError as exc:

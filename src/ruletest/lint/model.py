@@ -75,6 +75,7 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     rules: int = 0
+    test_files: int = 0  # promtool test files checked besides the rule files
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)

@@ -17,18 +17,18 @@ _VALUE_REF = re.compile(r"\$value\b|\.Value\b")
 @check("template/missing-label", Severity.ERROR, "template uses a label the expression cannot return")
 def missing_label(ctx: RuleContext) -> Out:
     """`{{ $labels.instance }}` renders empty when the alert's series has no `instance`, e.g.
-    after `sum by (job)`. The label flow of the expression tells which labels can exist."""
-    if not ctx.rule.is_alert or ctx.flow.possible is None:
+    after `sum by (job)` or `sum without (instance)`. The label flow of the expression tells
+    which labels can exist."""
+    if not ctx.rule.is_alert:
         return
     rule_labels = dict(ctx.rule.labels)
     for where, mapping in (("annotation", ctx.rule.annotations), ("label", ctx.rule.labels)):
         for key, text in mapping:
             for m in _LABEL_REF.finditer(text):
                 label = m.group(1) or m.group(2) or m.group(3)
-                if label and label not in ctx.flow.possible and label not in rule_labels:
+                if label and not ctx.flow.can_have(label) and label not in rule_labels:
                     yield (f"{where} {key} uses $labels.{label}, but the expression's result cannot have "
-                           f"that label (it can have: {', '.join(sorted(ctx.flow.possible)) or 'none'})"), \
-                        ctx.rule.line, m.group(0)
+                           f"that label (it can have: {ctx.flow.describe()})"), ctx.rule.line, m.group(0)
 
 
 @check("template/value-in-label", Severity.ERROR, "$value in an alert label")
