@@ -113,7 +113,8 @@ CASES = [
     # A label pinned by `=` has a single value: overwriting it cannot collapse two series.
     ("alert/label-collision", rules(alert('up{job=~"a|c"} == 0', labels="severity: warning, job: b")),
      rules(alert('up{job="a"} == 0', labels="severity: warning, job: b"))),
-    ("rule/duplicate", rules(alert("up == 0") + alert("up == 1")), rules(alert("up == 0") + alert("up == 1", name="B"))),
+    # up < 1 and up < 0.5 hold together on the same series (up == 0 and up == 1 never do).
+    ("rule/duplicate", rules(alert("up < 1") + alert("up < 0.5")), rules(alert("up < 1") + alert("up < 0.5", name="B"))),
     ("promql/join-label-missing", rules(alert("sum by (job) (up) / on(instance) sum by (job) (up) > 1")),
      rules(alert("sum by (job) (up) / on(job) sum by (job) (up) > 1"))),
     ("promql/fragile-topk", rules(alert("topk(3, rate(x_total[5m])) > 1")),

@@ -19,6 +19,7 @@ from ruletest.lint import lint_paths
 from ruletest.lint.config import LintConfig
 from ruletest.lint.flow import flow, literal_alternatives
 from ruletest.lint.model import Finding
+from ruletest.lint.rule import regex_prefixes
 from ruletest.promql import ast as A
 
 # Checks added for issue 19 and tested only here (tests/test_lint.py checks the catalog is covered).
@@ -94,6 +95,30 @@ def test_disjoint_matchers_keep_alerts_apart(tmp_path: Path) -> None:
     assert "rule/duplicate" not in checks(tmp_path, text)
 
 
+def test_disjoint_regexes_keep_rules_apart(tmp_path: Path) -> None:
+    # kubernetes-mixin records code_verb:apiserver_request_total:increase1h once per status class:
+    # code=~"2.." and code=~"3.." share no value (they differ in the first character).
+    text = rulefile(group("".join(record("code:requests:increase1h", f'sum by (code) (increase(requests_total'
+                                         f'{{code=~"{c}.."}}[1h]))') for c in "2345")))
+    assert "rule/duplicate" not in checks(tmp_path, text)
+    # A prefix pattern against its own exclusion: every dse-k8s-* instance is excluded by the other.
+    text = rulefile(group(alert('latency{instance=~"dse-k8s-.*"} > 3', name="L")
+                          + alert('latency{instance!~"dse-k8s.*"} > 1', name="L")))
+    assert "rule/duplicate" not in checks(tmp_path, text)
+    text = rulefile(group(alert('latency{instance=~"dse-k8s-.*"} > 3', name="L")
+                          + alert('latency{instance!~"ms-.*"} > 1', name="L")))
+    assert "rule/duplicate" in checks(tmp_path, text)
+
+
+def test_thresholds_that_never_hold_together(tmp_path: Path) -> None:
+    # govuk's SearchApiElasticsearchClusterStatus: status == 3 and status == 1, both warnings.
+    text = rulefile(group(alert("es_status == 3", name="S") + alert("es_status == 1", name="S")))
+    assert "rule/duplicate" not in checks(tmp_path, text)
+    # > 0.8 and > 0.9 both hold above 0.9: two identical alerts for one etcd.
+    text = rulefile(group(alert("db_size / quota > 0.8", name="S") + alert("db_size / quota > 0.9", name="S")))
+    assert "rule/duplicate" in checks(tmp_path, text)
+
+
 def test_overlapping_copies_are_duplicates(tmp_path: Path) -> None:
     # The kafka mixin's JvmThreadsDeadlocked twice: job="integrations/kafka" is also matched by
     # job=~"integrations/kafka-zookeeper|integrations/kafka", so a deadlocked kafka JVM raises
@@ -140,6 +165,12 @@ def test_labelless_recordings_of_one_name_always_collide(tmp_path: Path) -> None
     'strimzi_kafka_resource_info{ready!="True"}',
     # A substring search: an index left over by a failed concurrent reindex exists or not.
     'pg_general_index_info_pg_relation_size{indexrelname=~".*ccnew.*"}',
+    # snmp_exporter's enum as a label named after the metric (EnumAsInfo: only the current value
+    # is exported). The same spelling is a count per state elsewhere (cilium_endpoint_state): the
+    # check takes it as a condition rather than guess (a missed finding, not a false one).
+    'snmp_f5_sysCmSyncStatusStatus{snmp_f5_sysCmSyncStatusStatus="Sync Failed"}',
+    # A state label in another spelling: interface down unless ifOperStatus is 1 (up).
+    'snmp_ifLastChange{ifAlias=~"WAN.*", ifOperStatus!="1"}',
     # KSM v2 exports a terminated reason only while it holds: count() >= 1 is the presence test.
     'count by (pod) (kube_pod_container_status_terminated_reason{reason="OOMKilled"}) >= 1',
 ])
@@ -151,8 +182,6 @@ def test_matcher_conditions(expr: str, tmp_path: Path) -> None:
     # kube-state-metrics exports every phase of every pod, valued 0 or 1: without `== 1` this
     # fires for every pod.
     'kube_pod_status_phase{phase="Failed"}',
-    # A count per state (the metric is named after the label): the value is the count, 0 included.
-    'sum by (pod) (cilium_endpoint_state{endpoint_state="invalid"})',
     # count() of existing series is at least 1: `> 0` holds whenever x exists, whatever its
     # value (a test feeding 0 1 0 0 fires at every step).
     'count(errors{job="app"}) > 0',
@@ -210,6 +239,51 @@ def test_nan_aggregation_of_rates(tmp_path: Path) -> None:
     # An idle endpoint has both rates 0: 0/0 is NaN, and sum() of anything with a NaN is NaN.
     text = rulefile(group(alert("sum by (job) (rate(lat_sum[5m]) / rate(lat_count[5m])) > 0.5")))
     assert "promql/nan-aggregation" in checks(tmp_path, text)
+
+
+# --- further shapes found on held-out rule sets (SAP's helm-charts, rook, cloudnative-pg) --------
+
+
+def test_topk_whose_labels_do_not_reach_the_alert(tmp_path: Path) -> None:
+    # The largest project's backlog is subtracted from a label-less total: whichever project
+    # topk(1) picks, the result is the one label-less series, so the alert keeps its identity.
+    text = rulefile(group(alert("sum(increase(pending[5m])) - ignoring(project_id) "
+                                "topk(1, sum(increase(pending_detail[5m])) by (project_id)) > 5000")))
+    assert "promql/fragile-topk" not in checks(tmp_path, text)
+    text = rulefile(group(alert("topk(1, sum(increase(pending_detail[5m])) by (project_id)) > 5000")))
+    assert "promql/fragile-topk" in checks(tmp_path, text)
+
+
+def test_name_regex_of_one_literal_names_one_metric(tmp_path: Path) -> None:
+    # {__name__=~"a_uptime"} can only select a_uptime: no two series differ only in their name.
+    text = rulefile(group(alert('{__name__=~"a_uptime"} - on (id) group_right {__name__=~"a_last_change"} > 2')))
+    assert "promql/name-only-series" not in checks(tmp_path, text)
+    text = rulefile(group(alert('rate({__name__=~"a_total|b_total"}[5m]) > 2')))
+    assert "promql/name-only-series" in checks(tmp_path, text)
+
+
+def test_labels_inside_a_range_over_a_query_are_the_querys(tmp_path: Path) -> None:
+    # The ceph mixin lists the monitors that are down: inside `range query`, .Labels are those of
+    # each query result, not the alert's; $labels always means the alert's.
+    ann = ("description: '{{ range query \"ceph_mon_quorum_status == 0\" }}{{ .Labels.ceph_daemon }} "
+           "{{ end }}{{ $labels.hostname }}'")
+    text = rulefile(group(alert("count by (cluster) (ceph_mon_quorum_status == 0) > 1")
+                          + "  annotations: {" + ann + "}\n"))
+    found = [f.message for f in lint(tmp_path, text) if f.check == "template/missing-label"]
+    assert len(found) == 1 and "$labels.hostname" in found[0]
+
+
+def test_a_manifest_and_a_plain_rule_file_are_not_loaded_together(tmp_path: Path) -> None:
+    # cloudnative-pg documents its alerts twice, as a PrometheusRule and as a plain rule file: the
+    # operator applies one, a server loads the other; two plain copies would double the alerts.
+    plain = rulefile(group(alert("lag_seconds > 300")))
+    manifest = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: x}\nspec:\n" + \
+        textwrap.indent(plain, "  ")
+    (tmp_path / "alerts.yaml").write_text(plain)
+    (tmp_path / "prometheusrule.yaml").write_text(manifest)
+    assert "rule/duplicate-identical" not in {f.check for f in lint_paths([str(tmp_path)]).findings}
+    (tmp_path / "copy.yaml").write_text(plain)
+    assert "rule/duplicate-identical" in {f.check for f in lint_paths([str(tmp_path)]).findings}
 
 
 # --- demoted: policy only when declared, cosmetic regexes as info, undeclared environment --------
@@ -279,6 +353,17 @@ def test_for_longer_than_the_gaps_of_a_recorded_series(tmp_path: Path) -> None:
     assert "alert/never-fires-gaps" not in checks(tmp_path, rulefile(same))
 
 
+def test_gaps_of_the_recording_rule_the_selector_reads(tmp_path: Path) -> None:
+    # konflux_up is recorded every minute for services and every 10m for probes (check="probe",
+    # set by a constant label_replace): an alert on konflux_up{check="probe"} reads the slow one.
+    fast = group(record("konflux_up", 'label_replace(up, "check", "replicas", "", "")'), name="fast")
+    slow = group(record("konflux_up", 'label_replace(avg_over_time(probe_success[10m]), "check", "probe", "", "")'),
+                 name="probes", interval="10m")
+    for selector, reported in (('konflux_up{check="probe"}', True), ('konflux_up{check="replicas"}', False)):
+        alerts = group(alert(f"{selector} != 1", extra="  for: 25m\n"), name="alerts")
+        assert ("alert/never-fires-gaps" in checks(tmp_path, rulefile(fast, slow, alerts))) is reported, selector
+
+
 def test_for_longer_than_a_declared_scrape_interval_gap(tmp_path: Path) -> None:
     # Scraped every 10m (declared), a raw series has the same 5m gaps.
     text = rulefile(group(alert("batch_ok == 0", extra="  for: 15m\n")))
@@ -319,6 +404,20 @@ def test_or_on_vector_is_a_phantom_series(tmp_path: Path) -> None:
 ])
 def test_counter_aggregated_before_increase(expr: str, tmp_path: Path) -> None:
     assert "counter/rate-after-aggregation" in checks(tmp_path, rulefile(group(alert(expr))))
+
+
+def test_rate_of_a_raw_series_named_like_a_recording(tmp_path: Path) -> None:
+    # kubermatic records container_cpu_usage_seconds_total{job="cadvisor-vpa"} (a sum, for the
+    # VPA); rate(container_cpu_usage_seconds_total{job="cadvisor"}[5m]) reads the raw counters.
+    recording = record("container_cpu_usage_seconds_total",
+                       'label_replace(sum by (pod) (container_cpu_usage_seconds_total{job="cadvisor"}), '
+                       '"job", "cadvisor-vpa", "", "")')
+    text = rulefile(group(recording + record("ns:cpu:rate", 'sum(rate(container_cpu_usage_seconds_total'
+                                                            '{job="cadvisor"}[5m]))')))
+    assert "counter/rate-after-aggregation" not in checks(tmp_path, text)
+    text = rulefile(group(recording + record("ns:cpu:rate", 'sum(rate(container_cpu_usage_seconds_total'
+                                                            '{job="cadvisor-vpa"}[5m]))')))
+    assert "counter/rate-after-aggregation" in checks(tmp_path, text)
 
 
 def test_rate_of_a_recorded_sum_behind_or(tmp_path: Path) -> None:
@@ -384,3 +483,11 @@ def test_a_run_that_lints_nothing_is_a_usage_error(tmp_path: Path) -> None:
 ])
 def test_literal_alternatives(pattern: str, values: set[str] | None) -> None:
     assert literal_alternatives(pattern) == (None if values is None else frozenset(values))
+
+
+@pytest.mark.parametrize(("pattern", "prefixes"), [
+    ("5..", {"5"}), ("^(?:5..)$", {"5"}), ("dse-k8s-.*|ms-.*", {"dse-k8s-", "ms-"}), ("ab?c", {"a"}),
+    ("a\\.b.*", {"a.b"}), (".*x", None), ("a|.*", None), ("(a|b)c", None),
+])
+def test_regex_prefixes(pattern: str, prefixes: set[str] | None) -> None:
+    assert regex_prefixes(pattern) == prefixes

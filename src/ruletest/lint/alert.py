@@ -25,28 +25,28 @@ _IDENTITY_LABELS = frozenset({"__name__", "job", "instance", "namespace", "pod",
 
 
 def _state_label(name: str) -> bool:
-    return name in _STATE_LABELS or name.endswith(("_state", "_status", "_health"))
+    low = name.lower()
+    return name in _STATE_LABELS or low.endswith(("state", "status", "health", "phase", "condition", "reason"))
 
 
 def condition_matcher(vs: A.VectorSelector) -> A.Matcher | None:
     """A matcher that is itself the alert's condition: a state label tested on a value metric
     (`ipmi_temperature_celsius{state=~"Warning|Critical"}`, `redfish_sensor_info{health!~"OK"}`),
-    any label of an info metric (value always 1: `x_resource_info{ready!="True"}`), or a
-    substring search (`{indexrelname=~".*ccnew.*"}`). Not on kube-state-metrics' 0/1 state series
-    (`kube_pod_status_phase{phase="Failed"}` exists, valued 0, for every pod not failed), nor on a
-    metric named after the label it is matched on (a count per state)."""
+    any label of an info metric (value always 1: `x_resource_info{ready!="True"}`), the label a
+    metric is named after (an enum exported as a label: `x_sync_status{x_sync_status="Failed"}`),
+    or a substring search (`{indexrelname=~".*ccnew.*"}`). Not on kube-state-metrics' series,
+    which export every state valued 0 or 1 (`kube_pod_status_phase{phase="Failed"}` exists, valued
+    0, for every pod that has not failed)."""
     from ruletest.lint.flow import metric_name
 
     name = metric_name(vs) or ""
-    stateset = name.startswith("kube_") or any(
-        m.name != "__name__" and _state_label(m.name) and name.endswith(m.name) for m in vs.matchers)
+    if name.startswith("kube_"):
+        return None
     info = name.endswith(("_info", "_metadata"))
     for m in vs.matchers:
         if m.name in _IDENTITY_LABELS or (m.op == "=~" and m.value in (".*", ".+", "(.*)", "(.+)")):
             continue
-        if info and not name.startswith("kube_"):
-            return m
-        if _state_label(m.name) and not stateset:
+        if info or _state_label(m.name) or name.endswith(m.name):
             return m
         if m.op == "=~" and m.value.startswith(".*") and m.value.endswith(".*") and len(m.value) > 4:
             return m
@@ -287,7 +287,7 @@ def never_fires_gaps(ctx: RuleContext) -> Out:
     alert_every = ctx.group.interval_ms or cfg.evaluation_interval_ms
     for vs, visible in _required_reads(ctx.expr):
         name = metric_name(vs)
-        groups = ctx.lint.recording_groups.get(name or "", [])
+        groups = [g for _, g in ctx.lint.recorders(vs)]
         if groups:
             if any(g is ctx.group for g in groups):
                 continue  # evaluated right after it is recorded

@@ -127,7 +127,6 @@ def rate_after_aggregation(ctx: RuleContext) -> Out:
     """`rate(sum(x)[5m:])`, `increase((sum(x) or vector(0))[1h:])`, or rate() over a recorded
     `sum(...)`: the sum of counters drops whenever any one of them resets, and rate() reads every
     such drop as a full reset. Take the rate first, then aggregate: `sum(rate(x[5m]))`."""
-    recorded = ctx.lint.recording_exprs
     for e in walk(ctx.expr):
         if not (isinstance(e, A.Call) and e.func in _RATE_FAMILY and e.args):
             continue
@@ -137,11 +136,11 @@ def rate_after_aggregation(ctx: RuleContext) -> Out:
             if inner is not None:
                 yield f"{e.func}() over {inner.op}(...): aggregate after {e.func}() instead", None, A.to_promql(e)
         elif isinstance(arg, A.MatrixSelector):
-            name = metric_name(arg.selector)
-            text = recorded.get(name or "")
-            parsed = ctx.lint.parsed(text) if text is not None else None
-            if parsed is not None and aggregated_counter(parsed, ("sum",)) is not None:
-                yield f"{e.func}() over {name}, a recorded sum of counters: record the rate instead", None, name
+            for r, _ in ctx.lint.recorders(arg.selector):
+                parsed = ctx.lint.parsed(r.expr)
+                if parsed is not None and aggregated_counter(parsed, ("sum",)) is not None:
+                    yield f"{e.func}() over {r.name}, a recorded sum of counters: record the rate instead", None, r.name
+                    break
 
 
 # Uses of a counter that do not depend on its raw value.

@@ -33,7 +33,8 @@ class Flow:
     filters: bool = False
     excluded: frozenset[str] = frozenset()  # with possible None: labels that cannot appear
     values: Values = ()  # label -> every value it can take ("" = absent), for labels known so
-    unequal: Values = ()  # label -> values it cannot take (`job!="a"`, `code!~"2..|3.."` literals)
+    # label -> the other matchers every value satisfies (`job!="a"`, `code=~"5.."`, `pod!~"tmp-.*"`)
+    constraints: tuple[tuple[str, frozenset[A.Matcher]], ...] = ()
 
     def can_have(self, label: str) -> bool:
         if self.possible is None:
@@ -49,20 +50,27 @@ class Flow:
             return frozenset({""})
         return None
 
-    def cannot_be(self, label: str) -> frozenset[str]:
-        """Values ``label`` is known not to take."""
-        for name, vals in self.unequal:
+    def matchers(self, label: str) -> frozenset[A.Matcher]:
+        """Matchers every value of ``label`` satisfies, besides its known values."""
+        for name, ms in self.constraints:
             if name == label:
-                return vals
+                return ms
         return frozenset()
+
+    def admits(self, label: str, value: str) -> bool:
+        """Whether ``label`` can have ``value`` ("" = absent) on an output series."""
+        known = self.known(label)
+        if known is not None and value not in known:
+            return False
+        return all(_safe_match(m, value) for m in self.matchers(label))
 
     def without(self, *names: str) -> Flow:
         drop = frozenset(names)
         if self.possible is None:
             return _make(self.guaranteed - drop, None, self.always_returns, self.filters, self.excluded | drop,
-                         self.values, self.unequal)
+                         self.values, self.constraints)
         return _make(self.guaranteed - drop, self.possible - drop, self.always_returns, self.filters, frozenset(),
-                     self.values, self.unequal)
+                     self.values, self.constraints)
 
     def describe(self) -> str:
         """The labels the output can have, for messages."""
@@ -75,7 +83,7 @@ class Flow:
 def _make(guaranteed: Iterable[str], possible: Iterable[str] | None, always_returns: bool = False,
           filters: bool = False, excluded: Iterable[str] = (),
           values: Mapping[str, frozenset[str]] | Iterable[tuple[str, frozenset[str]]] = (),
-          unequal: Mapping[str, frozenset[str]] | Iterable[tuple[str, frozenset[str]]] = ()) -> Flow:
+          constraints: Mapping[str, frozenset[A.Matcher]] | Iterable[tuple[str, frozenset[A.Matcher]]] = ()) -> Flow:
     """A Flow with its invariants: values only for labels that can appear, ``excluded`` only
     with an open label set, no negative constraint where the values are known."""
     poss = None if possible is None else frozenset(possible)
@@ -84,13 +92,12 @@ def _make(guaranteed: Iterable[str], possible: Iterable[str] | None, always_retu
     def can(label: str) -> bool:
         return label not in excl if poss is None else label in poss
 
-    def items(v: Mapping[str, frozenset[str]] | Iterable[tuple[str, frozenset[str]]]) -> list[tuple[str, frozenset[str]]]:
-        return sorted((k, x) for k, x in (v.items() if isinstance(v, Mapping) else v) if can(k) and k != NAME and x)
-
-    kept = tuple(items(values))
+    kept = tuple(sorted((k, x) for k, x in (values.items() if isinstance(values, Mapping) else values)
+                        if can(k) and k != NAME and x))
     pinned = {k for k, _ in kept}
-    return Flow(frozenset(guaranteed), poss, always_returns, filters, excl, kept,
-                tuple((k, x) for k, x in items(unequal) if k not in pinned))
+    cons = tuple(sorted(((k, x) for k, x in (constraints.items() if isinstance(constraints, Mapping) else constraints)
+                         if can(k) and k != NAME and k not in pinned and x), key=lambda kx: kx[0]))
+    return Flow(frozenset(guaranteed), poss, always_returns, filters, excl, kept, cons)
 
 
 EMPTY = Flow(frozenset(), frozenset(), always_returns=True)
@@ -188,15 +195,20 @@ def selector_flow(vs: A.VectorSelector) -> Flow:
         vals = matcher_values(m)
         if vals is not None and m.name != NAME:
             values[m.name] = values[m.name] & vals if m.name in values else vals
-    unequal: dict[str, frozenset[str]] = {}
+    constraints: dict[str, frozenset[A.Matcher]] = {}
     for m in vs.matchers:
         if m.name in values and m.op in ("!=", "!~"):
-            values[m.name] = frozenset(v for v in values[m.name] if m.matches(v))
-        elif m.op in ("!=", "!~") and m.name != NAME:
-            vals = frozenset({m.value}) if m.op == "!=" else literal_alternatives(m.value)
-            if vals is not None:
-                unequal[m.name] = unequal.get(m.name, frozenset()) | vals
-    return _make(guaranteed, None, excluded=only_empty, values=values, unequal=unequal)
+            values[m.name] = frozenset(v for v in values[m.name] if _safe_match(m, v))
+        elif m.name not in values and m.name != NAME and m.op != "=":
+            constraints[m.name] = constraints.get(m.name, frozenset()) | {m}
+    return _make(guaranteed, None, excluded=only_empty, values=values, constraints=constraints)
+
+
+def _safe_match(m: A.Matcher, value: str) -> bool:
+    try:
+        return m.matches(value)
+    except Exception:
+        return True  # an invalid regex is promql/syntax's business
 
 
 def _only_empty(m: A.Matcher) -> bool:
@@ -264,7 +276,7 @@ def _label_write(e: A.Call, inner: Flow) -> Flow:
     dst = _string_arg(e, 1)
     if dst is None:
         return _make(inner.guaranteed, None, inner.always_returns, inner.filters)
-    unequal = {k: v for k, v in inner.unequal if k != dst}
+    constraints = {k: v for k, v in inner.constraints if k != dst}
     possible = None if inner.possible is None else inner.possible | {dst}
     excluded = inner.excluded - {dst}
     values = dict(inner.values)
@@ -289,7 +301,7 @@ def _label_write(e: A.Call, inner: Flow) -> Flow:
                 guaranteed.discard(dst)
         elif old is not None:
             values[dst] = old | {replacement}
-    return _make(guaranteed, possible, inner.always_returns, inner.filters, excluded, values, unequal)
+    return _make(guaranteed, possible, inner.always_returns, inner.filters, excluded, values, constraints)
 
 
 def _aggregate_flow(e: A.Aggregate) -> Flow:
@@ -302,18 +314,21 @@ def _aggregate_flow(e: A.Aggregate) -> Flow:
         keep = frozenset(e.grouping)
         possible = keep if inner.possible is None else frozenset(keep & inner.possible)
         out = _make(keep & inner.guaranteed, possible, inner.always_returns, inner.filters,
-                    values=[(k, v) for k, v in inner.values if k in keep], unequal=inner.unequal)
+                    values=[(k, v) for k, v in inner.values if k in keep], constraints=inner.constraints)
     if e.op == "count_values" and isinstance(e.param, A.StringLiteral):
         label = e.param.value
         widened = None if out.possible is None else frozenset(out.possible | {label})
         out = _make(out.guaranteed | {label}, widened, out.always_returns, out.filters, out.excluded - {label},
-                    [(k, v) for k, v in out.values if k != label], [(k, v) for k, v in out.unequal if k != label])
+                    [(k, v) for k, v in out.values if k != label], [(k, v) for k, v in out.constraints if k != label])
     return out
 
 
-def _never(f: Flow, label: str, value: str) -> bool:
+def _guarantees(f: Flow, label: str, m: A.Matcher) -> bool:
+    """Whether every value of ``label`` on ``f``'s output satisfies ``m``."""
     known = f.known(label)
-    return value in f.cannot_be(label) or (known is not None and value not in known)
+    if known is not None:
+        return all(_safe_match(m, v) for v in known)
+    return m in f.matchers(label)
 
 
 def _matched(label: str, m: A.VectorMatching) -> bool:
@@ -343,7 +358,7 @@ def _binary_flow(e: A.Binary) -> Flow:
         vec = lhs if e.lhs.type != "scalar" else rhs
         filters = vec.filters or (comparison and not e.return_bool)
         if comparison and not e.return_bool:
-            return _make(vec.guaranteed, vec.possible, False, filters, vec.excluded, vec.values, vec.unequal)
+            return _make(vec.guaranteed, vec.possible, False, filters, vec.excluded, vec.values, vec.constraints)
         return vec.without(NAME)
     m = e.matching
     if e.op == "or":
@@ -359,19 +374,19 @@ def _binary_flow(e: A.Binary) -> Flow:
             left, right = lhs.known(label), rhs.known(label)
             if left is not None and right is not None:
                 values[label] = left | right
-        # A value neither side can take (excluded on one, outside the known values of the other).
-        unequal = {label: frozenset(v for v in lhs.cannot_be(label) | rhs.cannot_be(label)
-                                    if _never(lhs, label, v) and _never(rhs, label, v))
-                   for label in {k for k, _ in lhs.unequal} | {k for k, _ in rhs.unequal}}
+        # A matcher every series of both sides satisfies.
+        constraints = {label: frozenset(m for m in lhs.matchers(label) | rhs.matchers(label)
+                                        if _guarantees(lhs, label, m) and _guarantees(rhs, label, m))
+                       for label in {k for k, _ in lhs.constraints} | {k for k, _ in rhs.constraints}}
         return _make(lhs.guaranteed & rhs.guaranteed, possible, lhs.always_returns or rhs.always_returns,
-                     lhs.filters and rhs.filters, excluded, values, unequal)
+                     lhs.filters and rhs.filters, excluded, values, constraints)
     if e.op in ("and", "unless"):
         kept = _intersect(lhs, rhs, m) if e.op == "and" else dict(lhs.values)
-        return _make(lhs.guaranteed, lhs.possible, False, True, lhs.excluded, kept, lhs.unequal)
+        return _make(lhs.guaranteed, lhs.possible, False, True, lhs.excluded, kept, lhs.constraints)
     base, other = (lhs, rhs) if m.card != "one-to-many" else (rhs, lhs)
     narrowed = _intersect(base, other, m)
     out = _make(base.guaranteed, base.possible, base.always_returns, base.filters, base.excluded, narrowed,
-                base.unequal)
+                base.constraints)
     if not (comparison and not e.return_bool):
         out = out.without(NAME)
     if m.card == "one-to-one":
@@ -379,7 +394,7 @@ def _binary_flow(e: A.Binary) -> Flow:
             keep = frozenset(m.labels)
             possible = keep if out.possible is None else frozenset(keep & out.possible)
             out = _make(out.guaranteed & keep, possible, out.always_returns, out.filters, values=out.values,
-                        unequal=out.unequal)
+                        constraints=out.constraints)
         else:
             out = out.without(*m.labels)
     if m.include:
@@ -392,10 +407,10 @@ def _binary_flow(e: A.Binary) -> Flow:
             if known is not None:
                 values[label] = known
         out = _make((out.guaranteed - include) | (other.guaranteed & include), possible, out.always_returns,
-                    out.filters, out.excluded - include, values, [(k, v) for k, v in out.unequal if k not in include])
+                    out.filters, out.excluded - include, values, [(k, v) for k, v in out.constraints if k not in include])
     filters = lhs.filters or rhs.filters or (comparison and not e.return_bool)
     return _make(out.guaranteed, out.possible, lhs.always_returns and rhs.always_returns, filters, out.excluded,
-                 out.values, out.unequal)
+                 out.values, out.constraints)
 
 
 def selectors(e: A.Expr) -> list[tuple[A.VectorSelector, list[A.Expr]]]:

@@ -225,10 +225,14 @@ def name_only_series(ctx: RuleContext) -> Out:
     """A selector matching several metric names (`{__name__=~"a|b"}`, or no name) fed to an
     operation that drops `__name__` (rate(), arithmetic) fails with "vector cannot contain
     metrics with the same labelset" as soon as two metrics share their other labels."""
-    from ruletest.lint.flow import selectors
+    from ruletest.lint.flow import literal_alternatives, selectors
 
     for vs, path in selectors(ctx.expr):
         if metric_name(vs) is not None:
+            continue
+        # `{__name__=~"snmp_x_sysUpTime"}` names one metric, however it is written.
+        names = [literal_alternatives(m.value) for m in vs.matchers if m.name == "__name__" and m.op == "=~"]
+        if any(n is not None and len(n) == 1 for n in names):
             continue
         aggregated = False
         for node in reversed(path):
@@ -254,17 +258,49 @@ def fragile_topk(ctx: RuleContext) -> Out:
     restarts: the alert flaps or never fires."""
     if not ctx.rule.is_alert:
         return
-    from ruletest.lint.flow import walk
 
-    for e in walk(ctx.expr):
+    for e, path in _with_ancestors(ctx.expr):
         if not (isinstance(e, A.Aggregate) and e.op in ("topk", "bottomk", "limitk", "limit_ratio")):
             continue
         # `topk by (pod, ...) (1, x)` keeps one series per identity: the deduplication idiom
         # (kubernetes-mixin), not a ranking.
         if e.grouping and not e.without and isinstance(e.param, A.NumberLiteral) and e.param.value == 1:
             continue
+        if not _identity_reaches_result(e, path):
+            continue
         yield f"{e.op}() picks different series between evaluations: the alert's identity changes", \
             None, A.to_promql(e)
+
+
+def _with_ancestors(e: A.Expr, path: tuple[A.Expr, ...] = ()) -> Iterator[tuple[A.Expr, tuple[A.Expr, ...]]]:
+    yield e, path
+    for c in A.children(e):
+        yield from _with_ancestors(c, (*path, e))
+
+
+def _identity_reaches_result(pick: A.Aggregate, path: tuple[A.Expr, ...]) -> bool:
+    """Whether the labels telling topk()'s candidates apart reach the alert's labels: not when
+    an aggregation above drops them, or when the pick only matches a side whose labels the
+    result takes (`sum(x) - ignoring(project) topk(1, sum by (project) (y))`)."""
+    from ruletest.lint.flow import flow
+
+    inner = flow(pick.expr)
+    apart = None if inner.possible is None else set(inner.possible) - {"__name__"} - set(
+        pick.grouping if not pick.without else ())
+    child: A.Expr = pick
+    for node in reversed(path):
+        if isinstance(node, A.Aggregate) and node.op not in ("topk", "bottomk", "limitk", "limit_ratio") and \
+                not node.without and (not node.grouping or (apart is not None and not apart & set(node.grouping))):
+            return False
+        if isinstance(node, A.Binary) and node.matching is not None and node.op not in ("and", "unless", "or"):
+            m = node.matching
+            labels_from = node.rhs if m.card == "one-to-many" else node.lhs
+            if child is not labels_from and apart is not None:
+                compared = apart & set(m.labels) if m.on else apart - set(m.labels)
+                if not compared:
+                    return False
+        child = node
+    return True
 
 
 _NAN_AGGREGATIONS = ("sum", "avg", "stddev", "stdvar")
