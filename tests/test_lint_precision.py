@@ -239,6 +239,17 @@ def test_nan_aggregation_of_rates(tmp_path: Path) -> None:
     # An idle endpoint has both rates 0: 0/0 is NaN, and sum() of anything with a NaN is NaN.
     text = rulefile(group(alert("sum by (job) (rate(lat_sum[5m]) / rate(lat_count[5m])) > 0.5")))
     assert "promql/nan-aggregation" in checks(tmp_path, text)
+    # A histogram's _sum and _count are both 0 until the first observation (a fresh ingester).
+    text = rulefile(group(alert("sum by (ns) (series * chunk_size_sum / chunk_size_count) > 1e9")))
+    assert "promql/nan-aggregation" in checks(tmp_path, text)
+
+
+def test_delta_of_a_count_gauge_is_a_hint(tmp_path: Path) -> None:
+    # promscale_..._uncompressed_count is a number of chunks (a gauge); _total is a counter.
+    text = rulefile(group(alert("delta(chunks_uncompressed_count[10m]) > 0")
+                          + alert("delta(refused_connections_total[5m]) > 3", name="B")))
+    got = {(f.rule, str(f.severity)) for f in lint(tmp_path, text) if f.check == "counter/gauge-func"}
+    assert got == {("A", "info"), ("B", "warning")}
 
 
 # --- further shapes found on held-out rule sets (SAP's helm-charts, rook, cloudnative-pg) --------

@@ -308,14 +308,15 @@ _NAN_AGGREGATIONS = ("sum", "avg", "stddev", "stdvar")
 _RATE_LIKE = ("rate", "irate", "increase", "delta", "idelta", "sum_over_time")
 
 
-def _rate_like(e: A.Expr) -> bool:
+def _zero_when_idle(e: A.Expr) -> bool:
+    """Whether the divisor ``e`` is 0 when nothing happens: a rate, a recorded rate
+    (`job:requests:rate5m`), or a histogram's `_count` (0 until the first observation)."""
     from ruletest.lint.flow import metric_name, selectors, walk
 
     if any(isinstance(n, A.Call) and n.func in _RATE_LIKE for n in walk(e)):
         return True
-    # A recorded rate (`job:requests:rate5m`) is one too.
-    return any(":" in (name := metric_name(vs) or "") and ("rate" in name or "increase" in name)
-               for vs, _ in selectors(e))
+    return any((":" in (name := metric_name(vs) or "") and ("rate" in name or "increase" in name))
+               or name.endswith("_count") for vs, _ in selectors(e))
 
 
 def _nan_stopped(path: list[A.Expr]) -> bool:
@@ -337,8 +338,8 @@ def nan_aggregation(ctx: RuleContext) -> Out:
     """`sum(rate(a[5m]) / rate(b[5m]))`: one idle series (both rates 0) gives 0/0 = NaN, and one
     NaN makes the whole sum NaN, so the rule silently stops comparing true. Divide after
     aggregating (`sum(rate(a[5m])) / sum(rate(b[5m]))`), or filter the divisor (`b > 0`).
-    Reported for divisors that are rates (0 when idle), not for capacities such as
-    `node_memory_MemTotal_bytes`; not when a comparison between the division and the aggregation
+    Reported for divisors that are 0 when idle (rates, a histogram's `_count`), not for
+    capacities such as `node_memory_MemTotal_bytes`; not when a comparison between the division and the aggregation
     drops NaN (`sum((a / b) < 10)`), nor when each group holds one series
     (`avg by (a) (sum by (a) (x) / sum by (a) (y))`)."""
     from ruletest.lint.flow import flow, unwrap, walk
@@ -353,7 +354,7 @@ def nan_aggregation(ctx: RuleContext) -> Out:
             rhs = unwrap(inner.rhs)
             guarded = (isinstance(rhs, A.Binary) and rhs.op in (">", "!=") and not rhs.return_bool) or (
                 isinstance(rhs, A.Call) and rhs.func in ("clamp_min", "clamp"))
-            if guarded or _nan_stopped(path) or not _rate_like(rhs):
+            if guarded or _nan_stopped(path) or not _zero_when_idle(rhs):
                 continue
             yield (f"{e.op}() over {A.to_promql(inner)}: a zero divisor makes one NaN, and the whole "
                    f"{e.op} NaN"), None, A.to_promql(inner)
