@@ -244,6 +244,14 @@ def test_nan_aggregation_of_rates(tmp_path: Path) -> None:
     assert "promql/nan-aggregation" in checks(tmp_path, text)
 
 
+def test_absent_as_a_filter_is_not_an_absent_alert(tmp_path: Path) -> None:
+    # `x and absent(y)` raises x's series: absent() only filters, so the alert does not page on
+    # a missed scrape of y (and absent-without-for's advice does not apply).
+    text = rulefile(group(alert("job_start_time > 0 and absent(job_completion_time)")))
+    assert "alert/absent-without-for" not in checks(tmp_path, text)
+    assert "alert/absent-without-for" in checks(tmp_path, rulefile(group(alert('absent(up{job="a"})'))))
+
+
 def test_delta_of_a_count_gauge_is_a_hint(tmp_path: Path) -> None:
     # promscale_..._uncompressed_count is a number of chunks (a gauge); _total is a counter.
     text = rulefile(group(alert("delta(chunks_uncompressed_count[10m]) > 0")

@@ -336,6 +336,15 @@ def absent_never_fires(ctx: RuleContext) -> Out:
             yield f"{A.to_promql(e.args[0])} always returns a value: {e.func}() never does", None, A.to_promql(e)
 
 
+def _alerting_nodes(e: A.Expr) -> Iterator[A.Expr]:
+    """Nodes whose series can become the alert's: not the right side of `and`/`unless`, which
+    only filters (`x and absent(y)` raises x, not absent(y))."""
+    yield e
+    children = [e.lhs] if isinstance(e, A.Binary) and e.op in ("and", "unless") else A.children(e)
+    for c in children:
+        yield from _alerting_nodes(c)
+
+
 @check("alert/absent-without-for", Severity.WARNING, "absent() alert that fires on one missed scrape")
 def absent_without_for(ctx: RuleContext) -> Out:
     """`absent(up{job="x"})` becomes true for a moment whenever one scrape is late or a target
@@ -344,10 +353,9 @@ def absent_without_for(ctx: RuleContext) -> Out:
     (info); no `for` at all is always a warning."""
     if not ctx.rule.is_alert:
         return
-    from ruletest.lint.flow import walk
     from ruletest.promql.ast import format_duration
 
-    if not any(isinstance(e, A.Call) and e.func == "absent" for e in walk(ctx.expr)):
+    if not any(isinstance(e, A.Call) and e.func == "absent" for e in _alerting_nodes(ctx.expr)):
         return
     needed = 2 * ctx.config.scrape_interval_ms
     if ctx.rule.for_ms < needed:
