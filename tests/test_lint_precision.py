@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ruletest.lint import lint_paths
-from ruletest.lint.config import LintConfig
+from ruletest.lint.config import Inventory, LintConfig
 from ruletest.lint.flow import flow, literal_alternatives
 from ruletest.lint.model import Finding
 from ruletest.lint.rule import regex_prefixes
@@ -252,12 +252,16 @@ def test_absent_as_a_filter_is_not_an_absent_alert(tmp_path: Path) -> None:
     assert "alert/absent-without-for" in checks(tmp_path, rulefile(group(alert('absent(up{job="a"})'))))
 
 
-def test_delta_of_a_count_gauge_is_a_hint(tmp_path: Path) -> None:
-    # promscale_..._uncompressed_count is a number of chunks (a gauge); _total is a counter.
+def test_delta_of_a_counter_looking_name_is_a_hint_without_inventory(tmp_path: Path) -> None:
+    # promscale's chunks_uncompressed_count is a number of chunks and TiKV's
+    # tikv_scheduler_contex_total a number of pending commands: gauges, named like counters.
     text = rulefile(group(alert("delta(chunks_uncompressed_count[10m]) > 0")
-                          + alert("delta(refused_connections_total[5m]) > 3", name="B")))
+                          + alert("abs(delta(tikv_scheduler_contex_total[5m])) > 1000", name="B")))
     got = {(f.rule, str(f.severity)) for f in lint(tmp_path, text) if f.check == "counter/gauge-func"}
-    assert got == {("A", "info"), ("B", "warning")}
+    assert got == {("A", "info"), ("B", "info")}
+    declared = LintConfig(inventory=Inventory({"tikv_scheduler_contex_total": "counter"}))
+    got = {(f.rule, str(f.severity)) for f in lint(tmp_path, text, declared) if f.check == "counter/gauge-func"}
+    assert ("B", "warning") in got
 
 
 # --- further shapes found on held-out rule sets (SAP's helm-charts, rook, cloudnative-pg) --------

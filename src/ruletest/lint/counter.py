@@ -47,16 +47,16 @@ def rate_on_gauge(ctx: RuleContext) -> Out:
 @check("counter/gauge-func", Severity.WARNING, "gauge function applied to a counter")
 def gauge_func(ctx: RuleContext) -> Out:
     """delta(), deriv(), predict_linear() and friends do not handle counter resets; use rate()
-    or increase() on counters. Without a metric inventory a name ending in `_count` alone is
-    only a hint (info): gauges are named so too (`chunks_uncompressed_count`)."""
+    or increase() on counters. A warning when the inventory declares the metric a counter; from
+    the name alone (`_total`, `_count`...) only a hint (info): exporters name gauges so too
+    (TiKV's `tikv_scheduler_contex_total`, promscale's `chunks_uncompressed_count`)."""
     inv = ctx.config.inventory
     for call, ms in range_calls(ctx.expr):
         name = metric_name(ms.selector)
         if call.func in GAUGE_FUNCS and name and _is_counter(ctx, name) is True:
             declared = inv is not None and inv.type_of(name) == "counter"
-            hint = not declared and name.endswith("_count")
             yield (f"{call.func}() over counter {name}: use rate() or increase()", None, f"{call.func}({name}[...])",
-                   Severity.INFO if hint else None)
+                   None if declared else Severity.INFO)
 
 
 @check("counter/irate-in-alert", Severity.WARNING, "irate() in an alerting rule")
