@@ -140,7 +140,7 @@ def always_fires(ctx: RuleContext) -> Out:
         yield "the expression always returns a sample, so the alert always fires", None, ctx.rule.expr
 
 
-@check("alert/missing-label", Severity.WARNING, "alert without a required label")
+@check("alert/missing-label", Severity.WARNING, "alert without a label required_labels lists")
 def missing_label(ctx: RuleContext) -> Out:
     """Routing needs labels such as `severity`: with `required_labels = ["severity"]` declared,
     an alert without one is reported. Silent until a policy is declared."""
@@ -152,7 +152,7 @@ def missing_label(ctx: RuleContext) -> Out:
             yield f"alert has no {name} label", ctx.rule.line, name
 
 
-@check("alert/severity-value", Severity.WARNING, "severity not in the allowed set")
+@check("alert/severity-value", Severity.WARNING, "severity outside allowed_severities")
 def severity_value(ctx: RuleContext) -> Out:
     """Receivers route on severity; with `allowed_severities = [...]` declared, a value outside
     it reaches none of them. Silent until a policy is declared (`page`, `high`/`medium` and
@@ -163,7 +163,7 @@ def severity_value(ctx: RuleContext) -> Out:
         yield f"severity {sev!r} is not one of {', '.join(ctx.config.allowed_severities)}", ctx.rule.line, sev
 
 
-@check("alert/missing-annotation", Severity.WARNING, "alert without a required annotation")
+@check("alert/missing-annotation", Severity.WARNING, "alert without an annotation required_annotations lists")
 def missing_annotation(ctx: RuleContext) -> Out:
     """People need a `summary` (and usually a description or runbook) to act on a page: with
     `required_annotations = ["summary"]` declared, an alert without one is reported. Silent until
