@@ -103,7 +103,8 @@ def no_condition(ctx: RuleContext) -> Out:
     """An alert fires for every series its expression returns; without a filtering comparison,
     `and`/`unless` or `absent()`, it fires whenever the metric exists. `count(x) > 0` is no
     condition either: count() of anything that exists is at least 1, so it fires whenever x
-    exists, whatever its value. A matcher can be the condition: a state label on a value metric
+    exists, whatever its value (reported as a hint, info: right for a series exported only
+    while something is wrong). A matcher can be the condition: a state label on a value metric
     (`{state=~"Warning|Critical"}`), any label of an info metric (`x_info{health!="OK"}`) or a
     substring search (`{name=~".*tmp.*"}`). Heartbeat alerts named Watchdog/DeadMansSwitch are
     exempt."""
@@ -123,9 +124,12 @@ def no_condition(ctx: RuleContext) -> Out:
     if any(_selects_state(vs) for agg in tautologies for vs, _ in selectors(agg)):
         return
     if tautologies:
+        # A hint: for a series exported only while something is wrong (Wikimedia's
+        # gnmi_system_alarms_alarm_state_id, "the devices don't expose that metric" otherwise)
+        # presence is the condition, and nothing in the expression tells the two apart.
         agg = A.to_promql(tautologies[0])
         yield (f"{agg} is at least 1 whenever its argument exists, so the comparison always holds: the alert "
-               "fires whenever the series exist, whatever their values"), None, agg
+               "fires whenever the series exist, whatever their values"), None, agg, Severity.INFO
     else:
         yield "the expression has no condition: it fires for every series it returns", None, ctx.rule.expr
 
