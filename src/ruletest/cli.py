@@ -128,6 +128,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             cfg.prometheus = args.prometheus
         if args.scrape_interval:
             cfg.scrape_interval_ms = parse_duration(args.scrape_interval)
+            cfg.scrape_interval_declared = True
         cfg.features = cfg.features | set(split_features(args.enable_feature))
     except RuletestError as exc:
         print(f"ruletest lint: {exc}", file=sys.stderr)
@@ -154,6 +155,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
                 if f == str(base) or f.startswith(str(base) + os.sep):
                     only[str(Path(p) / Path(f).relative_to(base)) if base.is_dir() else p] = lines
     result = lint_paths(args.paths, cfg, only=only, base_recordings=base_recordings)
+    if result.files == 0 and result.test_files == 0:
+        # A gate that lints nothing must not pass silently (a renamed directory, unusual names).
+        print(f"ruletest lint: no rule files or promtool test files in {', '.join(args.paths)}", file=sys.stderr)
+        return EXIT_USAGE
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     sys.stdout.write(FORMATS[fmt](result))
     threshold = Severity[args.fail_on.upper()]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ruletest.lint.context import RuleContext
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
 from ruletest.promql.function_table import lookup
 
-Out = Iterator[tuple[str, int | None, str]]
+Out = Iterator[tuple[Any, ...]]
 
 
 @check("compat/removed-function", Severity.ERROR, "function removed in Prometheus 3")
@@ -54,7 +55,8 @@ def feature_flag(ctx: RuleContext) -> Out:
 def left_open_range(ctx: RuleContext) -> Out:
     """Prometheus 3 excludes the sample at the start of a range (`(t-r, t]`): a range no longer
     than the scrape interval holds one sample, where 2.x saw two on aligned data, so
-    `changes(x[1m])` is always 0 and `avg_over_time(x[1m])` is just the last value."""
+    `changes(x[1m])` is always 0 and `avg_over_time(x[1m])` is just the last value. Without a
+    declared `scrape_interval` (the 1m default is assumed), only a hint (info)."""
     if not ctx.config.semantics.left_open_windows:
         return
     from ruletest.lint.flow import range_calls
@@ -68,4 +70,5 @@ def left_open_range(ctx: RuleContext) -> Out:
         if ms.range_ms <= scrape and call.func not in ("last_over_time", "present_over_time", "absent_over_time",
                                                        "count_over_time", "first_over_time"):
             yield (f"{call.func}() over [{format_duration(ms.range_ms)}] holds at most one sample at a "
-                   f"{format_duration(scrape)} scrape interval in Prometheus 3"), None, A.to_promql(ms)
+                   f"{format_duration(scrape)} scrape interval in Prometheus 3"), None, A.to_promql(ms), \
+                None if ctx.config.scrape_interval_declared else Severity.INFO

@@ -132,15 +132,22 @@ class LintConfig:
     prometheus: int = 3
     scrape_interval_ms: int = 60_000
     evaluation_interval_ms: int = 60_000
-    allowed_severities: tuple[str, ...] = ("critical", "warning", "info")
-    required_labels: tuple[str, ...] = ("severity",)
-    required_annotations: tuple[str, ...] = ("summary",)
+    # Whether scrape_interval / evaluation_interval were declared (configuration or command
+    # line): checks that depend on them only warn about the 1m defaults, they do not fail on them.
+    scrape_interval_declared: bool = False
+    evaluation_interval_declared: bool = False
+    retention_declared: bool = False
+    # Team policy: nothing is required or restricted until declared (severity schemes differ:
+    # `page`/`ticket`, `high`/`medium`; mixins annotate with `message` or `description`).
+    allowed_severities: tuple[str, ...] = ()
+    required_labels: tuple[str, ...] = ()
+    required_annotations: tuple[str, ...] = ()
     disabled: frozenset[str] = frozenset()
     enabled: frozenset[str] = frozenset()  # off-by-default checks to run
     severity_overrides: dict[str, str] = field(default_factory=dict)
     inventory: Inventory | None = None
     external_labels: dict[str, str] | None = None
-    heartbeat_alerts: str = r"(?i)^(watchdog|deadmansswitch|heartbeat|alwaysfiring)$"
+    heartbeat_alerts: str = r"(?i).*(watchdog|dead_?mans?_?switch|heartbeat|always_?firing)"
     # Prometheus' --storage.tsdb.retention.time (default 15d): older data cannot be queried.
     retention_ms: int = 15 * 86_400_000
     # --enable-feature values of the target Prometheus (e.g. promql-experimental-functions).
@@ -182,8 +189,10 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.prometheus = int(section["prometheus"])
     if "scrape_interval" in section:
         cfg.scrape_interval_ms = parse_duration(str(section["scrape_interval"]))
+        cfg.scrape_interval_declared = True
     if "evaluation_interval" in section:
         cfg.evaluation_interval_ms = parse_duration(str(section["evaluation_interval"]))
+        cfg.evaluation_interval_declared = True
     if "allowed_severities" in section:
         cfg.allowed_severities = tuple(section["allowed_severities"])
     if "required_labels" in section:
@@ -200,6 +209,7 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.external_labels = {str(k): str(v) for k, v in dict(section["external_labels"]).items()}
     if "retention" in section:
         cfg.retention_ms = parse_duration(str(section["retention"]))
+        cfg.retention_declared = True
     if "features" in section:
         cfg.features = frozenset(str(f) for f in section["features"])
     if "group_max_rules" in section:

@@ -52,6 +52,39 @@ class LintContext:
             return None
 
     @cached_property
+    def recording_rules(self) -> dict[str, list[tuple[Rule, RuleGroup]]]:
+        """Recording rule name -> every rule recording it, with its group."""
+        out: dict[str, list[tuple[Rule, RuleGroup]]] = {}
+        for g in self.groups:
+            for r in g.rules:
+                if not r.is_alert:
+                    out.setdefault(r.name, []).append((r, g))
+        return out
+
+    def recorders(self, vs: A.VectorSelector) -> list[tuple[Rule, RuleGroup]]:
+        """The recording rules whose series ``vs`` can select: those of its name whose static
+        labels and pinned label values (label flow) its matchers admit (a rule recording
+        `x{job="a"}` is not read by `x{job="b"}`)."""
+        from ruletest.lint.flow import NAME, metric_name
+
+        out = []
+        for r, g in self.recording_rules.get(metric_name(vs) or "", []):
+            expr = self.parsed(r.expr)
+            f = flow(expr) if expr is not None else None
+            static = dict(r.labels)
+            admitted = True
+            for m in vs.matchers:
+                if m.name == NAME:
+                    continue
+                values = frozenset({static[m.name]}) if m.name in static else f.known(m.name) if f else None
+                if values is not None and not any(m.matches(v, self.config.semantics.regex_dot_all) for v in values):
+                    admitted = False
+                    break
+            if admitted:
+                out.append((r, g))
+        return out
+
+    @cached_property
     def recording_reads(self) -> dict[str, set[str]]:
         """Recording rule name -> the recorded series its expression reads."""
         from ruletest.lint.flow import metric_name, selectors

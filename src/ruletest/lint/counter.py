@@ -48,11 +48,16 @@ def rate_on_gauge(ctx: RuleContext) -> Out:
 @check("counter/gauge-func", Severity.WARNING, "gauge function applied to a counter")
 def gauge_func(ctx: RuleContext) -> Out:
     """delta(), deriv(), predict_linear() and friends do not handle counter resets; use rate()
-    or increase() on counters."""
+    or increase() on counters. A warning when the inventory declares the metric a counter; from
+    the name alone (`_total`, `_count`...) only a hint (info): exporters name gauges so too
+    (TiKV's `tikv_scheduler_contex_total`, promscale's `chunks_uncompressed_count`)."""
+    inv = ctx.config.inventory
     for call, ms in range_calls(ctx.expr):
         name = metric_name(ms.selector)
         if call.func in GAUGE_FUNCS and name and _is_counter(ctx, name) is True:
-            yield f"{call.func}() over counter {name}: use rate() or increase()", None, f"{call.func}({name}[...])"
+            declared = inv is not None and inv.type_of(name) == "counter"
+            yield (f"{call.func}() over counter {name}: use rate() or increase()", None, f"{call.func}({name}[...])",
+                   None if declared else Severity.INFO)
 
 
 @check("counter/irate-in-alert", Severity.WARNING, "irate() in an alerting rule")
@@ -66,49 +71,82 @@ def irate_in_alert(ctx: RuleContext) -> Out:
             yield "irate() in an alert reacts to single scrapes; prefer rate()", None, "irate"
 
 
+# The shortest scrape interval commonly configured: without a declared one, only windows too
+# short even for it are likely wrong.
+_COMMON_SCRAPE_MS = 15_000
+
+
 @check("counter/rate-window", Severity.ERROR, "rate window too short for the scrape interval")
 def rate_window(ctx: RuleContext) -> Out:
-    """rate() needs two samples in its window; with the declared scrape interval (default 1m)
-    a window shorter than two intervals often holds one and returns nothing (always in
-    Prometheus 3, whose windows are left-open). Four intervals make it robust to a missed scrape."""
+    """rate() needs two samples in its window; with the declared scrape interval a window shorter
+    than two intervals often holds one and returns nothing (always in Prometheus 3, whose windows
+    are left-open). Four intervals make it robust to a missed scrape. Without a declared
+    `scrape_interval` the finding is a warning for windows under 30s (too short even at a 15s
+    scrape) and info for windows under 2m (too short at Prometheus' default 1m)."""
+    declared = ctx.config.scrape_interval_declared
     scrape = ctx.config.scrape_interval_ms
     for call, ms in range_calls(ctx.expr):
-        if call.func in ("rate", "irate", "increase", "delta", "idelta", "deriv") and ms.range_ms < 2 * scrape:
-            yield (f"{call.func}() over [{format_duration(ms.range_ms)}] with a {format_duration(scrape)} scrape "
-                   f"interval sees fewer than two samples"), None, f"[{format_duration(ms.range_ms)}]"
+        if call.func not in ("rate", "irate", "increase", "delta", "idelta", "deriv") or ms.range_ms >= 2 * scrape:
+            continue
+        window = format_duration(ms.range_ms)
+        if declared:
+            yield (f"{call.func}() over [{window}] with a {format_duration(scrape)} scrape interval sees fewer than "
+                   "two samples"), None, f"[{window}]"
+        elif ms.range_ms < 2 * _COMMON_SCRAPE_MS:
+            yield (f"{call.func}() over [{window}] sees fewer than two samples at any scrape interval of 15s or more",
+                   None, f"[{window}]", Severity.WARNING)
+        else:
+            yield (f"{call.func}() over [{window}] sees fewer than two samples at Prometheus' default 1m scrape "
+                   "interval (declare scrape_interval to check it)", None, f"[{window}]", Severity.INFO)
+
+
+_RATE_FAMILY = ("rate", "irate", "increase")
+# Functions that pass their argument's values through unchanged as far as resets go.
+_PASS_THROUGH = ("label_replace", "label_join", "clamp", "clamp_min", "clamp_max", "last_over_time", "sort",
+                 "sort_desc")
+
+
+def aggregated_counter(e: A.Expr, ops: tuple[str, ...] = ("sum", "avg", "max", "min")) -> A.Aggregate | None:
+    """The aggregation whose values ``e`` passes on (through parentheses, subqueries, `or`,
+    arithmetic and label functions) when it aggregates raw series, not their rates."""
+    e = unwrap(e)
+    if isinstance(e, A.Subquery):
+        return aggregated_counter(e.expr, ops)
+    if isinstance(e, A.Aggregate):
+        rated = any(isinstance(n, A.Call) and n.func in _RATE_FAMILY for n in walk(e))
+        return e if e.op in ops and not rated else None
+    if isinstance(e, A.Binary):
+        sides = [e.lhs] if e.op in ("and", "unless") else [e.lhs, e.rhs]
+        for side in sides:
+            if side.type in ("vector", "matrix"):
+                found = aggregated_counter(side, ops)
+                if found is not None:
+                    return found
+        return None
+    if isinstance(e, A.Call) and e.func in _PASS_THROUGH and e.args:
+        return aggregated_counter(e.args[0], ops)
+    return None
 
 
 @check("counter/rate-after-aggregation", Severity.ERROR, "rate() over an aggregation")
 def rate_after_aggregation(ctx: RuleContext) -> Out:
-    """`rate(sum(x)[5m:])`, or rate() over a recorded `sum(...)`: the sum of counters drops
-    whenever any one of them resets, and rate() reads every such drop as a full reset. Take
-    the rate first, then aggregate: `sum(rate(x[5m]))`."""
-    recorded = ctx.lint.recording_exprs
-    stack = [ctx.expr]
-    while stack:
-        e = stack.pop()
-        stack.extend(A.children(e))
-        if not (isinstance(e, A.Call) and e.func in ("rate", "irate", "increase") and e.args):
+    """`rate(sum(x)[5m:])`, `increase((sum(x) or vector(0))[1h:])`, or rate() over a recorded
+    `sum(...)`: the sum of counters drops whenever any one of them resets, and rate() reads every
+    such drop as a full reset. Take the rate first, then aggregate: `sum(rate(x[5m]))`."""
+    for e in walk(ctx.expr):
+        if not (isinstance(e, A.Call) and e.func in _RATE_FAMILY and e.args):
             continue
-        arg = e.args[0]
-        while isinstance(arg, A.Paren):
-            arg = arg.expr
+        arg = unwrap(e.args[0])
         if isinstance(arg, A.Subquery):
-            inner = arg.expr
-            while isinstance(inner, A.Paren):
-                inner = inner.expr
-            if isinstance(inner, A.Aggregate) and inner.op in ("sum", "avg", "max", "min"):
+            inner = aggregated_counter(arg.expr)
+            if inner is not None:
                 yield f"{e.func}() over {inner.op}(...): aggregate after {e.func}() instead", None, A.to_promql(e)
         elif isinstance(arg, A.MatrixSelector):
-            name = metric_name(arg.selector)
-            text = recorded.get(name or "")
-            parsed = ctx.lint.parsed(text) if text is not None else None
-            if parsed is None:
-                continue
-            parsed = unwrap(parsed)
-            if isinstance(parsed, A.Aggregate) and parsed.op == "sum" and not any(
-                    isinstance(n, A.Call) and n.func in ("rate", "irate", "increase") for n in walk(parsed)):
-                yield f"{e.func}() over {name}, a recorded sum of counters: record the rate instead", None, name
+            for r, _ in ctx.lint.recorders(arg.selector):
+                parsed = ctx.lint.parsed(r.expr)
+                if parsed is not None and aggregated_counter(parsed, ("sum",)) is not None:
+                    yield f"{e.func}() over {r.name}, a recorded sum of counters: record the rate instead", None, r.name
+                    break
 
 
 # Uses of a counter that do not depend on its raw value.

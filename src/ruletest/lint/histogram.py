@@ -31,11 +31,12 @@ def _is_bucket_name(name: str) -> bool:
 @check("histogram/quantile-without-le", Severity.ERROR, "histogram_quantile input has no `le` label")
 def quantile_without_le(ctx: RuleContext) -> Out:
     """Classic buckets are told apart by `le`; aggregating them without keeping `le`
-    (`sum by (job) (rate(x_bucket[5m]))`) leaves histogram_quantile nothing to work with."""
+    (`sum by (job) (rate(x_bucket[5m]))`, `sum without (le) (...)`) leaves histogram_quantile
+    nothing to work with."""
     for call in _quantile_calls(ctx.expr):
         arg = call.args[-1]
         f = flow(arg)
-        if f.possible is not None and "le" not in f.possible:
+        if not f.can_have("le"):
             yield f"the argument of {call.func}() cannot carry the le label (aggregate by (le, ...))", None, \
                 A.to_promql(arg)
 

@@ -37,14 +37,9 @@ register("lint/unused-suppression", Severity.INFO, "suppression comment that sup
 
 
 def collect_rule_files(paths: Sequence[str]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(x for x in path.rglob("*") if x.suffix in (".yml", ".yaml")))
-        else:
-            out.append(path)
-    return out
+    from ruletest.lint.discover import find_lintable
+
+    return find_lintable(paths)  # by content: `alerts.yml.example`, `x.prometheusrules.yaml.test`
 
 
 def _check_id(code: str) -> str:
@@ -79,6 +74,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
         src = parse_source(text, str(path))
         if is_test_source(src):
             saw_tests = True
+            result.test_files += 1
             try:
                 tf = load_test_source(src)
             except TestFileError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -58,8 +59,8 @@ def check(check_id: str, severity: Severity, summary: str, explain: str = "", *,
     offending fragment). ``default=False``: a style check that runs only when enabled."""
 
     def deco(func: RuleCheck) -> RuleCheck:
-        CATALOG[check_id] = CheckInfo(check_id, severity, summary, explain or (func.__doc__ or "").strip(), func,
-                                      default)
+        CATALOG[check_id] = CheckInfo(check_id, severity, summary, explain or inspect.cleandoc(func.__doc__ or ""),
+                                      func, default)
         return func
 
     return deco
@@ -76,6 +77,7 @@ class LintResult:
     files: int = 0
     rules: int = 0
     queries: int = 0  # dashboard queries
+    test_files: int = 0  # promtool test files checked besides the rule files
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from ruletest.lint.context import RuleContext
-from ruletest.lint.flow import metric_name, selectors
+from ruletest.lint.flow import Flow, metric_name, selectors
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
 from ruletest.promql.function_table import lookup, returns_no_labels
 
 _REGEX_META = re.compile(r"[.*+?()\[\]{}|\\^$]")
-Out = Iterator[tuple[str, int | None, str]]
+Out = Iterator[tuple[Any, ...]]
 
 
 @check("promql/impossible-matchers", Severity.ERROR, "contradictory matchers in one selector")
@@ -35,10 +36,10 @@ def impossible_matchers(ctx: RuleContext) -> Out:
                 yield f'{m.name}="{eq[m.name]}" does not match {m.name}=~"{m.value}"', None, A.to_promql(vs)
 
 
-@check("promql/regex-literal", Severity.WARNING, "regex matcher without regex syntax")
+@check("promql/regex-literal", Severity.INFO, "regex matcher without regex syntax")
 def regex_literal(ctx: RuleContext) -> Out:
     """`label=~"value"` with no regex characters is an equality match written the slow way;
-    use `label="value"` (and `!~` -> `!=`)."""
+    use `label="value"` (and `!~` -> `!=`). Correct either way, so only a hint (info)."""
     for vs, _ in selectors(ctx.expr):
         for m in vs.matchers:
             if m.op in ("=~", "!~") and m.value and not _REGEX_META.search(m.value):
@@ -46,10 +47,11 @@ def regex_literal(ctx: RuleContext) -> Out:
                 yield f'use {m.name}{eq}"{m.value}" instead of {m}', None, str(m)
 
 
-@check("promql/regex-anchors", Severity.WARNING, "redundant ^ or $ in a label regex")
+@check("promql/regex-anchors", Severity.INFO, "redundant ^ or $ in a label regex")
 def regex_anchors(ctx: RuleContext) -> Out:
     """Prometheus anchors label regexes itself (`^(?:re)$`), so a leading `^` or trailing `$`
-    is redundant and suggests the author expected a substring match."""
+    is redundant and suggests the author expected a substring match. The match is the same
+    either way, so only a hint (info)."""
     for vs, _ in selectors(ctx.expr):
         for m in vs.matchers:
             if m.op in ("=~", "!~") and (m.value.startswith("^") or (m.value.endswith("$")
@@ -134,6 +136,8 @@ def join_label_missing(ctx: RuleContext) -> Out:
         if isinstance(e, A.Binary) and e.matching is not None and e.matching.on:
             for side in (e.lhs, e.rhs):
                 f = flow(side)
+                if e.op == "or" and _labelless(f):
+                    continue  # promql/phantom-series
                 for label in e.matching.labels:
                     if not f.can_have(label) and label != "__name__":
                         yield f"on({label}): {A.to_promql(side)} cannot have label {label}", None, A.to_promql(e)
@@ -141,13 +145,67 @@ def join_label_missing(ctx: RuleContext) -> Out:
             one = e.rhs if e.matching.card == "many-to-one" else e.lhs
             f = flow(one)
             for label in e.matching.include:
-                if not f.can_have(label):
+                if not f.can_have(label) and label != "__name__":
                     yield f"group_x({label}): {A.to_promql(one)} cannot have label {label}", None, A.to_promql(e)
         if isinstance(e, A.Aggregate) and not e.without:
             f = flow(e.expr)
             for label in e.grouping:
                 if not f.can_have(label) and label != "__name__":
                     yield f"by ({label}): {A.to_promql(e.expr)} cannot have label {label}", None, A.to_promql(e)
+
+
+def _reaching_output(e: A.Expr) -> Iterator[A.Expr]:
+    """``e`` and the sub-expressions whose every series reaches the result unchanged in number:
+    through parentheses, label functions, `or`, arithmetic and `bool` comparisons with a
+    number, not through aggregations or filtering comparisons (which may absorb or drop one)."""
+    yield e
+    if isinstance(e, A.Paren):
+        yield from _reaching_output(e.expr)
+    elif isinstance(e, A.Call) and e.func in ("label_replace", "label_join", "clamp", "clamp_min", "clamp_max",
+                                               "abs", "round", "ceil", "floor") and e.args:
+        yield from _reaching_output(e.args[0])
+    elif isinstance(e, A.Binary) and (e.op == "or" or (e.matching is None and (
+            e.op not in A.COMPARISON_OPS or e.return_bool))):
+        for side in (e.lhs, e.rhs):
+            if side.type == "vector":
+                yield from _reaching_output(side)
+
+
+def _labelless(f: Flow) -> bool:
+    return f.possible is not None and not f.possible - {"__name__"}
+
+
+@check("promql/phantom-series", Severity.WARNING, "`or` with a label-less side that adds a permanent series")
+def phantom_series(ctx: RuleContext) -> Out:
+    """`sum by (job) (x) or vector(0)`, `... or on(cluster) vector(1)`: `or` adds the right side's
+    series only where no left series has the same matching labels. `vector()` has no labels, so
+    it is added whenever every left series has one of them, that is whenever the left side has
+    data: a permanent label-less series next to the real ones (a phantom), never a fallback per
+    job or cluster. The fallback idiom needs a label-less left side (`sum(x) or vector(0)`) or
+    `on()`. Alerts that always fire because of it are `alert/always-fires`' business."""
+    from ruletest.lint.flow import flow
+
+    if ctx.rule.is_alert and ctx.flow.always_returns:
+        return
+    for e in _reaching_output(ctx.expr):
+        if not (isinstance(e, A.Binary) and e.op == "or" and e.matching is not None):
+            continue
+        left, right = flow(e.lhs), flow(e.rhs)
+        # `x or absent(x)` adds its series only when x is gone: a fallback, not a phantom.
+        if not (_labelless(right) and right.always_returns) or _labelless(left):
+            continue
+        m = e.matching
+        if m.on:
+            keys = [label for label in m.labels if label != "__name__" and left.can_have(label)]
+            if not keys:
+                continue  # on(l) with l absent on both sides: a whole-result fallback
+            what = f"has no {', '.join(keys)} label, so or on({', '.join(m.labels)})"
+        else:
+            if left.possible is not None and not left.possible - {"__name__"} - set(m.labels):
+                continue
+            what = "has no labels, so or"
+        yield (f"{A.to_promql(e.rhs)} {what} adds it whenever the left side has data: a permanent series "
+               f"without labels next to the real ones, not a fallback for a missing one"), None, A.to_promql(e)
 
 
 @check("promql/result-type", Severity.ERROR, "rule expression is a range vector or string")
@@ -171,10 +229,14 @@ def name_only_series(ctx: RuleContext) -> Out:
     """A selector matching several metric names (`{__name__=~"a|b"}`, or no name) fed to an
     operation that drops `__name__` (rate(), arithmetic) fails with "vector cannot contain
     metrics with the same labelset" as soon as two metrics share their other labels."""
-    from ruletest.lint.flow import selectors
+    from ruletest.lint.flow import literal_alternatives, selectors
 
     for vs, path in selectors(ctx.expr):
         if metric_name(vs) is not None:
+            continue
+        # `{__name__=~"snmp_x_sysUpTime"}` names one metric, however it is written.
+        names = [literal_alternatives(m.value) for m in vs.matchers if m.name == "__name__" and m.op == "=~"]
+        if any(n is not None and len(n) == 1 for n in names):
             continue
         aggregated = False
         for node in reversed(path):
@@ -198,42 +260,107 @@ def fragile_topk(ctx: RuleContext) -> Out:
     restarts: the alert flaps or never fires."""
     if not ctx.rule.is_alert:
         return
-    from ruletest.lint.flow import walk
 
-    for e in walk(ctx.expr):
+    for e, path in _with_ancestors(ctx.expr):
         if not (isinstance(e, A.Aggregate) and e.op in ("topk", "bottomk", "limitk", "limit_ratio")):
             continue
         # `topk by (pod, ...) (1, x)` keeps one series per identity: the deduplication idiom
         # (kubernetes-mixin), not a ranking.
         if e.grouping and not e.without and isinstance(e.param, A.NumberLiteral) and e.param.value == 1:
             continue
+        if not _identity_reaches_result(e, path):
+            continue
         yield f"{e.op}() picks different series between evaluations: the alert's identity changes", \
             None, A.to_promql(e)
 
 
+def _with_ancestors(e: A.Expr, path: tuple[A.Expr, ...] = ()) -> Iterator[tuple[A.Expr, tuple[A.Expr, ...]]]:
+    yield e, path
+    for c in A.children(e):
+        yield from _with_ancestors(c, (*path, e))
+
+
+def _identity_reaches_result(pick: A.Aggregate, path: tuple[A.Expr, ...]) -> bool:
+    """Whether the labels telling topk()'s candidates apart reach the alert's labels: not when
+    an aggregation above drops them, or when the pick only matches a side whose labels the
+    result takes (`sum(x) - ignoring(project) topk(1, sum by (project) (y))`)."""
+    from ruletest.lint.flow import flow
+
+    inner = flow(pick.expr)
+    apart = None if inner.possible is None else set(inner.possible) - {"__name__"} - set(
+        pick.grouping if not pick.without else ())
+    child: A.Expr = pick
+    for node in reversed(path):
+        if isinstance(node, A.Aggregate) and node.op not in ("topk", "bottomk", "limitk", "limit_ratio") and \
+                not node.without and (not node.grouping or (apart is not None and not apart & set(node.grouping))):
+            return False
+        if isinstance(node, A.Binary) and node.matching is not None and node.op not in ("and", "unless", "or"):
+            m = node.matching
+            labels_from = node.rhs if m.card == "one-to-many" else node.lhs
+            if child is not labels_from and apart is not None:
+                compared = apart & set(m.labels) if m.on else apart - set(m.labels)
+                if not compared:
+                    return False
+        child = node
+    return True
+
+
 _NAN_AGGREGATIONS = ("sum", "avg", "stddev", "stdvar")
+# Divisors that are 0 whenever nothing happens (an idle endpoint), with the numerator 0 too.
+_RATE_LIKE = ("rate", "irate", "increase", "delta", "idelta", "sum_over_time")
+
+
+def _zero_when_idle(e: A.Expr) -> bool:
+    """Whether the divisor ``e`` is 0 when nothing happens: a rate, a recorded rate
+    (`job:requests:rate5m`), or a histogram's `_count` (0 until the first observation)."""
+    from ruletest.lint.flow import metric_name, selectors, walk
+
+    if any(isinstance(n, A.Call) and n.func in _RATE_LIKE for n in walk(e)):
+        return True
+    return any((":" in (name := metric_name(vs) or "") and ("rate" in name or "increase" in name))
+               or name.endswith("_count") for vs, _ in selectors(e))
+
+
+def _nan_stopped(path: list[A.Expr]) -> bool:
+    """Whether a node between the aggregation and the division removes NaN: a filtering
+    comparison other than `!=` (NaN compares false), or any `bool` comparison (0 or 1)."""
+    return any(isinstance(n, A.Binary) and n.op in A.COMPARISON_OPS and (n.return_bool or n.op != "!=")
+               for n in path)
+
+
+def _divisions(e: A.Expr, path: list[A.Expr]) -> Iterator[tuple[A.Binary, list[A.Expr]]]:
+    if isinstance(e, A.Binary) and e.op in ("/", "%") and e.matching is not None:
+        yield e, path
+    for c in A.children(e):
+        yield from _divisions(c, [*path, e])
 
 
 @check("promql/nan-aggregation", Severity.WARNING, "division inside sum/avg that can produce NaN")
 def nan_aggregation(ctx: RuleContext) -> Out:
-    """`sum(a / b)`: one series with `b == 0` (and `a == 0`) gives NaN, and one NaN makes the
-    whole sum NaN, so the rule silently stops comparing true. Divide after aggregating
-    (`sum(a) / sum(b)`), or filter the divisor (`b > 0`)."""
-    from ruletest.lint.flow import unwrap, walk
+    """`sum(rate(a[5m]) / rate(b[5m]))`: one idle series (both rates 0) gives 0/0 = NaN, and one
+    NaN makes the whole sum NaN, so the rule silently stops comparing true. Divide after
+    aggregating (`sum(rate(a[5m])) / sum(rate(b[5m]))`), or filter the divisor (`b > 0`).
+    Reported for divisors that are 0 when idle (rates, a histogram's `_count`), not for
+    capacities such as `node_memory_MemTotal_bytes`; not when a comparison between the division and the aggregation
+    drops NaN (`sum((a / b) < 10)`), nor when each group holds one series
+    (`avg by (a) (sum by (a) (x) / sum by (a) (y))`)."""
+    from ruletest.lint.flow import flow, unwrap, walk
 
     for e in walk(ctx.expr):
         if not (isinstance(e, A.Aggregate) and e.op in _NAN_AGGREGATIONS):
             continue
-        for inner in walk(e.expr):
-            if not (isinstance(inner, A.Binary) and inner.op in ("/", "%") and inner.matching is not None):
-                continue
+        inner_flow = flow(e.expr)
+        if not e.without and inner_flow.possible is not None and inner_flow.possible - {"__name__"} <= set(e.grouping):
+            continue  # every group holds one series: a NaN stays where it is
+        for inner, path in _divisions(e.expr, []):
             rhs = unwrap(inner.rhs)
             guarded = (isinstance(rhs, A.Binary) and rhs.op in (">", "!=") and not rhs.return_bool) or (
                 isinstance(rhs, A.Call) and rhs.func in ("clamp_min", "clamp"))
-            if not guarded:
-                yield (f"{e.op}() over {A.to_promql(inner)}: a zero divisor makes one NaN, and the whole "
-                       f"{e.op} NaN"), None, A.to_promql(inner)
-                break
+            if guarded or _nan_stopped(path) or not _zero_when_idle(rhs):
+                continue
+            yield (f"{e.op}() over {A.to_promql(inner)}: a zero divisor makes one NaN, and the whole "
+                   f"{e.op} NaN"), None, A.to_promql(inner)
+            break
 
 
 def _pinned(e: A.Expr) -> dict[str, str] | None:
@@ -300,7 +427,8 @@ def join_never_matches(ctx: RuleContext) -> Out:
 @check("promql/range-too-long", Severity.WARNING, "range or offset beyond the data retention")
 def range_too_long(ctx: RuleContext) -> Out:
     """Prometheus keeps `retention` of data (15d by default; declare yours in `[tool.ruletest]`):
-    a range, subquery or offset reaching further back reads data that no longer exists."""
+    a range, subquery or offset reaching further back reads data that no longer exists. Against
+    the undeclared 15d default, only a hint (info)."""
     from ruletest.lint.flow import walk
     from ruletest.promql.ast import format_duration
 
@@ -315,4 +443,5 @@ def range_too_long(ctx: RuleContext) -> Out:
             reach = e.offset_ms
         if reach > limit:
             yield f"{A.to_promql(e)} reaches {format_duration(reach)} back, beyond the " \
-                  f"{format_duration(limit)} retention", None, A.to_promql(e)
+                  f"{format_duration(limit)} retention", None, A.to_promql(e), \
+                None if ctx.config.retention_declared else Severity.INFO

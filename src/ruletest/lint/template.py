@@ -14,21 +14,45 @@ _LABEL_REF = re.compile(r"\$labels\.([A-Za-z_][A-Za-z0-9_]*)|\.Labels\.([A-Za-z_
 _VALUE_REF = re.compile(r"\$value\b|\.Value\b")
 
 
+_ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.S)
+
+
+def label_refs(text: str) -> Iterator[tuple[str, str]]:
+    """(label, reference) for each alert label a template reads: `$labels.x`, `index $labels
+    "x"`, and `.Labels.x` outside `range`/`with` blocks (which rebind the dot: in
+    `{{ range query "..." }}{{ .Labels.x }}{{ end }}` x is a label of the query's result)."""
+    blocks: list[bool] = []  # open blocks; True where the dot is rebound
+    for action in _ACTION.finditer(text):
+        body = action.group(1)
+        for m in _LABEL_REF.finditer(body):
+            if m.group(2) and any(blocks):
+                continue
+            label = m.group(1) or m.group(2) or m.group(3)
+            if label:
+                yield label, m.group(0)
+        word = body.split(None, 1)[0] if body.split() else ""
+        if word in ("range", "with"):
+            blocks.append(True)
+        elif word in ("if", "block", "define"):
+            blocks.append(False)
+        elif word == "end" and blocks:
+            blocks.pop()
+
+
 @check("template/missing-label", Severity.ERROR, "template uses a label the expression cannot return")
 def missing_label(ctx: RuleContext) -> Out:
     """`{{ $labels.instance }}` renders empty when the alert's series has no `instance`, e.g.
-    after `sum by (job)`. The label flow of the expression tells which labels can exist."""
-    if not ctx.rule.is_alert or ctx.flow.possible is None:
+    after `sum by (job)` or `sum without (instance)`. The label flow of the expression tells
+    which labels can exist."""
+    if not ctx.rule.is_alert:
         return
     rule_labels = dict(ctx.rule.labels)
     for where, mapping in (("annotation", ctx.rule.annotations), ("label", ctx.rule.labels)):
         for key, text in mapping:
-            for m in _LABEL_REF.finditer(text):
-                label = m.group(1) or m.group(2) or m.group(3)
-                if label and label not in ctx.flow.possible and label not in rule_labels:
+            for label, ref in label_refs(text):
+                if not ctx.flow.can_have(label) and label not in rule_labels:
                     yield (f"{where} {key} uses $labels.{label}, but the expression's result cannot have "
-                           f"that label (it can have: {', '.join(sorted(ctx.flow.possible)) or 'none'})"), \
-                        ctx.rule.line, m.group(0)
+                           f"that label (it can have: {ctx.flow.describe()})"), ctx.rule.line, ref
 
 
 @check("template/value-in-label", Severity.ERROR, "$value in an alert label")

@@ -106,21 +106,22 @@ def _group_checks(tf: TestFile, groups: list[RuleGroup]) -> Iterator[Finding]:
 
 def _impossible_labels(tf: TestFile, exp_alerts: tuple[ExpAlert, ...], rules: list[Rule],
                        semantics: Semantics) -> Iterator[Finding]:
-    possible: set[str] = {"alertname"}
+    flows = []
     for r in rules:
         try:
-            f = flow(A.parse(r.expr, semantics.version))
+            flows.append((flow(A.parse(r.expr, semantics.version)), {k for k, _ in r.labels}))
         except RuletestError:
             return
-        if f.possible is None:
-            return  # any label may come from the selectors
-        possible |= f.possible | {k for k, _ in r.labels}
     for ea in exp_alerts:
         for key in ea.labels:
-            if key not in possible:
+            if key != "alertname" and not any(f.can_have(key) or key in static for f, static in flows):
+                can = sorted({"alertname"} | {k for f, static in flows for k in (f.possible or ())} | {
+                    k for _, static in flows for k in static} - {"__name__"})
+                open_set = any(f.possible is None for f, _ in flows)
                 yield Finding("test/impossible-exp-labels", Severity.ERROR,
                               f"exp_labels has {key}, which the alert can never carry "
-                              f"(it can have: {', '.join(sorted(possible))})", tf.path, ea.line)
+                              f"(it can have: {'any label but ' + key if open_set else ', '.join(can)})",
+                              tf.path, ea.line)
 
 
 def untested_rules(cov: CoverageReport) -> Iterator[Finding]:
