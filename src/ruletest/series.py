@@ -651,6 +651,8 @@ def _expand_mixed(text: str, limit: int | None, *, validate: bool) -> list[Expec
         hint_given = item.increment_hint if item.increment is not None else item.base_hint
         first = len(out)
         for h in _histogram_values(item, times):
+            if limit is not None and len(out) >= limit:
+                break  # samples past the last evaluation are never loaded (nor checked)
             if validate:
                 err = h.validate()
                 if err:

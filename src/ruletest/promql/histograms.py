@@ -69,6 +69,18 @@ class Bucket:
     count: float
     index: int = 0
 
+    def fraction_below(self, v: float, linear: bool) -> float:
+        """Go's ``Bucket.FractionBelow``: the share of the bucket's width at or below ``v`` (which
+        must lie strictly inside finite bounds), on a linear or (``linear=False``) log scale."""
+        if linear:
+            return _fdiv(v - self.lower, self.upper - self.lower)
+        log_lower = _log2(abs(self.lower))
+        log_upper = _log2(abs(self.upper))
+        log_v = _log2(abs(v))
+        if v > 0:
+            return _fdiv(log_v - log_lower, log_upper - log_lower)
+        return 1 - _fdiv(log_v - log_upper, log_lower - log_upper)
+
     def __str__(self) -> str:
         """Go's ``Bucket.String()``: ``(0.5,1]:3``."""
         return (("[" if self.lower_inclusive else "(") + f"{_g(self.lower)},{_g(self.upper)}"
@@ -286,6 +298,15 @@ class FloatHistogram:
         """Negative buckets from the zero bucket downwards (``NegativeBucketIterator``)."""
         return [_bucket(i, c, False, self.schema, ())
                 for i, c in _iter_side(self.negative_spans, self.negative_buckets)]
+
+    def buckets_at_schema(self, target_schema: int, positive: bool = True) -> list[Bucket]:
+        """One side's buckets merged into a lower-resolution schema (Go's ``floatBucketIterator``
+        with a target schema), as counter-reset detection compares them."""
+        spans, buckets = ((self.positive_spans, self.positive_buckets) if positive
+                          else (self.negative_spans, self.negative_buckets))
+        custom = self.custom_values if positive else ()
+        return [_bucket(i, c, positive, target_schema, custom)
+                for i, c in _iter_target(spans, buckets, self.schema, target_schema, 0.0)]
 
     def all_buckets(self) -> list[Bucket]:
         """Negative, zero (if populated) and positive buckets in ascending order
@@ -1488,12 +1509,7 @@ def histogram_fraction(lower: float, upper: float, h: FloatHistogram, metric_nam
             elif not h.positive_buckets and h.negative_buckets:
                 b_upper = 0.0
         linear = h.uses_custom_buckets or zero_bucket
-
-        def interpolate(v: float, b: Bucket = b, lo: float = b_lower, hi: float = b_upper,
-                        linear: bool = linear, rank: float = rank) -> float:
-            if linear and lo == -math.inf:
-                return b.count
-            return rank + b.count * _fraction_below(lo, hi, v, linear)
+        clamped = _with_bounds(b, b_lower, b_upper)
 
         if not lower_set and b_lower >= lower:
             lower_rank, lower_set = rank, True
@@ -1502,9 +1518,9 @@ def histogram_fraction(lower: float, upper: float, h: FloatHistogram, metric_nam
         if lower_set and upper_set:
             break
         if not lower_set and b_lower < lower < b_upper:
-            lower_rank, lower_set = interpolate(lower), True
+            lower_rank, lower_set = _rank_at(clamped, lower, linear, rank), True
         if not upper_set and b_lower < upper < b_upper:
-            upper_rank, upper_set = interpolate(upper), True
+            upper_rank, upper_set = _rank_at(clamped, upper, linear, rank), True
         if lower_set and upper_set:
             break
         rank += b.count
@@ -1523,16 +1539,12 @@ def histogram_fraction(lower: float, upper: float, h: FloatHistogram, metric_nam
     return _fdiv(upper_rank - lower_rank, h.count), annos
 
 
-def _fraction_below(lower: float, upper: float, v: float, linear: bool) -> float:
-    """``Bucket.FractionBelow``: the share of the bucket's width at or below ``v``."""
-    if linear:
-        return _fdiv(v - lower, upper - lower)
-    log_lower = _log2(abs(lower))
-    log_upper = _log2(abs(upper))
-    log_v = _log2(abs(v))
-    if v > 0:
-        return _fdiv(log_v - log_lower, log_upper - log_lower)
-    return 1 - _fdiv(log_v - log_upper, log_lower - log_upper)
+def _rank_at(b: Bucket, v: float, linear: bool, rank: float) -> float:
+    """The cumulative count at ``v`` inside ``b`` (``interpolateLinearly``/``Exponentially``);
+    nothing of a bucket reaching down to -Inf is counted, as nothing of the +Inf one is."""
+    if linear and b.lower == -math.inf:
+        return b.count
+    return rank + b.count * b.fraction_below(v, linear)
 
 
 def format_openmetrics_float(f: float) -> str:
