@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -274,29 +275,29 @@ def test_equals() -> None:
         return a.equals(b)
 
     assert equal(h1, FloatHistogram(**{f: getattr(h1, f) for f in h1.__dataclass_fields__}))
-    for variant in (H._replace(h1, count=math.nan), H._replace(h1, zero_count=math.nan),
-                    H._replace(h1, positive_buckets=(math.nan,)), H._replace(h1, negative_buckets=(math.nan,))):
+    for variant in (replace(h1, count=math.nan), replace(h1, zero_count=math.nan),
+                    replace(h1, positive_buckets=(math.nan,)), replace(h1, negative_buckets=(math.nan,))):
         assert not equal(h1, variant)
         assert equal(variant, variant)  # NaN equals NaN bit for bit
-    assert equal(h1, H._replace(h1, custom_values=(1, 2, 3)))  # ignored for exponential schemas
+    assert equal(h1, replace(h1, custom_values=(1, 2, 3)))  # ignored for exponential schemas
     cbh1 = FloatHistogram(schema=H.CUSTOM_BUCKETS_SCHEMA, count=2.2, sum=9.7, positive_spans=(Span(0, 1),),
                           positive_buckets=(3,), custom_values=(1, 2, 3))
     assert cbh1.validate() is None
-    assert equal(cbh1, H._replace(cbh1))
-    assert not equal(cbh1, H._replace(cbh1, custom_values=(1, 2, 3, 4)))
-    assert not equal(cbh1, H._replace(cbh1, negative_spans=(Span(0, 1),), negative_buckets=(1,)))
-    assert not equal(cbh1, H._replace(cbh1, zero_threshold=0.1, zero_count=10))
+    assert equal(cbh1, replace(cbh1))
+    assert not equal(cbh1, replace(cbh1, custom_values=(1, 2, 3, 4)))
+    assert not equal(cbh1, replace(cbh1, negative_spans=(Span(0, 1),), negative_buckets=(1,)))
+    assert not equal(cbh1, replace(cbh1, zero_threshold=0.1, zero_count=10))
 
 
 def test_equals_compares_layouts() -> None:
     # spansMatch (model/histogram/histogram.go): zero-length spans fold into the next span, but an
     # explicit empty bucket or a split into adjacent spans is a different layout.
     a = FloatHistogram(count=2, positive_spans=(Span(0, 2),), positive_buckets=(1, 1))
-    assert a.equals(H._replace(a, positive_spans=(Span(0, 0), Span(0, 2))))
-    assert not a.equals(H._replace(a, positive_spans=(Span(0, 1), Span(0, 1))))
+    assert a.equals(replace(a, positive_spans=(Span(0, 0), Span(0, 2))))
+    assert not a.equals(replace(a, positive_spans=(Span(0, 1), Span(0, 1))))
     three = FloatHistogram(count=2, positive_spans=(Span(0, 3),), positive_buckets=(1, 0, 1))
-    assert not three.equals(H._replace(three, positive_spans=(Span(0, 1), Span(1, 1)), positive_buckets=(1, 1)))
-    assert three.compact(0).equals(H._replace(three, positive_spans=(Span(0, 1), Span(1, 1)),
+    assert not three.equals(replace(three, positive_spans=(Span(0, 1), Span(1, 1)), positive_buckets=(1, 1)))
+    assert three.compact(0).equals(replace(three, positive_spans=(Span(0, 1), Span(1, 1)),
                                               positive_buckets=(1, 1)))
 
 
@@ -308,10 +309,10 @@ def test_histograms_match_like_promqltest() -> None:
                          positive_spans=(Span(0, 1), Span(1, 1)), positive_buckets=(1, 2))
     assert H.histograms_match(exp, got, compare_hint=False)
     assert not H.histograms_match(exp, got, compare_hint=True)
-    assert not H.histograms_match(exp, H._replace(got, count=3.1), compare_hint=False)
-    assert not H.histograms_match(exp, H._replace(got, schema=1), compare_hint=False)
+    assert not H.histograms_match(exp, replace(got, count=3.1), compare_hint=False)
+    assert not H.histograms_match(exp, replace(got, schema=1), compare_hint=False)
     # A bucket present in one and absent in the other is a layout difference, however small.
-    assert not H.histograms_match(exp, H._replace(got, positive_spans=(Span(0, 3),), positive_buckets=(1, 1e-300, 2)),
+    assert not H.histograms_match(exp, replace(got, positive_spans=(Span(0, 3),), positive_buckets=(1, 1e-300, 2)),
                                   compare_hint=False)
 
 
@@ -428,7 +429,7 @@ def test_quantile_of_custom_buckets_is_linear() -> None:
                        custom_values=(1, 2, 4))
     assert H.histogram_quantile(0.75, h)[0] == 2 + 2 * (3.5 / 6)
     assert H.histogram_quantile(0.1, h)[0] == 0.5  # first bucket, interpolated from 0
-    inf = H._replace(h, count=11, positive_spans=(Span(0, 4),), positive_buckets=(2, 2, 6, 1))
+    inf = replace(h, count=11, positive_spans=(Span(0, 4),), positive_buckets=(2, 2, 6, 1))
     assert H.histogram_quantile(0.99, inf)[0] == 4  # the +Inf bucket answers with its lower bound
 
 

@@ -25,7 +25,7 @@ import enum
 import math
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
 from ruletest.goquote import go_quote
@@ -224,7 +224,7 @@ class FloatHistogram:
     positive_buckets: tuple[float, ...] = ()
     negative_spans: tuple[Span, ...] = ()
     negative_buckets: tuple[float, ...] = ()
-    custom_values: tuple[float, ...] = field(default=())
+    custom_values: tuple[float, ...] = ()
 
     # --- basic properties --------------------------------------------------------------------
 
@@ -233,7 +233,7 @@ class FloatHistogram:
         return self.schema == CUSTOM_BUCKETS_SCHEMA
 
     def with_hint(self, hint: CounterResetHint) -> FloatHistogram:
-        return _replace(self, counter_reset_hint=hint)
+        return replace(self, counter_reset_hint=hint)
 
     def has_overflow(self) -> bool:
         """Any infinite field (Go's ``HasOverflow``)."""
@@ -841,12 +841,6 @@ class _Work:
             comps = r.comps
             for k, v in enumerate(r.vals):
                 yield r.start + k, v, comps[k] if comps is not None else 0.0
-
-
-def _replace(h: FloatHistogram, **changes: object) -> FloatHistogram:
-    from dataclasses import replace
-
-    return replace(h, **changes)  # type: ignore[arg-type]
 
 
 # --- compaction and resolution ----------------------------------------------------------------
