@@ -488,15 +488,22 @@ def test_annotation_texts() -> None:
             == 'PromQL warning: vector contains a mix of classic and native histograms for metric name "series" (1:29)')
 
 
-# --- promqltest-3.14: histogram functions over loaded histograms ---------------------------------
+# --- promqltest-3.14: one operation on loaded histograms -----------------------------------------
 #
 # A small reader of the engine-test language, independent of the engine: it keeps each series'
-# samples and answers `eval instant at T histogram_<fn>(<numbers>, <selector>)` by applying the
-# function to each selected series' latest sample within the 5m lookback. Cases whose inputs are
-# not all native histograms (classic buckets, floats, NHCB conversion) belong to the engine.
+# samples and answers an `eval instant at T` whose expression is one histogram function over a
+# selector, or one binary operator between selectors and numbers, from each selected series'
+# latest sample within the 5m lookback. Cases whose inputs are not all native histograms
+# (classic buckets, floats, NHCB conversion) and richer expressions belong to the engine.
+
+Store = dict[tuple[tuple[str, str], ...], list[tuple[int, Any]]]
 
 _FN = re.compile(r"^histogram_(quantile|fraction|count|sum|avg|stddev|stdvar|quantiles)\((.*)\)$")
 _SELECTOR = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?$')
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?(?:e[-+]?\d+)?|Inf|NaN)"
+_OPERAND = rf"(?:[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{{[^}}]*\}})?|{_NUMBER})"
+_BINOP = re.compile(rf"^({_OPERAND})\s*(\+|-|\*|/|==|!=|</|>/|>=|<=|>|<|\^|%|atan2)\s*"
+                    rf"(?:ignoring\(([a-z_, ]*)\)\s*)?({_OPERAND})$")
 _DURATION = re.compile(r"(\d+)(ms|s|m|h)")
 
 
@@ -523,13 +530,15 @@ def _split(line: str) -> tuple[str, str]:
     return "{}", line
 
 
-def _promqltest_cases() -> list[Any]:
+def _promqltest_evals() -> list[tuple[str, int, int, str, list[str], Store]]:
+    """(file, line, time, expression, body lines, loaded samples) of every instant eval made
+    after plain ``load`` blocks (not ``load_with_nhcb``) and not expected to fail."""
     from ruletest.series import expand_values, parse_series_description
 
-    out: list[Any] = []
+    out = []
     for path in sorted(PROMQLTEST.glob("*.test")):
         lines = path.read_text().splitlines()
-        store: dict[tuple[tuple[str, str], ...], list[tuple[int, Any]]] = {}
+        store: Store = {}
         usable = True
         i = 0
         while i < len(lines):
@@ -540,6 +549,7 @@ def _promqltest_cases() -> list[Any]:
             elif line.startswith("load"):
                 step = _ms(line.split()[1])
                 usable = usable and line.split()[0] == "load"
+                store = dict(store)
                 while i < len(lines) and lines[i][:1].isspace() and lines[i].strip():
                     raw = lines[i].strip()
                     i += 1
@@ -551,34 +561,22 @@ def _promqltest_cases() -> list[Any]:
             elif line.startswith("eval instant at "):
                 m = re.match(r"^eval instant at (\S+) (.*)$", line)
                 assert m
-                at, expr = _ms(m.group(1)), m.group(2)
                 body: list[str] = []
                 first = i
                 while i < len(lines) and lines[i][:1].isspace() and lines[i].strip():
                     body.append(lines[i].strip())
                     i += 1
-                fm = _FN.match(expr)
-                if fm and usable and not any(b.startswith("expect fail") for b in body):
-                    case = _promqltest_case(path.name, first, at, fm.group(1), fm.group(2), body, store)
-                    if case is not None:
-                        out.append(case)
+                if usable and not any(b.startswith("expect fail") for b in body):
+                    out.append((path.name, first, _ms(m.group(1)), m.group(2).strip(), body, store))
     return out
 
 
-def _promqltest_case(file: str, line: int, at: int, fn: str, args_text: str, body: list[str],
-                     store: dict[tuple[tuple[str, str], ...], list[tuple[int, Any]]]) -> dict[str, Any] | None:
-    from ruletest.series import ExpectedHistogram, Stale, expand_expected, parse_series_description
+def _select(selector: str, at: int, store: Store) -> list[tuple[tuple[tuple[str, str], ...], FloatHistogram]] | None:
+    """The selected series' histograms at ``at``, or None if any holds a float."""
+    from ruletest.series import Stale, parse_series_description
 
-    args = [a.strip() for a in args_text.split(",")]
-    selector = args[0] if fn == "quantiles" else args[-1]
-    if not _SELECTOR.match(selector):
-        return None
-    try:
-        numbers = [float(a.replace("Inf", "inf")) for a in (args[2:] if fn == "quantiles" else args[:-1])]
-    except ValueError:
-        return None
     want = dict(parse_series_description(selector))
-    inputs = []
+    out = []
     for labels, samples in store.items():
         if any(dict(labels).get(k) != v for k, v in want.items()):
             continue
@@ -586,29 +584,70 @@ def _promqltest_case(file: str, line: int, at: int, fn: str, args_text: str, bod
         if not recent or isinstance(recent[-1], Stale):
             continue
         if not isinstance(recent[-1], FloatHistogram):
-            return None  # floats or mixed inputs: the engine's business
-        inputs.append((labels, recent[-1]))
-    expected: dict[tuple[tuple[str, str], ...], float] = {}
-    annotations = []
-    levels = set()  # "warning"/"info" expected; "no_warning"/"no_info" forbidden
+            return None
+        out.append((labels, recent[-1]))
+    return out
+
+
+def _expectations(body: list[str]) -> tuple[dict[tuple[tuple[str, str], ...], Any], list[str], set[str]]:
+    """Expected results by labels (without ``__name__``), ``expect ... msg:`` texts (without the
+    position), and the annotation levels required (``warning``) or forbidden (``no_info``)."""
+    from ruletest.series import expand_expected, parse_series_description
+
+    expected: dict[tuple[tuple[str, str], ...], Any] = {}
+    texts: list[str] = []
+    levels: set[str] = set()
     for b in body:
         if b.startswith("expect "):
             m = re.match(r"^expect (warn|info) msg: (.*) \(\d+:\d+\)$", b)
             if m:
-                annotations.append(m.group(2))
+                texts.append(m.group(2))
             m = re.match(r"^expect (no_)?(warn|info)\b", b)
             if m:
                 levels.add((m.group(1) or "") + {"warn": "warning", "info": "info"}[m.group(2)])
             continue
         desc, values = _split(b)
-        value = expand_expected(values)[0]
-        assert not isinstance(value, ExpectedHistogram | Stale) and value is not None
-        expected[parse_series_description(desc)] = value
-    return {"id": f"{file}:{line}:{fn}", "fn": fn, "numbers": numbers, "label": args[1].strip('"') if fn == "quantiles"
-            else None, "inputs": inputs, "expected": expected, "annotations": annotations, "levels": levels}
+        labels = tuple(p for p in parse_series_description(desc) if p[0] != "__name__")
+        expected[labels] = expand_expected(values)[0]
+    return expected, texts, levels
 
 
-@pytest.mark.parametrize("case", params(_promqltest_cases() if PROMQLTEST.exists() else [], "promqltest",
+def _check_annotations(case: dict[str, Any], annotations: list[H.Annotation]) -> None:
+    for text in case["texts"]:
+        assert text in [a.text() for a in annotations]
+    for level in ("warning", "info"):
+        if level in case["levels"]:
+            assert any(a.level == level for a in annotations)
+        if "no_" + level in case["levels"]:
+            assert not any(a.level == level for a in annotations), annotations
+
+
+def _function_cases() -> list[dict[str, Any]]:
+    out = []
+    for file, line, at, expr, body, store in _promqltest_evals():
+        fm = _FN.match(expr)
+        if not fm:
+            continue
+        fn = fm.group(1)
+        args = [a.strip() for a in fm.group(2).split(",")]
+        selector = args[0] if fn == "quantiles" else args[-1]
+        if not _SELECTOR.match(selector):
+            continue
+        try:
+            numbers = [float(a.replace("Inf", "inf")) for a in (args[2:] if fn == "quantiles" else args[:-1])]
+        except ValueError:
+            continue
+        inputs = _select(selector, at, store)
+        if inputs is None:
+            continue
+        expected, texts, levels = _expectations(body)
+        out.append({"id": f"{file}:{line}:{fn}", "fn": fn, "numbers": numbers,
+                    "label": args[1].strip('"') if fn == "quantiles" else None, "inputs": inputs,
+                    "expected": expected, "texts": texts, "levels": levels})
+    return out
+
+
+@pytest.mark.parametrize("case", params(_function_cases() if PROMQLTEST.exists() else [], "promqltest",
                                         ids=lambda c: c["id"]))
 def test_promqltest_histogram_functions(case: dict[str, Any]) -> None:
     got: dict[tuple[tuple[str, str], ...], float] = {}
@@ -633,10 +672,91 @@ def test_promqltest_histogram_functions(case: dict[str, Any]) -> None:
     assert set(got) == set(case["expected"])
     for key, value in case["expected"].items():
         assert H.almost_equal(got[key], value), (key, got[key], value)
-    for text in case["annotations"]:
-        assert text in [a.text() for a in annotations]
-    for level in ("warning", "info"):
-        if level in case["levels"]:
-            assert any(a.level == level for a in annotations)
-        if "no_" + level in case["levels"]:
-            assert not any(a.level == level for a in annotations)
+    _check_annotations(case, annotations)
+
+
+_OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "==": "==", "!=": "!=", "</": "</", ">/": ">/", ">": ">", "<": "<",
+        ">=": ">=", "<=": "<=", "^": "^", "%": "%", "atan2": "atan2"}
+
+
+def _elem_binop(op: str, lhs: float | FloatHistogram, rhs: float | FloatHistogram
+                ) -> tuple[FloatHistogram | None, H.Annotation | None]:
+    """promql/engine.go ``vectorElemBinop`` for the cases with a histogram operand."""
+    if isinstance(lhs, float) and isinstance(rhs, FloatHistogram):
+        if op == "*":
+            return rhs.mul(lhs).compact(0), None
+        return None, H.incompatible_types_in_binop_info("float", op, "histogram")
+    if isinstance(lhs, FloatHistogram) and isinstance(rhs, float):
+        if op == "*":
+            return lhs.mul(rhs).compact(0), None
+        if op == "/":
+            return lhs.div(rhs).compact(0), None
+        if op in ("</", ">/"):
+            return lhs.trim_buckets(rhs, op == "</"), None
+        return None, H.incompatible_types_in_binop_info("histogram", op, "float")
+    assert isinstance(lhs, FloatHistogram) and isinstance(rhs, FloatHistogram)
+    if op in ("+", "-"):
+        res = lhs.add(rhs) if op == "+" else lhs.sub(rhs)
+        if res.histogram is None:
+            return None, H.incompatible_bucket_layout_in_binop_warning(op)
+        h = res.histogram.with_hint(CounterResetHint.GAUGE) if op == "-" else res.histogram
+        operation: H.HistogramOperation = "addition" if op == "+" else "subtraction"
+        anno = (H.histogram_counter_reset_collision_warning(operation) if res.counter_reset_collision
+                else H.mismatched_custom_buckets_info(operation) if res.nhcb_bounds_reconciled else None)
+        return h.compact(0), anno
+    if op in ("==", "!="):
+        return (lhs if lhs.equals(rhs) == (op == "==") else None), None
+    return None, H.incompatible_types_in_binop_info("histogram", op, "histogram")
+
+
+def _binop_cases() -> list[dict[str, Any]]:
+    out = []
+    for file, line, at, expr, body, store in _promqltest_evals():
+        m = _BINOP.match(expr)
+        if not m or "bool" in expr:
+            continue
+        sides: list[Any] = []
+        ignored = {x.strip() for x in (m.group(3) or "").split(",") if x.strip()}
+        for operand in (m.group(1), m.group(4)):
+            if re.fullmatch(_NUMBER, operand):
+                sides.append(float(operand.replace("Inf", "inf")))
+            else:
+                selected = _select(operand, at, store)
+                if selected is None:
+                    break
+                sides.append({tuple(p for p in lb if p[0] != "__name__" and p[0] not in ignored): h
+                              for lb, h in selected})
+        if len(sides) != 2 or all(isinstance(x, float) for x in sides):
+            continue
+        expected, texts, levels = _expectations(body)
+        out.append({"id": f"{file}:{line}:{expr}", "op": m.group(2), "lhs": sides[0], "rhs": sides[1],
+                    "expected": expected, "texts": texts, "levels": levels})
+    return out
+
+
+@pytest.mark.parametrize("case", params(_binop_cases() if PROMQLTEST.exists() else [], "promqltest",
+                                        ids=lambda c: c["id"]))
+def test_promqltest_histogram_operators(case: dict[str, Any]) -> None:
+    from ruletest.series import ExpectedHistogram
+
+    lhs, rhs, op = case["lhs"], case["rhs"], case["op"]
+    if isinstance(lhs, dict) and isinstance(rhs, dict):
+        pairs = [(k, lhs[k], rhs[k]) for k in lhs if k in rhs]  # one-to-one matching on all labels
+    elif isinstance(lhs, dict):
+        pairs = [(k, h, rhs) for k, h in lhs.items()]
+    else:
+        pairs = [(k, lhs, h) for k, h in rhs.items()]
+    got = {}
+    annotations = []
+    for key, a, b in pairs:
+        value, anno = _elem_binop(op, a, b)
+        if anno is not None:
+            annotations.append(anno)
+        if value is not None:
+            got[key] = value
+    assert set(got) == set(case["expected"])
+    for key, exp in case["expected"].items():
+        assert isinstance(exp, ExpectedHistogram), exp
+        assert H.histograms_match(exp.histogram, got[key], compare_hint=exp.hint_given), (
+            exp.histogram.test_expression(), got[key].test_expression())
+    _check_annotations(case, annotations)

@@ -394,6 +394,54 @@ class FloatHistogram:
         w.neg = _compact_runs(w.neg, max_empty_buckets)
         return w.histogram()
 
+    def trim_buckets(self, rhs: float, upper: bool) -> FloatHistogram:
+        """Go's ``TrimBuckets``, the ``</`` (``upper``: keep observations below ``rhs``) and
+        ``>/`` operators of Prometheus 3: buckets beyond ``rhs`` are emptied, the one containing
+        it keeps its interpolated share, and count and sum are re-estimated from bucket midpoints
+        (only when something was trimmed)."""
+        w = _Work.of(self)
+        custom = w.custom_buckets
+        updated_count = updated_sum = 0.0
+        trimmed = has_positive = has_negative = False
+        for runs, positive in ((w.pos, True), (w.neg, False)):
+            for r in runs:
+                for k, count in enumerate(r.vals):
+                    if count == 0:
+                        continue
+                    if positive:
+                        has_positive = True
+                    else:
+                        has_negative = True
+                    b = _bucket(r.start + k, count, positive, w.schema, w.custom if positive else ())
+                    keep_all = b.upper <= rhs if upper else b.lower >= rhs
+                    partial = b.lower < rhs if upper else b.upper > rhs
+                    if keep_all:
+                        updated_count += count
+                        updated_sum += _midpoint(b.lower, b.upper, positive, custom) * count
+                    elif partial:
+                        keep, mid = _bucket_trim(b, rhs, upper, positive, custom)
+                        updated_count += keep
+                        updated_sum += mid * keep
+                        if count != keep:
+                            r.vals[k] = keep
+                            trimmed = True
+                    else:
+                        r.vals[k] = 0.0
+                        trimmed = True
+        if w.zc > 0:
+            keep, mid = _zero_bucket_trim(w.zt, w.zc, rhs, has_negative, has_positive, upper)
+            if w.zc != keep:
+                w.zc = keep
+                trimmed = True
+            updated_sum += mid * keep
+            updated_count += keep
+        if not trimmed:
+            return w.histogram()
+        w.count, w.sum = updated_count, updated_sum
+        w.pos = _compact_runs(w.pos, 0)
+        w.neg = _compact_runs(w.neg, 0)
+        return w.histogram()
+
     def copy_to_schema(self, target_schema: int) -> FloatHistogram:
         """Go's ``CopyToSchema``: the same histogram at a lower resolution (the hint is not kept)."""
         if target_schema == self.schema:
@@ -1178,6 +1226,88 @@ def _kahan_add(h: FloatHistogram, other: FloatHistogram, comp: FloatHistogram | 
         _add_into(w.pos, w.schema, w.zt, False, o.items(True), True)
         _add_into(w.neg, w.schema, w.zt, False, o.items(False), True)
     return KahanCombined(w.histogram(), w.compensation(comp_hint), collision, reconciled)
+
+
+# --- trimming (the </ and >/ operators) ------------------------------------------------------------
+
+
+def _midpoint(lower: float, upper: float, positive: bool, linear: bool) -> float:
+    """Go's ``computeMidpoint``: where a (surviving part of a) bucket's observations are assumed."""
+    if math.isinf(lower):
+        if math.isinf(upper):
+            return 0.0
+        return upper / 2 if upper > 0 else upper
+    if math.isinf(upper):
+        return lower
+    if linear:
+        return (lower + upper) / 2
+    geo = _sqrt(abs(lower * upper))
+    return geo if positive else -geo
+
+
+def _bucket_trim(b: Bucket, rhs: float, upper: bool, positive: bool, custom: bool) -> tuple[float, float]:
+    """Go's ``computeBucketTrim``: the count kept of a bucket containing ``rhs`` and its midpoint."""
+    if b.lower == -math.inf or b.upper == math.inf:
+        return _infinite_bucket_trim(b, rhs, upper)
+    if rhs <= b.lower:
+        below = 0.0
+    elif rhs >= b.upper:
+        below = b.count
+    else:
+        below = b.count * b.fraction_below(rhs, custom)
+    if upper:
+        return below, _midpoint(b.lower, rhs, positive, custom)
+    return b.count - below, _midpoint(rhs, b.upper, positive, custom)
+
+
+def _infinite_bucket_trim(b: Bucket, rhs: float, upper: bool) -> tuple[float, float]:
+    """Go's ``handleInfinityBuckets``: observations in an infinitely wide bucket cannot be
+    interpolated, so such a bucket is kept or dropped whole (NHCB's first bucket is taken to
+    start at 0 when its upper bound is positive)."""
+    def finite(x: float) -> float:
+        return 0.0 if math.isinf(x) else x
+
+    if b.lower == -math.inf:
+        if upper:
+            if rhs >= b.upper:
+                return b.count, 0.0
+            if rhs > 0 and b.upper > 0 and b.upper != math.inf:
+                return b.count * rhs / b.upper, rhs / 2
+            if b.upper <= 0:
+                return b.count, rhs
+            return 0.0, finite(b.upper)
+        if rhs <= b.lower:
+            return b.count, 0.0
+        if rhs >= 0 and b.upper > rhs and b.upper != math.inf:
+            return b.count * (1 - rhs / b.upper), (rhs + b.upper) / 2
+        return 0.0, finite(b.upper)
+    if upper:
+        return 0.0, finite(b.lower)
+    if rhs >= b.lower:
+        return b.count, rhs
+    return 0.0, finite(b.lower)
+
+
+def _zero_bucket_trim(zt: float, zc: float, rhs: float, has_negative: bool, has_positive: bool,
+                      upper: bool) -> tuple[float, float]:
+    """Go's ``computeZeroBucketTrim``: the zero bucket is linear, and only as wide on the side
+    the histogram has buckets on."""
+    lower, up = -zt, zt
+    if has_negative and not has_positive:
+        up = 0.0
+    if has_positive and not has_negative:
+        lower = 0.0
+    if upper:
+        if rhs <= lower:
+            return 0.0, 0.0
+        if rhs >= up:
+            return zc, (lower + up) / 2
+        return zc * _fdiv(rhs - lower, up - lower), (lower + rhs) / 2
+    if rhs <= lower:
+        return zc, (lower + up) / 2
+    if rhs >= up:
+        return 0.0, 0.0
+    return zc * _fdiv(up - rhs, up - lower), (rhs + up) / 2
 
 
 # --- counter resets --------------------------------------------------------------------------
