@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ruletest.promql import histograms as H
 from ruletest.promql.histograms import Bucket, CounterResetHint, FloatHistogram, Span
@@ -760,3 +762,39 @@ def test_promqltest_histogram_operators(case: dict[str, Any]) -> None:
         assert H.histograms_match(exp.histogram, got[key], compare_hint=exp.hint_given), (
             exp.histogram.test_expression(), got[key].test_expression())
     _check_annotations(case, annotations)
+
+
+def test_buckets_inside_the_zero_bucket_are_not_added() -> None:
+    # addBuckets (float_histogram.go): "Buckets in spansB/bucketsB with an absolute upper limit
+    # ≤ threshold are ignored" (their counts belong to the zero bucket). Bucket -1 of schema 0 is
+    # (0.25,0.5], inside a zero bucket of width 1; bucket 1 is (1,2].
+    h = FloatHistogram(zero_threshold=1, zero_count=1, count=3, positive_spans=(Span(-1, 1), Span(1, 1)),
+                       positive_buckets=(1, 1))
+    res = h.add(h).histogram
+    assert res is not None
+    assert (res.zero_count, res.count, res.positive_buckets) == (2, 6, (1, 2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_same_layout_shortcut_agrees_with_the_general_algorithm(data: st.DataObject) -> None:
+    # add/sub skip Go's bucket merging when both operands share one layout; the result must be
+    # the one the general algorithm gives.
+    schema = data.draw(st.sampled_from([-53, -1, 0, 3]))
+    offset = data.draw(st.integers(-3, 3)) if schema != -53 else data.draw(st.integers(0, 1))
+    n = data.draw(st.integers(0, 4))
+    counts = st.floats(0, 100, allow_nan=False)
+    custom = tuple(float(x) for x in range(1, offset + n + 1)) if schema == -53 else ()
+
+    def draw_h() -> FloatHistogram:
+        return FloatHistogram(data.draw(st.sampled_from(list(CounterResetHint))), schema,
+                              0.0 if schema == -53 else 0.5, 0.0 if schema == -53 else data.draw(counts),
+                              data.draw(counts), data.draw(counts), (Span(offset, n),) if n else (),
+                              tuple(data.draw(counts) for _ in range(n)), custom_values=custom)
+
+    a, b = draw_h(), draw_h()
+    for negative in (False, True):
+        fast = H._add_sub(a, b, negative)
+        general = H._add_sub(a, b, negative, shortcut=False)
+        assert fast.counter_reset_collision == general.counter_reset_collision
+        assert fast.histogram == general.histogram

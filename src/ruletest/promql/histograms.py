@@ -1166,9 +1166,44 @@ def _add_mismatched_custom(w: _Work, other: _Work, negative: bool) -> None:
     w.custom = bounds
 
 
-def _add_sub(h: FloatHistogram, other: FloatHistogram, negative: bool) -> Combined:
+def _same_layout(h: FloatHistogram, o: FloatHistogram) -> bool:
+    """Whether adding ``o`` to ``h`` touches every bucket of ``h`` and nothing else (the common
+    case of two samples of one series), so the general algorithm can be skipped."""
+    if (h.schema != o.schema or h.positive_spans != o.positive_spans or h.negative_spans != o.negative_spans
+            or len(h.positive_buckets) != len(o.positive_buckets)
+            or len(h.negative_buckets) != len(o.negative_buckets)):
+        return False
+    for spans, buckets in ((h.positive_spans, h.positive_buckets), (h.negative_spans, h.negative_buckets)):
+        if sum(s.length for s in spans) != len(buckets) or any(s.length == 0 for s in spans):
+            return False
+    if h.uses_custom_buckets:
+        return (h.custom_values == o.custom_values and not (h.zero_threshold or h.zero_count or h.negative_spans)
+                and not (o.zero_threshold or o.zero_count or o.negative_spans))
+    if h.zero_threshold != o.zero_threshold or h.custom_values or o.custom_values:
+        return False
+    # Buckets inside the zero bucket are skipped by the general algorithm.
+    return all(not spans or _bound_exponential(spans[0].offset, h.schema) > h.zero_threshold
+               for spans in (h.positive_spans, h.negative_spans))
+
+
+def _add_sub(h: FloatHistogram, other: FloatHistogram, negative: bool, shortcut: bool = True) -> Combined:
     if h.uses_custom_buckets != other.uses_custom_buckets:
         return Combined(None)
+    if shortcut and _same_layout(h, other):
+        hint, collision = _adjust_counter_reset(h.counter_reset_hint, other.counter_reset_hint)
+        if negative:
+            return Combined(FloatHistogram(
+                hint, h.schema, h.zero_threshold, h.zero_count - other.zero_count, h.count - other.count,
+                h.sum - other.sum, h.positive_spans,
+                tuple(a - b for a, b in zip(h.positive_buckets, other.positive_buckets, strict=True)),
+                h.negative_spans, tuple(a - b for a, b in zip(h.negative_buckets, other.negative_buckets, strict=True)),
+                h.custom_values), collision)
+        return Combined(FloatHistogram(
+            hint, h.schema, h.zero_threshold, h.zero_count + other.zero_count, h.count + other.count,
+            h.sum + other.sum, h.positive_spans,
+            tuple(a + b for a, b in zip(h.positive_buckets, other.positive_buckets, strict=True)),
+            h.negative_spans, tuple(a + b for a, b in zip(h.negative_buckets, other.negative_buckets, strict=True)),
+            h.custom_values), collision)
     w = _Work.of(h)
     o = _Work.of(other)
     w.hint, collision = _adjust_counter_reset(w.hint, o.hint)
