@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Literal, TypeVar, overload
 
 from ruletest.errors import SeriesNotationError
 from ruletest.goquote import go_quote
@@ -224,8 +224,7 @@ def expand_values(text: str, limit: int | None = None, *, histograms: bool = Fal
     if "{{" in text:
         if not histograms:
             raise SeriesNotationError(_HISTOGRAMS_REFUSED)
-        return tuple(v.histogram if isinstance(v, ExpectedHistogram) else v
-                     for v in _expand_mixed(text, limit, validate=True))
+        return tuple(v for v in _expand_mixed(text, limit, expected=False) if not isinstance(v, ExpectedHistogram))
     out: list[SeriesValue] = []
     for raw in text.split():
         if limit is not None and len(out) >= limit:
@@ -242,26 +241,35 @@ def expand_expected(text: str, limit: int | None = None) -> tuple[ExpectedValue,
     hold negative buckets) and carry whether their counter reset hint was written out."""
     if "{{" not in text:
         return expand_values(text, limit)
-    return tuple(_expand_mixed(text, limit, validate=False))
+    return tuple(v for v in _expand_mixed(text, limit, expected=True) if not isinstance(v, FloatHistogram))
 
 
 def parse_histogram(text: str) -> ExpectedHistogram:
     """One histogram, as promtool reads ``exp_samples[].histogram``: exactly one value, and a
     histogram (not validated: promtool only compares it)."""
-    try:
-        values = _expand_mixed(text, None, validate=False) if "{{" in text else list(expand_values(text))
-    except SeriesNotationError as exc:
-        raise SeriesNotationError(exc.message, column=exc.column) from None
+    values = expand_expected(text)
     if len(values) != 1:
         raise SeriesNotationError(f"expected 1 value, got {len(values)}")
     value = values[0]
     if not isinstance(value, ExpectedHistogram):
-        shown = "_" if value is None else ("stale" if isinstance(value, Stale) else f"{value:f}")
-        raise SeriesNotationError(f"expected histogram, got {shown}")
+        raise SeriesNotationError(f"expected histogram, got {_sequence_value_string(value)}")
     return value
 
 
-def _expand_float_item(raw: str, text: str, out: list[SeriesValue], limit: int | None) -> None:
+def _sequence_value_string(value: float | Stale | None) -> str:
+    """promql's ``SequenceValue.String()``: ``_`` or the number as Go's ``%f`` (stale is a NaN)."""
+    if value is None:
+        return "_"
+    number = math.nan if isinstance(value, Stale) else value
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "+Inf" if number > 0 else "-Inf"
+    return f"{number:f}"
+
+
+def _expand_float_item(raw: str, text: str, out: list[SeriesValue] | list[SeriesValue | ExpectedHistogram],
+                       limit: int | None) -> None:
     m = _ITEM.match(raw)
     if not m:
         raise SeriesNotationError(f"invalid value {raw!r} in sequence {text!r}")
@@ -348,6 +356,7 @@ _WORD = re.compile(r"[A-Za-z_]+")
 _DIGITS_NUMBER = re.compile(r"(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?[\d_]+)?")
 _UINT = re.compile(r"\d+")
 _UNEXPECTED_SPACE = 'unexpected " " in series values'
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,9 +395,10 @@ class _Cursor:
         return self.pos > start
 
 
-def _located(column: int, fn: object, *args: object) -> int:
+def _located(column: int, fn: Callable[..., _T], *args: object) -> _T:
+    """``fn(*args)``, its notation errors located at ``column``."""
     try:
-        return fn(*args)  # type: ignore[operator,no-any-return]
+        return fn(*args)
     except SeriesNotationError as exc:
         raise SeriesNotationError(exc.message, column=column) from None
 
@@ -633,9 +643,11 @@ def _build_histogram(desc: dict[str, object]) -> FloatHistogram:
                           negative_buckets=neg_buckets, custom_values=custom)
 
 
-def _expand_mixed(text: str, limit: int | None, *, validate: bool) -> list[ExpectedValue]:
-    out: list[SeriesValue] = []
-    hints: dict[int, bool] = {}
+def _expand_mixed(text: str, limit: int | None, *, expected: bool) -> list[SeriesValue | ExpectedHistogram]:
+    """Expand a sequence holding histograms: input values (validated as the TSDB validates
+    what it stores) or, with ``expected``, expected values (histograms not validated, wrapped
+    with whether their hint was written out)."""
+    out: list[SeriesValue | ExpectedHistogram] = []
     for item in _scan(text):
         if limit is not None and len(out) >= limit:
             break
@@ -649,20 +661,22 @@ def _expand_mixed(text: str, limit: int | None, *, validate: bool) -> list[Expec
             raise SeriesNotationError(f"histogram expands to {times + 1} samples; at most {MAX_EXPANDED_VALUES} "
                                       "values per series are supported", column=item.column)
         hint_given = item.increment_hint if item.increment is not None else item.base_hint
-        first = len(out)
+        checked: FloatHistogram | None = None
         for h in _histogram_values(item, times):
             if limit is not None and len(out) >= limit:
                 break  # samples past the last evaluation are never loaded (nor checked)
-            if validate:
+            if expected:
+                out.append(ExpectedHistogram(h, hint_given))
+                continue
+            if h is not checked:
                 err = h.validate()
                 if err:
                     raise SeriesNotationError(err, column=item.column)
+                checked = h
             out.append(h)
-        for i in range(first, len(out)):
-            hints[i] = hint_given
     if limit is not None:
         del out[limit:]
-    return [ExpectedHistogram(v, hints[i]) if isinstance(v, FloatHistogram) else v for i, v in enumerate(out)]
+    return out
 
 
 def _histogram_values(item: _HistogramItem, times: int | None) -> Iterator[FloatHistogram]:

@@ -232,7 +232,8 @@ def test_parse_histogram_is_promtools_exp_samples_histogram() -> None:
     # wants exactly one histogram value.
     assert parse_histogram("{{count:2 sum:3}}") == ExpectedHistogram(FloatHistogram(count=2, sum=3), False)
     for text, message in (("{{count:1}}x1", "expected 1 value, got 2"), ("1", "expected histogram, got 1.000000"),
-                          ("", "expected 1 value, got 0")):
+                          ("", "expected 1 value, got 0"), ("stale", "expected histogram, got NaN"),
+                          ("_", "expected histogram, got _"), ("-Inf", "expected histogram, got -Inf")):
         with pytest.raises(SeriesNotationError, match=re.escape(message)):
             parse_histogram(text)
 
