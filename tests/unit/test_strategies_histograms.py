@@ -103,3 +103,18 @@ def test_notation_reads_back(s: rs.HistogramSeries) -> None:
 def test_bad_arguments_are_refused(kwargs: dict[str, object], data: st.DataObject) -> None:
     with pytest.raises(ValueError):
         data.draw(rs.native_histogram_series(**kwargs))  # type: ignore[arg-type]
+
+
+@FAST
+@given(rs.native_histogram_series(observations=LATENCIES, custom_bounds=[0.5, 1, 2, 4], steps=12, per_step=(0, 30)),
+       st.data())
+def test_p95_above_2s_iff_more_than_5_percent_slower(s: rs.HistogramSeries, data: st.DataObject) -> None:
+    # The property an SLO alert states, at the level of one window's increase: with 2 s a
+    # bucket bound, histogram_quantile(0.95, ...) > 2 exactly when more than 5% of the window's
+    # requests took longer than 2 s.
+    first = data.draw(st.integers(min_value=0, max_value=len(s.histograms) - 2))
+    last = data.draw(st.integers(min_value=first + 1, max_value=len(s.histograms) - 1))
+    window = s.histograms[last].sub(s.histograms[first]).histogram
+    assert window is not None
+    p95, _ = H.histogram_quantile(0.95, window)
+    assert (p95 > 2) is (s.fraction_above(2, first, last) > 0.05)
