@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal, TypeVar, overload
+from typing import Generic, Literal, TypeVar, overload
 
 from ruletest.errors import SeriesNotationError
 from ruletest.goquote import go_quote
@@ -47,10 +47,10 @@ class Stale:
 
 STALE = Stale()
 
-# One expanded value: a float, a native histogram, None (omitted, ``_``) or STALE.
-SeriesValue = float | FloatHistogram | None | Stale
-# What a sequence without histograms expands to.
-FloatSeriesValue = float | None | Stale
+# One expanded value: a float, None (omitted, ``_``) or STALE.
+SeriesValue = float | None | Stale
+# One expanded value of a sequence that may hold native histograms (``histograms=True``).
+HistogramSeriesValue = float | FloatHistogram | None | Stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +67,13 @@ class ExpectedHistogram:
 ExpectedValue = float | ExpectedHistogram | None | Stale
 
 
+_V = TypeVar("_V", SeriesValue, HistogramSeriesValue)
+
+
 @dataclass(frozen=True)
-class SeriesSpec:
+class SeriesSpec(Generic[_V]):
     labels: Labels
-    values: tuple[SeriesValue, ...]
+    values: tuple[_V, ...]
 
 
 _IDENT = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -205,14 +208,15 @@ _HISTOGRAMS_REFUSED = "native histograms are not supported yet ({{...}} values)"
 
 @overload
 def expand_values(text: str, limit: int | None = None, *,
-                  histograms: Literal[False] = False) -> tuple[FloatSeriesValue, ...]: ...
+                  histograms: Literal[False] = False) -> tuple[SeriesValue, ...]: ...
 
 
 @overload
-def expand_values(text: str, limit: int | None = None, *, histograms: bool) -> tuple[SeriesValue, ...]: ...
+def expand_values(text: str, limit: int | None = None, *, histograms: bool) -> tuple[HistogramSeriesValue, ...]: ...
 
 
-def expand_values(text: str, limit: int | None = None, *, histograms: bool = False) -> tuple[SeriesValue, ...]:
+def expand_values(text: str, limit: int | None = None, *,
+                  histograms: bool = False) -> tuple[HistogramSeriesValue, ...]:
     """Expand a promtool value sequence into one entry per step.
 
     ``limit`` stops the expansion after that many values: a test that ends at 1h needs only the
@@ -225,7 +229,7 @@ def expand_values(text: str, limit: int | None = None, *, histograms: bool = Fal
         if not histograms:
             raise SeriesNotationError(_HISTOGRAMS_REFUSED)
         return tuple(v for v in _expand_mixed(text, limit, expected=False) if not isinstance(v, ExpectedHistogram))
-    out: list[SeriesValue] = []
+    out: list[HistogramSeriesValue] = []
     for raw in text.split():
         if limit is not None and len(out) >= limit:
             break
@@ -268,7 +272,8 @@ def _sequence_value_string(value: float | Stale | None) -> str:
     return f"{number:f}"
 
 
-def _expand_float_item(raw: str, text: str, out: list[SeriesValue] | list[SeriesValue | ExpectedHistogram],
+def _expand_float_item(raw: str, text: str,
+                       out: list[HistogramSeriesValue] | list[HistogramSeriesValue | ExpectedHistogram],
                        limit: int | None) -> None:
     m = _ITEM.match(raw)
     if not m:
@@ -337,9 +342,22 @@ def count_values(text: str, *, histograms: bool = False) -> int:
     return n
 
 
+@overload
 def parse_series(description: str, values: str, limit: int | None = None, *,
-                 histograms: bool = False) -> SeriesSpec:
-    return SeriesSpec(parse_series_description(description), expand_values(values, limit, histograms=histograms))
+                 histograms: Literal[False] = False) -> SeriesSpec[SeriesValue]: ...
+
+
+@overload
+def parse_series(description: str, values: str, limit: int | None = None, *,
+                 histograms: bool) -> SeriesSpec[HistogramSeriesValue]: ...
+
+
+def parse_series(description: str, values: str, limit: int | None = None, *,
+                 histograms: bool = False) -> SeriesSpec[HistogramSeriesValue] | SeriesSpec[SeriesValue]:
+    labels = parse_series_description(description)
+    if histograms:
+        return SeriesSpec(labels, expand_values(values, limit, histograms=True))
+    return SeriesSpec(labels, expand_values(values, limit))
 
 
 # --- native histograms -----------------------------------------------------------------------
@@ -643,11 +661,11 @@ def _build_histogram(desc: dict[str, object]) -> FloatHistogram:
                           negative_buckets=neg_buckets, custom_values=custom)
 
 
-def _expand_mixed(text: str, limit: int | None, *, expected: bool) -> list[SeriesValue | ExpectedHistogram]:
+def _expand_mixed(text: str, limit: int | None, *, expected: bool) -> list[HistogramSeriesValue | ExpectedHistogram]:
     """Expand a sequence holding histograms: input values (validated as the TSDB validates
     what it stores) or, with ``expected``, expected values (histograms not validated, wrapped
     with whether their hint was written out)."""
-    out: list[SeriesValue | ExpectedHistogram] = []
+    out: list[HistogramSeriesValue | ExpectedHistogram] = []
     for item in _scan(text):
         if limit is not None and len(out) >= limit:
             break
