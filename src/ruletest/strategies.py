@@ -9,20 +9,39 @@ threshold and stay there, stale gaps, and helpers to state threshold properties.
         run = Scenario(RULES, interval="15s").series("veza_db_connections", g.values).run(until=g.end_s)
         rs.assert_fires_after(run, "DatabaseConnectionsHigh", g.crossed_at_s, for_s=120, step_s=15)
 
+Native histograms are built from observations, so a property can relate what was observed to
+what PromQL says about it::
+
+    @given(rs.native_histogram_series(observations=st.floats(0.01, 5), custom_bounds=[0.5, 1, 2, 4]))
+    def test_slow_share(s):
+        slow = s.fraction_above(2, 0, len(s.histograms) - 1)  # then: p95 > 2s iff slow > 5%
+
 Import-light: hypothesis is imported here, so install ``ruletest[hypothesis]``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
 from ruletest.api import Run
+from ruletest.promql.histograms import (
+    CUSTOM_BUCKETS_SCHEMA,
+    CounterResetHint,
+    FloatHistogram,
+    Span,
+    bucket_index,
+    is_exponential_schema,
+)
 
-__all__ = ["Crossing", "assert_fires_after", "assert_never_fires", "counter_values", "gauge_crossing",
-           "gauge_within", "with_stale_gaps"]
+__all__ = ["Crossing", "HistogramSeries", "assert_fires_after", "assert_never_fires", "counter_values",
+           "gauge_crossing", "gauge_within", "native_histogram_series", "with_stale_gaps"]
+
+# client_golang's default zero bucket width (DefNativeHistogramZeroThreshold, 2**-128).
+DEFAULT_ZERO_THRESHOLD = 2.938735877055719e-39
 
 
 @dataclass(frozen=True)
@@ -98,3 +117,116 @@ def assert_fires_after(run: Run, alert: str, true_from_s: float, *, for_s: float
 def assert_never_fires(run: Run, alert: str) -> None:
     first = run.first_firing(alert)
     assert first is None, f"{alert} fired at {first:g}s"
+
+
+@dataclass(frozen=True)
+class HistogramSeries:
+    """A counter native histogram as a scraper sees it: ``histograms[i]`` is scrape ``i``
+    (``interval_s`` apart) and holds everything observed since the start (or the reset);
+    ``observations[i]`` is what was observed just before scrape ``i``."""
+
+    histograms: tuple[FloatHistogram, ...]
+    observations: tuple[tuple[float, ...], ...]
+    interval_s: float
+    reset_at: int | None = None
+
+    @property
+    def values(self) -> str:
+        """The series in promtool notation (``{{...}} {{...}} ...``) for ``input_series``."""
+        return " ".join(h.test_expression() for h in self.histograms)
+
+    @property
+    def end_s(self) -> float:
+        return (len(self.histograms) - 1) * self.interval_s
+
+    def observed_between(self, first: int, last: int) -> tuple[float, ...]:
+        """What was observed after scrape ``first`` up to scrape ``last`` (what
+        ``increase(h[...])`` over that window counts)."""
+        return tuple(v for step in range(first + 1, last + 1) for v in self.observations[step])
+
+    def fraction_above(self, threshold: float, first: int, last: int) -> float:
+        """The share of observations in ``(first, last]`` above ``threshold`` (NaN if none)."""
+        seen = self.observed_between(first, last)
+        return sum(1 for v in seen if v > threshold) / len(seen) if seen else math.nan
+
+
+@st.composite
+def native_histogram_series(draw: st.DrawFn, *, observations: st.SearchStrategy[float] | None = None,
+                            steps: int = 20, per_step: tuple[int, int] = (0, 20), interval_s: float = 15,
+                            schema: int = 3, custom_bounds: Sequence[float] | None = None,
+                            zero_threshold: float = DEFAULT_ZERO_THRESHOLD, resets: bool = False) -> HistogramSeries:
+    """Observations drawn for each scrape interval (``per_step`` of them, from ``observations``:
+    by default latencies of 0 to 10 s) accumulated into a counter histogram, of exponential
+    ``schema`` or, with ``custom_bounds``, custom buckets (NHCB). Values within
+    ``zero_threshold`` of zero go to the zero bucket. With ``resets`` the counter restarts once:
+    that scrape holds only its own observations and says ``counter_reset_hint:reset``."""
+    if custom_bounds is not None:
+        bounds = tuple(float(b) for b in custom_bounds)
+        if any(not math.isfinite(b) for b in bounds) or list(bounds) != sorted(set(bounds)):
+            raise ValueError("custom_bounds must be finite and strictly increasing")
+    elif not is_exponential_schema(schema):
+        raise ValueError(f"schema must be between -4 and 8, got {schema}")
+    if steps < 1 or per_step[0] < 0 or per_step[1] < per_step[0]:
+        raise ValueError("steps must be positive and per_step a (min, max) range of counts")
+    values = observations if observations is not None else st.floats(min_value=0, max_value=10)
+    reset_at = draw(st.integers(min_value=1, max_value=steps - 1)) if resets and steps > 1 else None
+    acc = _Accumulator(custom_bounds is not None, bounds if custom_bounds is not None else (), schema,
+                       zero_threshold)
+    histograms = []
+    seen = []
+    for step in range(steps):
+        drawn = tuple(draw(st.lists(values, min_size=per_step[0], max_size=per_step[1])))
+        if any(not math.isfinite(v) for v in drawn):
+            raise ValueError("observations must be finite numbers")
+        if step == reset_at:
+            acc = _Accumulator(acc.custom, acc.bounds, acc.schema, acc.zero_threshold)
+        for v in drawn:
+            acc.observe(v)
+        histograms.append(acc.histogram(CounterResetHint.RESET if step == reset_at else CounterResetHint.UNKNOWN))
+        seen.append(drawn)
+    return HistogramSeries(tuple(histograms), tuple(seen), interval_s, reset_at)
+
+
+class _Accumulator:
+    """A native histogram being observed into, as an instrumentation library keeps it."""
+
+    def __init__(self, custom: bool, bounds: tuple[float, ...], schema: int, zero_threshold: float) -> None:
+        self.custom = custom
+        self.bounds = bounds
+        self.schema = schema
+        self.zero_threshold = zero_threshold
+        self.count = 0.0
+        self.sum = 0.0
+        self.zero = 0.0
+        self.positive: dict[int, float] = {}
+        self.negative: dict[int, float] = {}
+
+    def observe(self, v: float) -> None:
+        self.count += 1
+        self.sum += v
+        if self.custom:
+            i = bucket_index(v, CUSTOM_BUCKETS_SCHEMA, self.bounds)
+            self.positive[i] = self.positive.get(i, 0.0) + 1
+        elif abs(v) <= self.zero_threshold:
+            self.zero += 1
+        else:
+            side = self.positive if v > 0 else self.negative
+            i = bucket_index(v, self.schema)
+            side[i] = side.get(i, 0.0) + 1
+
+    def histogram(self, hint: CounterResetHint) -> FloatHistogram:
+        pos_spans, pos = _dense(self.positive)
+        if self.custom:
+            return FloatHistogram(hint, CUSTOM_BUCKETS_SCHEMA, count=self.count, sum=self.sum,
+                                  positive_spans=pos_spans, positive_buckets=pos, custom_values=self.bounds)
+        neg_spans, neg = _dense(self.negative)
+        return FloatHistogram(hint, self.schema, self.zero_threshold, self.zero, self.count, self.sum,
+                              pos_spans, pos, neg_spans, neg)
+
+
+def _dense(counts: dict[int, float]) -> tuple[tuple[Span, ...], tuple[float, ...]]:
+    """One span from the lowest to the highest populated bucket."""
+    if not counts:
+        return (), ()
+    lo, hi = min(counts), max(counts)
+    return (Span(lo, hi - lo + 1),), tuple(counts.get(i, 0.0) for i in range(lo, hi + 1))
