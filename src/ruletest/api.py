@@ -25,7 +25,20 @@ from pathlib import Path
 
 from ruletest.durations import parse_duration
 from ruletest.errors import RuletestError
+from ruletest.expectations import (
+    AlertPattern,
+    alerts_match,
+    check_lifecycle,
+    first_time,
+    selected,
+    state_of,
+    step_at,
+    values_equal,
+)
+from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.values import STALE, Labels, Stale, format_labels, format_series, labels_from
+from ruletest.promtool_format import format_matchers
+from ruletest.reporting.explain import timeline_lines
 from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions, load_rule_file
 from ruletest.rules.model import RuleGroup
@@ -197,3 +210,99 @@ class Run:
             raise ScenarioError(f"{at!r} is after the end of the run ({self.until_ms / 1000:g}s)")
         samples = self.simulation.query(expr, t)
         return {format_series(s.labels) if s.labels else "{}": s.value for s in samples}
+
+    # --- lifecycle: the same checks as alert_state_test ---------------------------------------
+
+    def state(self, name: str, at: str | int | float, labels: Mapping[str, str] | None = None,
+              labels_re: Mapping[str, str] | None = None) -> str:
+        """``inactive``, ``pending``, ``firing`` or ``resolved`` (fired, then resolved in the last 15
+        minutes): the state of the instances of ``name`` with ``labels`` (a subset) at ``at``."""
+        t = self._check(name, at)
+        steps = lifecycle_steps(self.simulation, name, 0)
+        i = step_at(steps, t)
+        return "inactive" if i is None else state_of(selected(steps[i][1], labels or {}, labels_re or {}))
+
+    def resolves_at(self, name: str, labels: Mapping[str, str] | None = None) -> float | None:
+        """Seconds at which the instances of ``name`` with ``labels`` first stop firing after
+        having fired, or ``None``."""
+        self._check(name)
+        t = first_time(lifecycle_steps(self.simulation, name, 0), labels or {}, {}, "resolves")
+        return None if t is None else t / 1000
+
+    def assert_state(self, name: str, state: str, *, at: str | int | float | None = None,
+                     between: tuple[str | int | float, str | int | float] | None = None,
+                     labels: Mapping[str, str] | None = None, labels_re: Mapping[str, str] | None = None) -> None:
+        """Assert the state of ``name`` at a time (``at=``), or at every evaluation of a window
+        (``between=(start, end)``). Fails with the alert's state timeline."""
+        if (at is None) == (between is None):
+            raise ScenarioError("assert_state needs exactly one of at= and between=")
+        if at is not None:
+            t = self._check(name, at)
+            self._lifecycle(name, f"{name} is {state} at {at}", labels, labels_re, at=t, state=state)
+        else:
+            assert between is not None
+            start, end = self._check(name, between[0]), self._check(name, between[1])
+            self._lifecycle(name, f"{name} is {state} between {between[0]} and {between[1]}", labels, labels_re,
+                            start=start, end=end, state=state)
+
+    def assert_never(self, name: str, state: str = "firing", *,
+                     between: tuple[str | int | float, str | int | float] | None = None,
+                     labels: Mapping[str, str] | None = None, labels_re: Mapping[str, str] | None = None) -> None:
+        """Assert that ``name`` is never ``state`` (firing or pending) in a window (default: the run)."""
+        start, end = (self._check(name, between[0]), self._check(name, between[1])) if between else (0, self.until_ms)
+        self._lifecycle(name, f"{name} is never {state}" + (f" between {between[0]} and {between[1]}" if between else ""),
+                        labels, labels_re, start=start, end=end, never=state)
+
+    def assert_fires_at(self, name: str, at: str | int | float, *, labels: Mapping[str, str] | None = None) -> None:
+        """Assert that ``name`` first fires at the evaluation step of ``at``."""
+        self._lifecycle(name, f"{name} first fires at {at}", labels, None, fires_at=self._check(name, at))
+
+    def assert_resolves_at(self, name: str, at: str | int | float, *, labels: Mapping[str, str] | None = None) -> None:
+        """Assert that ``name`` first stops firing (after having fired) at the evaluation step of ``at``."""
+        self._lifecycle(name, f"{name} resolves at {at}", labels, None, resolves_at=self._check(name, at))
+
+    def _lifecycle(self, name: str, expectation: str, labels: Mapping[str, str] | None,
+                   labels_re: Mapping[str, str] | None, **when: object) -> None:
+        steps = lifecycle_steps(self.simulation, name, 0)
+        try:
+            check = check_lifecycle(steps, self.step_ms, labels or {}, labels_re or {}, **when)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
+        if not check.ok:
+            timeline = "\n".join(timeline_lines(alert_timeline(self.simulation, name), self.until_ms))
+            raise AssertionError(f"expected {expectation}{format_matchers(dict(labels or {}), dict(labels_re or {}))}: "
+                                 f"{check.message}\n{timeline}")
+
+    # --- matching: the same rules as alert_rule_test / promql_expr_test additions --------------
+
+    def assert_firing(self, name: str, at: str | int | float, expected: Sequence[Mapping[str, str]], *,
+                      subset: bool = False, count: int | None = None,
+                      labels_re: Sequence[Mapping[str, str]] | None = None) -> None:
+        """Assert the firing alerts of ``name`` at ``at``: ``expected`` label sets (``alertname``
+        may be left out), with ``subset=True`` only the listed labels must match; ``count`` the
+        number of firing alerts; ``labels_re`` per expected alert, values matching RE2 regexes."""
+        t = self._check(name, at)
+        got = sorted((a.labels, a.annotations) for a in self._snapshots(name, t) if a.state == AlertState.FIRING)
+        regexes = list(labels_re or [{} for _ in expected])
+        patterns = [AlertPattern({k: v for k, v in e.items() if k != "alertname"}, {}, r)
+                    for e, r in zip(expected, regexes, strict=True)]
+        # Annotations are not compared here; patterns list none, so only label subsets matter for them.
+        ok = alerts_match(patterns, [(labels, ()) for labels, _ in got], subset=subset, count=count)
+        if not ok:
+            shown = "\n".join(f"  {format_labels(labels)}" for labels, _ in got) or "  (none)"
+            raise AssertionError(f"firing {name} alerts at {at} do not match {list(expected)}"
+                                 f"{' (subset)' if subset else ''}{f', count {count}' if count is not None else ''};"
+                                 f" firing:\n{shown}\n" + "\n".join(timeline_lines(alert_timeline(self.simulation, name), t)))
+
+    def assert_query(self, expr: str, at: str | int | float, expected: Mapping[str, float], *, tolerance: float = 0.0,
+                     relative_tolerance: float = 0.0, nan_equal: bool = True) -> None:
+        """Assert ``query(expr, at)`` equals ``expected`` (series notation -> value), within a
+        tolerance; NaN equals NaN unless ``nan_equal=False``."""
+        got = self.query(expr, at)
+        keys_ok = set(got) == set(expected)
+        ok = keys_ok and all(values_equal(expected[k], got[k], tolerance=tolerance, relative=relative_tolerance,
+                                          nan_equal=nan_equal) for k in expected)
+        if not ok:
+            raise AssertionError(f"{expr} at {at}: expected {dict(expected)}, got {got}"
+                                 + (f" (tolerance {tolerance:g})" if tolerance else "")
+                                 + (f" (relative tolerance {relative_tolerance:g})" if relative_tolerance else ""))

@@ -55,3 +55,44 @@ def test_bad_notation_is_reported_when_the_series_is_added(tmp_path: Path) -> No
     (tmp_path / "rules.yml").write_text(RULES)
     with pytest.raises(ScenarioError.__mro__[1], match="invalid value"):
         Scenario([str(tmp_path / "rules.yml")]).series("m", "1 2 x3")
+
+
+# --- lifecycle and matching assertions: the same rules as alert_state_test -------------------
+# ServiceDown: up is 0 from 1m ("1 0 0 0"): pending at 1m (ActiveAt), firing at 2m (for: 1m),
+# up 1 again from 4m in LIFE: resolved at 4m.
+
+LIFE = "1 0 0 0 1 1 1"
+
+
+def test_state_and_lifecycle_assertions(scenario: Scenario, tmp_path: Path) -> None:
+    s = Scenario([str(tmp_path / "rules.yml")], interval="1m").series('up{job="a"}', LIFE)
+    run = s.run(until="6m")
+    assert [run.state("ServiceDown", at=f"{m}m") for m in range(7)] == [
+        "inactive", "pending", "firing", "firing", "resolved", "resolved", "resolved"]
+    assert run.state("ServiceDown", at="3m", labels={"job": "b"}) == "inactive"
+    run.assert_state("ServiceDown", "pending", at="1m30s")
+    run.assert_state("ServiceDown", "firing", between=("2m", "3m"))
+    run.assert_never("ServiceDown", "firing", between=("0m", "1m"))
+    run.assert_fires_at("ServiceDown", "2m")
+    run.assert_resolves_at("ServiceDown", "4m")
+    assert run.resolves_at("ServiceDown") == 240
+    with pytest.raises(AssertionError, match=r"expected ServiceDown is firing at 1m: it is pending\n  state timeline:"):
+        run.assert_state("ServiceDown", "firing", at="1m")
+    with pytest.raises(AssertionError, match="it is firing at 2m"):
+        run.assert_never("ServiceDown")
+
+
+def test_flexible_firing_and_query_assertions(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_text(RULES)
+    s = Scenario([str(tmp_path / "rules.yml")], interval="1m")
+    s.series('up{job="a", instance="x:1"}', "0 0 0").series('up{job="b", instance="y:1"}', "0 0 0")
+    run = s.run(until="2m")
+    run.assert_firing("ServiceDown", "1m", [{"job": "a"}, {"job": "b"}], subset=True)
+    run.assert_firing("ServiceDown", "1m", [], count=2)
+    run.assert_firing("ServiceDown", "1m", [{}, {}], subset=True, labels_re=[{"instance": "x:.*"}, {"instance": ".+"}])
+    with pytest.raises(AssertionError, match="do not match"):
+        run.assert_firing("ServiceDown", "1m", [{"job": "a"}], subset=True)
+    run.assert_query("sum(up) / 3", "1m", {"{}": 0.0})
+    run.assert_query("vector(1) / 3", "1m", {"{}": 0.3333}, tolerance=0.001)
+    with pytest.raises(AssertionError, match="tolerance"):
+        run.assert_query("vector(1) / 3", "1m", {"{}": 0.3333}, tolerance=0.00001)
