@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--base", default="HEAD", metavar="REF", help="git revision for --changed (default HEAD)")
     lint.add_argument("--explain", metavar="ID", help="describe one check and exit")
     lint.add_argument("--list", action="store_true", help="list every check and exit")
+    from ruletest.alertmanager.cli import register as register_alertmanager
+
+    register_alertmanager(sub)
     return ap
 
 
@@ -77,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_test(args)
     if args.command == "lint":
         return cmd_lint(args)
+    if args.command == "alertmanager":
+        from ruletest.alertmanager.cli import run as run_alertmanager
+
+        return run_alertmanager(args)
     return EXIT_USAGE
 
 

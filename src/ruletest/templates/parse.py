@@ -154,6 +154,13 @@ class TemplateNode(Node):
     name: str
     pipe: PipeNode | None
 
+    def __str__(self) -> str:
+        from ruletest.goquote import go_quote
+
+        if self.pipe is None:
+            return "{{template " + go_quote(self.name) + "}}"
+        return "{{template " + go_quote(self.name) + " " + str(self.pipe) + "}}"
+
 
 @dataclass
 class BreakNode(Node):
@@ -171,6 +178,9 @@ class Template:
     text: str
     root: ListNode
     defines: dict[str, ListNode]
+    # Where each define was parsed, when a set combines several files: errors inside a define
+    # name that file (Go's ParseName) and the define (``executing "x"``), as Go does.
+    origins: dict[str, Template] = field(default_factory=dict)
 
     def location(self, pos: int) -> str:
         """Go ``ErrorContext``: ``name:line:col`` for a byte offset."""
