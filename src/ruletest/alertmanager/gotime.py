@@ -391,12 +391,12 @@ def format_model_duration(ms: int) -> str:
     return "".join(out)
 
 
-_GO_DURATION = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 _GO_UNITS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 1_000_000, "s": NS, "m": 60 * NS, "h": 3600 * NS}
 
 
 def parse_go_duration(text: str) -> int:
-    """``time.ParseDuration`` in nanoseconds (pushover ``retry``/``expire``)."""
+    """``time.ParseDuration`` in nanoseconds (pushover ``retry``/``expire``), with its errors."""
+    quoted = go_quote(text)
     s = text
     neg = s.startswith("-")
     if s[:1] in "+-":
@@ -404,13 +404,22 @@ def parse_go_duration(text: str) -> int:
     if s == "0":
         return 0
     if not s:
-        raise TimeError(f"time: invalid duration {go_quote(text)}")
+        raise TimeError(f"time: invalid duration {quoted}")
     total = 0.0
     pos = 0
     while pos < len(s):
-        m = _GO_DURATION.match(s, pos)
-        if not m or m.group(1) in ("", "."):
-            raise TimeError(f"time: invalid duration {go_quote(text)}")
-        total += float(m.group(1)) * _GO_UNITS[m.group(2)]
-        pos = m.end()
+        m = re.match(r"([0-9]*)(\.[0-9]*)?", s[pos:])
+        assert m is not None
+        number = m.group(0)
+        if not m.group(1) and len(m.group(2) or "") <= 1:
+            raise TimeError(f"time: invalid duration {quoted}")
+        pos += len(number)
+        u = re.match(r"[^0-9.]*", s[pos:])
+        unit = u.group(0) if u else ""
+        if not unit:
+            raise TimeError(f"time: missing unit in duration {quoted}")
+        if unit not in _GO_UNITS:
+            raise TimeError(f"time: unknown unit {go_quote(unit)} in duration {quoted}")
+        total += float(number) * _GO_UNITS[unit]
+        pos += len(unit)
     return -int(total) if neg else int(total)

@@ -23,10 +23,37 @@ _RCDATA = {"title", "textarea"}
 _RAW = {"script", "style"}
 
 
-def strip_comments(text: str) -> str:
-    """html/template drops HTML comments from template text; newlines are kept so template
-    line numbers stay right."""
-    return re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.DOTALL)
+def strip_comments(root: Any) -> None:
+    """html/template drops HTML comments, with any action inside them, from the output: remove
+    them from a parse tree (positions, hence error locations, are unchanged)."""
+    from ruletest.templates import parse as P
+
+    if isinstance(root, P.ListNode):
+        kept: list[P.Node] = []
+        in_comment = False
+        for n in root.nodes:
+            if isinstance(n, P.TextNode):
+                text = n.text
+                if in_comment:
+                    end = text.find("-->")
+                    if end < 0:
+                        continue
+                    text = text[end + 3:]
+                    in_comment = False
+                text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+                start = text.find("<!--")
+                if start >= 0:
+                    text, in_comment = text[:start], True
+                n.text = text
+                kept.append(n)
+            elif not in_comment:
+                strip_comments(n)
+                kept.append(n)
+        root.nodes = kept
+    elif isinstance(root, P.BranchNode):
+        strip_comments(root.body)
+        if root.else_list is not None:
+            strip_comments(root.else_list)
 
 
 class _Scanner:
@@ -130,7 +157,7 @@ class HTMLEscaper:
     def __init__(self) -> None:
         self.scan = _Scanner()
 
-    def __call__(self, out: list[str], value: Any, text: str) -> str:
+    def __call__(self, out: list[str], value: Any, text: str, last_func: str = "") -> str:
         for piece in out[self.scan.chunk:]:
             self.scan.feed(piece)
         self.scan.chunk = len(out) + 1  # our own output is appended next and is safe to skip
@@ -138,7 +165,8 @@ class HTMLEscaper:
         if isinstance(value, str) is False and text == "<no value>":
             text = ""
         if s.mode == "text":
-            return text if isinstance(value, HTMLString) else html_escape(text)
+            # A pipeline ending in the `html` builtin is already escaped (Go keeps it as the escaper).
+            return text if isinstance(value, HTMLString) or last_func == "html" else html_escape(text)
         if s.mode == "rcdata":
             return html_escape(text)
         if s.mode == "raw":
@@ -153,7 +181,8 @@ class HTMLEscaper:
             if not so_far and not isinstance(value, SafeURL) and not _safe_scheme(text):
                 out_text = "#ZgotmplZ"
             elif "?" in so_far or "#" in so_far:
-                out_text = url_process(text, norm=False)
+                # `urlquery` ending the pipeline stands for the query escaper (not applied twice).
+                out_text = text if last_func == "urlquery" else url_process(text, norm=False)
             else:
                 out_text = url_process(text, norm=True)
             if s.mode == "value":

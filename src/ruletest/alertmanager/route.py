@@ -117,6 +117,10 @@ def _node_label(r: Route, version: Version) -> str:
     return r.matchers.to_string(version) if r.matchers else "default-route"
 
 
+# treeprint's edge under a non-last branch: a bar and two no-break spaces.
+_BAR = "│\u00a0\u00a0 "
+
+
 def format_tree(tree: Route, version: Version) -> str:
     """``amtool config routes [show]``."""
     lines = ["Routing tree:", "."]
@@ -128,7 +132,7 @@ def format_tree(tree: Route, version: Version) -> str:
         text += f"  receiver: {r.opts.receiver}"
         lines.append(prefix + ("└── " if last else "├── ") + text)
         for i, c in enumerate(r.routes):
-            visit(c, prefix + ("    " if last else "│   "), i == len(r.routes) - 1)
+            visit(c, prefix + ("    " if last else _BAR), i == len(r.routes) - 1)
 
     visit(tree, "", True)
     return "\n".join(lines) + "\n"
@@ -154,7 +158,7 @@ def format_matching_tree(tree: Route, matched: list[Route], version: Version) ->
         lines.append(prefix + ("└── " if last else "├── ") + text)
         kids = [c for c in r.routes if id(c) in keep]
         for i, c in enumerate(kids):
-            visit(c, prefix + ("    " if last else "│   "), i == len(kids) - 1)
+            visit(c, prefix + ("    " if last else _BAR), i == len(kids) - 1)
 
     visit(tree, "", True)
     return "\n".join(lines) + "\n"

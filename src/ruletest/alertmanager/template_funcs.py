@@ -17,9 +17,9 @@ from ruletest.alertmanager.gotime import GoTime, TimeError
 from ruletest.alertmanager.template_data import DurationValue, StringSlice, TimeValue, go_json
 from ruletest.alertmanager.version import Version
 from ruletest.promql.regex import go_expand
-from ruletest.templates.exec import FuncError
+from ruletest.templates.exec import ArgTypeError, FuncError
 from ruletest.templates.funcs import humanize_duration, to_lower, to_upper
-from ruletest.templates.values import HTMLString, go_type_name
+from ruletest.templates.values import GoValue, HTMLString, go_type_name
 
 # Function -> first Alertmanager 0.x release that has it (reference §6.3).
 SINCE: dict[str, int] = {
@@ -214,34 +214,66 @@ def _b64decode(s: Any) -> str:
         raise FuncError(f"illegal base64 data: {exc}") from None
 
 
+def _type_ok(v: Any, t: str) -> bool:
+    if t == "string":
+        return isinstance(v, str)
+    if t == "[]string":
+        return isinstance(v, StringSlice)
+    if t == "time.Time":
+        return isinstance(v, TimeValue)
+    if t == "[]interface {}":
+        return isinstance(v, list) and not isinstance(v, StringSlice | GoValue)
+    return True
+
+
+def _typed(fn: Callable[..., Any], *types: str, variadic: str | None = None) -> Callable[..., Any]:
+    """A Go function with a signature: arguments of the wrong type fail where Go's template
+    engine fails them (``wrong type for value; expected T; got U``), before the call."""
+
+    def call(*args: Any) -> Any:
+        want = len(types)
+        if len(args) < want or (variadic is None and len(args) > want):
+            more = " at least" if variadic is not None else ""
+            raise TypeError(f"want{more} {want} got {len(args)}")
+        for i, a in enumerate(args):
+            t = types[i] if i < want else variadic
+            assert t is not None
+            if not _type_ok(a, t):
+                raise ArgTypeError(i, f"wrong type for value; expected {t}; got {go_type_name(a)}")
+        return fn(*args)
+
+    return call
+
+
 def funcs(version: Version, now_ms: int) -> dict[str, Callable[..., Any]]:
     """The functions of ``version``; ``now``/``since`` use ``now_ms``."""
     now = GoTime.from_ms(now_ms)
+    s, t = "string", "time.Time"
     table: dict[str, Callable[..., Any]] = {
-        "toUpper": lambda s: to_upper(_s(s)),
-        "toLower": lambda s: to_lower(_s(s)),
-        "title": title,
-        "join": _join,
-        "safeHtml": lambda s: HTMLString(_s(s)),
-        "reReplaceAll": _re_replace_all,
-        "match": _match,
-        "stringSlice": lambda *a: StringSlice(_s(x) for x in a),
-        "trimSpace": _trim_space,
-        "date": lambda layout, t: _time(t).t.format(_s(layout)),
-        "tz": _tz,
-        "since": lambda t: DurationValue(now.ns - _time(t).t.ns),
-        "humanizeDuration": _humanize_duration,
-        "safeUrl": lambda s: SafeURL(_s(s)),
-        "urlUnescape": _url_unescape,
-        "toJson": go_json,
-        "list": lambda *a: list(a),
-        "append": _append,
-        "dict": _dict,
-        "now": lambda: TimeValue(now),
-        "toDate": lambda layout, v: _to_date(layout, v, False),
-        "mustToDate": lambda layout, v: _to_date(layout, v, True),
-        "base64encode": lambda s: base64.urlsafe_b64encode(_s(s).encode()).decode(),
-        "base64decode": _b64decode,
+        "toUpper": _typed(to_upper, s),
+        "toLower": _typed(to_lower, s),
+        "title": _typed(title, s),
+        "join": _typed(lambda sep, items: sep.join(items), s, "[]string"),
+        "safeHtml": _typed(HTMLString, s),
+        "reReplaceAll": _typed(_re_replace_all, s, s, s),
+        "match": _typed(_match, s, s),
+        "stringSlice": _typed(lambda *a: StringSlice(a), variadic=s),
+        "trimSpace": _typed(_trim_space, s),
+        "date": _typed(lambda layout, tv: tv.t.format(layout), s, t),
+        "tz": _typed(_tz, s, t),
+        "since": _typed(lambda tv: DurationValue(now.ns - tv.t.ns), t),
+        "humanizeDuration": _typed(_humanize_duration, "any"),
+        "safeUrl": _typed(SafeURL, s),
+        "urlUnescape": _typed(_url_unescape, s),
+        "toJson": _typed(go_json, "any"),
+        "list": _typed(lambda *a: list(a), variadic="any"),
+        "append": _typed(_append, "[]interface {}", variadic="any"),
+        "dict": _typed(_dict, variadic="any"),
+        "now": _typed(lambda: TimeValue(now)),
+        "toDate": _typed(lambda layout, v: _to_date(layout, v, False), s, s),
+        "mustToDate": _typed(lambda layout, v: _to_date(layout, v, True), s, s),
+        "base64encode": _typed(lambda v: base64.urlsafe_b64encode(v.encode()).decode(), s),
+        "base64decode": _typed(_b64decode, s),
     }
     allowed = names(version)
     return {k: v for k, v in table.items() if k in allowed}

@@ -53,11 +53,14 @@ class TemplateSet:
         names = set(func_names(self.version)) | set(BUILTIN_NAMES)
         for html, defs, origins in ((False, self.text_defs, self.text_origins),
                                     (True, self.html_defs, self.html_origins)):
-            source = strip_comments(text) if html else text
             try:
-                tmpl = parse_template(name, source, names)
+                tmpl = parse_template(name, text, names)
             except TemplateError as exc:
                 raise TemplateLoadError(exc.message) from None
+            if html:
+                strip_comments(tmpl.root)
+                for body in tmpl.defines.values():
+                    strip_comments(body)
             own = dict(tmpl.defines)
             own.setdefault(name, tmpl.root)  # the file's top-level text is a template named after it
             if tmpl.root.nodes:
@@ -73,7 +76,11 @@ class TemplateSet:
 
     def _parse_field(self, text: str, html: bool) -> Template:
         names = set(func_names(self.version)) | set(BUILTIN_NAMES)
-        tmpl = parse_template("", strip_comments(text) if html else text, names)
+        tmpl = parse_template("", text, names)
+        if html:
+            strip_comments(tmpl.root)
+            for body in tmpl.defines.values():
+                strip_comments(body)
         defs = self.html_defs if html else self.text_defs
         origins = self.html_origins if html else self.text_origins
         own = dict(tmpl.defines)

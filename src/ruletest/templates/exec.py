@@ -27,6 +27,15 @@ class FuncError(Exception):
     """Raised by template functions; becomes ``error calling NAME: message``."""
 
 
+class ArgTypeError(FuncError):
+    """An argument of the wrong Go type: Go reports it at that argument (or at the function
+    for a piped final argument), without "error calling"."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+
+
 class _Break(Exception):
     pass
 
@@ -50,7 +59,7 @@ def _builtins() -> dict[str, GoFunc]:
         "index": _index,
         "slice": _slice,
         "print": lambda *a: sprint(list(a)),
-        "printf": lambda f, *a: sprintf(_expect_str(f, "printf"), list(a)),
+        "printf": lambda f, *a: sprintf(_format_arg(f), list(a)),
         "println": lambda *a: sprintln(list(a)),
         "html": lambda *a: html.escape(_eval_args(a), quote=True).replace("&#x27;", "&#39;"),
         "js": lambda *a: _js_escape(_eval_args(a)),
@@ -100,14 +109,14 @@ def _js_escape(s: str) -> str:
     return "".join(out)
 
 
+def _format_arg(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ArgTypeError(0, f"wrong type for value; expected string; got {go_type_name(v)}")
+    return v
+
+
 def _call_unsupported(*_a: Any) -> Any:
     raise FuncError("call is not supported")
-
-
-def _expect_str(v: Any, what: str) -> str:
-    if not isinstance(v, str):
-        raise FuncError(f"wrong type for value; expected string; got {go_type_name(v)}")
-    return v
 
 
 def _len(v: Any) -> int:
@@ -204,8 +213,9 @@ def _go_method(receiver: Any, name: str) -> GoFunc | None:
     return lookup(name) if lookup is not None else None
 
 
-# Output escaper (html/template): (output so far, value, its text form) -> the text to write.
-Escaper = Callable[[list[str], Any, str], str]
+# Output escaper (html/template): (output so far, value, its text form, the function ending the
+# action's pipeline or "") -> the text to write.
+Escaper = Callable[[list[str], Any, str, str], str]
 
 
 class Executor:
@@ -256,7 +266,10 @@ class Executor:
             value = self.eval_pipeline(dot, node.pipe, frame)
             if not node.pipe.decl:
                 text = _print_value(value)
-                self.write(self.escaper(self.out, value, text) if self.escaper is not None else text)
+                if self.escaper is not None:
+                    last = node.pipe.cmds[-1].args[0] if node.pipe.cmds else None
+                    text = self.escaper(self.out, value, text, last.name if isinstance(last, P.IdentifierNode) else "")
+                self.write(text)
         elif isinstance(node, P.BranchNode):
             self.walk_branch(dot, node, frame)
         elif isinstance(node, P.TemplateNode):
@@ -358,6 +371,8 @@ class Executor:
             return self.eval_field_chain(dot, base, first, first.fields, cmd.args, final, frame)
         if isinstance(first, P.IdentifierNode):
             return self.call(dot, first, cmd.args[1:], final, frame, cmd)
+        if isinstance(first, P.NilNode):
+            raise self.error(first, "nil is not a command")
         if isinstance(first, P.PipeNode):
             if len(cmd.args) > 1 or final is not _NO_FINAL:
                 raise self.error(first, "can't give argument to non-function " + str(first))
@@ -446,6 +461,9 @@ class Executor:
             args.append(final)
         try:
             return fn(*args)
+        except ArgTypeError as exc:
+            at: P.Node = arg_nodes[exc.index] if exc.index < len(arg_nodes) else ident
+            raise self.error(at, str(exc)) from None
         except FuncError as exc:
             raise self.error(cmd, f"error calling {name}: {exc}") from None
         except TemplateError:

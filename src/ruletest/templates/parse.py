@@ -369,6 +369,11 @@ def _lex_action(name: str, text: str, pos: int, tokens: list[Token]) -> int:
             else:
                 tokens.append(Token("ident", word, pos))
             pos = m.end()
+        elif c.isascii() and c.isprintable():
+            # Go's lexer emits any other printable ASCII character as an item the parser then
+            # refuses ("unexpected \"}\" in operand").
+            tokens.append(Token("punct", c, pos))
+            pos += 1
         else:
             raise TemplateError(f"template: {name}:{_line(text, pos)}: unexpected {c!r} in command")
 
@@ -593,7 +598,7 @@ class Parser:
                 raise self.error(stop, "unexpected EOF")
             self._expect_right("end")
             self.defines[name] = body
-        return TemplateNode(kw.pos, name, pipe)
+        return TemplateNode(name_tok.pos, name, pipe)  # Go places the node at its name
 
     def _pipeline(self, context: str, allow_decl: bool, allow_range_pair: bool = False) -> PipeNode:
         start = self.peek_non_space()
