@@ -216,13 +216,12 @@ def load_notification_tests(d: Decoder, node: Node | None) -> tuple[Notification
         if "eval_time" not in f or "receiver" not in f:
             d.error(n, "notification_test: eval_time and receiver are required")
             continue
-        exps = []
-        for e in d.sequence(f.get("exp_notifications", (None, None))[1], "exp_notifications"):
-            exps.append(_exp_notification(d, e))
-        out.append(NotificationTest(
-            _duration(d, f["eval_time"][1], "eval_time"), d.string(f["receiver"][1], "receiver"), tuple(exps),
-            line_of(n), _duration(d, f["from"][1], "from") if "from" in f else 0,
-            d.string(f["integration"][1], "integration") if "integration" in f else None))
+        eval_time = _duration(d, f["eval_time"][1], "eval_time")
+        from_ms = _duration(d, f["from"][1], "from") if "from" in f else 0
+        exps = [_exp_notification(d, e) for e in d.sequence(f.get("exp_notifications", (None, None))[1],
+                                                               "exp_notifications")]
+        out.append(NotificationTest(eval_time, d.string(f["receiver"][1], "receiver"), tuple(exps), line_of(n), from_ms,
+                                    d.string(f["integration"][1], "integration") if "integration" in f else None))
     return tuple(out)
 
 
