@@ -211,7 +211,6 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         status = EXIT_FAIL
     if args.rules or args.lint:
         from ruletest.alertmanager.lint import lint_configs
-
         from ruletest.lint import Severity
         from ruletest.lint.report import FORMATS
 
