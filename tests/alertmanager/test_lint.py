@@ -132,3 +132,25 @@ def test_check_command_lints_with_rules_and_formats(tmp_path: Path) -> None:
         out.stdout
     fine = ruletest("check", config, "--rules", rules, "--fail-on", "error", "--alertmanager", "0.26")
     assert "trimSpace" not in fine.stdout and fine.rc == 1  # the undefined templates are errors
+
+
+def test_template_syntax_and_matchers_a_later_parser_reads_differently(tmp_path: Path) -> None:
+    config = ("route:\n  receiver: d\n  routes:\n  - matchers: ['job=~\\d+']\n    receiver: d\nreceivers:\n- name: d\n"
+              "  slack_configs:\n  - api_url: 'https://x'\n    title: '{{ .Status }'\n")
+    path, rules = _setup(tmp_path, config)
+    found = _by_check(lint_config_files([path], [rules]).findings)
+    assert found["am/template-syntax"] == [(9, "receiver 'd' slack[0] title: template: :1: unclosed action")]
+    # `\` is reserved for the UTF-8 parser, which wants the value quoted and escaped.
+    assert found["am/matcher-utf8"] == [(4, r"'job=~\d+': not valid for the UTF-8 matchers parser: 5:6: \: invalid "
+                                            r'input: expected label value (suggestion: job=~"\\d+")')]
+
+
+def test_every_alertmanager_check_is_tested() -> None:
+    import inspect
+
+    from ruletest.lint.model import CATALOG
+
+    source = inspect.getsource(inspect.getmodule(test_each_check))  # type: ignore[arg-type]
+    source += (Path(__file__).parents[1] / "test_veza_alertmanager.py").read_text()
+    untested = [c for c in CATALOG if c.startswith("am/") and f'"{c}"' not in source]
+    assert untested == []

@@ -69,7 +69,7 @@ def _matchers(d: Decoder, n: Node) -> list[tuple[str, int, tuple[Matcher, ...]]]
         except MatcherError as exc:
             raise Abort(line, exc.message) from None
         if parsed.incompatible:
-            d.warnings.append(Problem(line, f"{text!r}: {parsed.incompatible}" +
+            d.warnings.append(Problem(line, f"'{text}': {parsed.incompatible}" +
                                       (f" (suggestion: {parsed.suggestion})" if parsed.suggestion else "")))
         out.append((text, line, parsed.matchers))
     return out
