@@ -104,6 +104,11 @@ def test_alerts_reaching_only_the_default_route(tmp_path: Path) -> None:
     found = _by_check(lint_config_files([config], [rules]).findings)
     # Down has team=infra: no child route; Slow's team is a template, it may reach team=db.
     assert [m.split(" (")[0] for _, m in found["am/default-route-only"]] == ["alert Down"]
+    from ruletest.alertmanager.lint import alert_shapes, default_route_alerts
+    from ruletest.alertmanager.loader import load_config_file
+
+    shapes, _ = alert_shapes([rules])
+    assert [s.name for s in default_route_alerts(load_config_file(config), shapes)] == ["Down"]
 
 
 def test_suppressions(tmp_path: Path) -> None:

@@ -359,6 +359,13 @@ def _parse_field(ts: TemplateSet, text: str) -> P.Template:
     return P.parse_template("", text, set(func_names(ts.version)) | set(BUILTIN_NAMES))
 
 
+def default_route_alerts(config: Config, shapes: Sequence[AlertShape]) -> list[AlertShape]:
+    """The alerts (of :func:`alert_shapes`) that reach no child route, only the root's receiver:
+    what a coverage report lists as "reaches no receiver but the default"."""
+    tree = build_tree(config)
+    return [s for s in shapes if tree.routes and all(matchers_state(c.matchers, s) is False for c in tree.routes)]
+
+
 # --- running -----------------------------------------------------------------------------------
 
 
@@ -427,4 +434,5 @@ def lint_config_files(paths: Sequence[str], rule_paths: Sequence[str] = (), *, v
     return result
 
 
-__all__ = ["CATALOG", "AlertShape", "alert_shapes", "lint_config_files", "lint_configs", "matchers_state"]
+__all__ = ["CATALOG", "AlertShape", "alert_shapes", "default_route_alerts", "lint_config_files", "lint_configs",
+           "matchers_state"]
