@@ -43,8 +43,19 @@ def _path(path: Path, what: str, env: str) -> Callable[[], str | None]:
     return check
 
 
+def _any_binary(names: tuple[str, ...], package: str) -> Callable[[], str | None]:
+    def check() -> str | None:
+        if any(shutil.which(n) for n in names):
+            return None
+        return f"{' or '.join(names)} is not installed (apt-get install -y {package})"
+    return check
+
+
 REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "promtool": _binary("promtool", "prometheus"),
+    "amtool": _binary("amtool", "prometheus-alertmanager"),
+    # Debian installs the server as prometheus-alertmanager; upstream builds call it alertmanager.
+    "alertmanager": _any_binary(("prometheus-alertmanager", "alertmanager"), "prometheus-alertmanager"),
     "corpus": _path(CORPUS / "MANIFEST.json", "the realworld corpus", "RULETEST_CORPUS"),
     "promqltest": _path(PROMQLTEST, "Prometheus 3.14's engine tests", "RULETEST_PROMQLTEST"),
     "shared": _path(SHARED, "the shared reference material", "RULETEST_SHARED"),

@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--base", default="HEAD", metavar="REF", help="git revision for --changed (default HEAD)")
     lint.add_argument("--explain", metavar="ID", help="describe one check and exit")
     lint.add_argument("--list", action="store_true", help="list every check and exit")
+    from ruletest.alertmanager.cli import register as register_alertmanager
+
+    register_alertmanager(sub)
     return ap
 
 
@@ -94,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(json.dumps(SCHEMAS[args.kind](), indent=2))
         return EXIT_OK
+    if args.command == "alertmanager":
+        from ruletest.alertmanager.cli import run as run_alertmanager
+
+        return run_alertmanager(args)
     return EXIT_USAGE
 
 

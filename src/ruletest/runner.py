@@ -167,6 +167,15 @@ def _timing_that_passes(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup
     return other if probe.passed else None
 
 
+def input_series(tf: TestFile, tg: TestGroup, semantics: Semantics, end_ms: int
+                 ) -> tuple[list[InputSeries], list[Problem]]:
+    """A test group's input series as promtool loads them up to ``end_ms`` (after the group's start)."""
+    interval = tg.interval_ms if tg.interval_ms else (
+        tf.evaluation_interval_ms if semantics.test_interval_defaults_to_evaluation_interval else 0)
+    mint = tg.start_ms if tg.start_ms is not None else 0
+    return _load_input(tg, interval, mint, mint + end_ms, tf.path)
+
+
 def _load_input(tg: TestGroup, interval: int, start: int, end: int, path: str
                 ) -> tuple[list[InputSeries], list[Problem]]:
     feeds: dict[Labels, tuple[list[int], list[float | Stale]]] = {}

@@ -76,10 +76,20 @@ class RuleStep:
 
 
 @dataclass(frozen=True)
+class GroupStep:
+    """A rule group's alerts right after it was evaluated (what Prometheus sends from)."""
+
+    group: RuleGroup
+    interval_ms: int  # the group's own interval (evaluation_interval when unset)
+    alerts: tuple[AlertSnapshot, ...]
+
+
+@dataclass(frozen=True)
 class StepOutcome:
     t: int
     errors: tuple[RuleError, ...] = ()
     load_error: str | None = None  # the input feed could not write a sample
+    groups: tuple[GroupStep, ...] = ()  # the groups evaluated at t (with record_groups)
 
     @property
     def failed(self) -> bool:
@@ -119,8 +129,10 @@ class Simulation:
     """Rule groups evaluated over input series, one evaluation time after another."""
 
     def __init__(self, groups: Sequence[RuleGroup], inputs: Sequence[InputSeries], options: SimulationOptions,
-                 *, record: Iterable[str] | None = None) -> None:
-        """``record``: the alert names whose history to keep (``None``: every alerting rule)."""
+                 *, record: Iterable[str] | None = None, record_groups: bool = False) -> None:
+        """``record``: the alert names whose history to keep (``None``: every alerting rule);
+        ``record_groups``: report each evaluated group's alerts in the step outcome."""
+        self._record_groups = record_groups
         self.options = options
         self.storage = Storage()
         self.engine = Engine(self.storage, EngineOptions(options.semantics,
@@ -157,10 +169,14 @@ class Simulation:
         if self._origin is None:
             self._origin = t
         server = self.options.schedule == "server"
+        evaluated: list[GroupStep] = []
         for st, interval in zip(self._groups, self._intervals, strict=True):
             if server and interval > 0 and (t - self._origin) % interval:
                 continue  # not this group's turn
             errors.extend(st.eval(t, self.engine, self.storage, self._env))
+            if self._record_groups:
+                evaluated.append(GroupStep(st.group, interval, tuple(
+                    _snapshot(ars.rule, a) for ars in st.alerting_rules() for a in ars.instances())))
         self.last_time = t
         for st, index, ars in self._recorded:
             rule = ars.rule
@@ -168,7 +184,7 @@ class Simulation:
             step = RuleStep(t, tuple(_snapshot(rule, a) for a in ars.instances()), tuple(st.last_result(index)))
             prev = steps.get(t)
             steps[t] = step if prev is None else RuleStep(t, prev.alerts + step.alerts, prev.result + step.result)
-        return StepOutcome(t, tuple(errors))
+        return StepOutcome(t, tuple(errors), groups=tuple(evaluated))
 
     def load_until(self, t: int) -> str | None:
         """Load input samples without evaluating (when nothing needs evaluating per step)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ruletest.goquote import go_quote
 from ruletest.templates import parse as P
 from ruletest.templates.gofmt import format_value, sprint, sprintf, sprintln
 from ruletest.templates.parse import TemplateError
@@ -24,6 +25,15 @@ MAX_OUTPUT = 1_000_000
 
 class FuncError(Exception):
     """Raised by template functions; becomes ``error calling NAME: message``."""
+
+
+class ArgTypeError(FuncError):
+    """An argument of the wrong Go type: Go reports it at that argument (or at the function
+    for a piped final argument), without "error calling"."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 class _Break(Exception):
@@ -49,7 +59,7 @@ def _builtins() -> dict[str, GoFunc]:
         "index": _index,
         "slice": _slice,
         "print": lambda *a: sprint(list(a)),
-        "printf": lambda f, *a: sprintf(_expect_str(f, "printf"), list(a)),
+        "printf": lambda f, *a: sprintf(_format_arg(f), list(a)),
         "println": lambda *a: sprintln(list(a)),
         "html": lambda *a: html.escape(_eval_args(a), quote=True).replace("&#x27;", "&#39;"),
         "js": lambda *a: _js_escape(_eval_args(a)),
@@ -99,14 +109,14 @@ def _js_escape(s: str) -> str:
     return "".join(out)
 
 
+def _format_arg(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ArgTypeError(0, f"wrong type for value; expected string; got {go_type_name(v)}")
+    return v
+
+
 def _call_unsupported(*_a: Any) -> Any:
     raise FuncError("call is not supported")
-
-
-def _expect_str(v: Any, what: str) -> str:
-    if not isinstance(v, str):
-        raise FuncError(f"wrong type for value; expected string; got {go_type_name(v)}")
-    return v
 
 
 def _len(v: Any) -> int:
@@ -197,20 +207,35 @@ def _le(a: Any, b: Any) -> bool:
 BUILTIN_NAMES = frozenset(_builtins())
 
 
+def _go_method(receiver: Any, name: str) -> GoFunc | None:
+    """A Go method of ``receiver`` (values that define ``go_method``, e.g. Alertmanager's KV)."""
+    lookup = getattr(receiver, "go_method", None)
+    return lookup(name) if lookup is not None else None
+
+
+# Output escaper (html/template): (output so far, value, its text form, the function ending the
+# action's pipeline or "") -> the text to write.
+Escaper = Callable[[list[str], Any, str, str], str]
+
+
 class Executor:
-    def __init__(self, tmpl: P.Template, funcs: Mapping[str, GoFunc]) -> None:
+    def __init__(self, tmpl: P.Template, funcs: Mapping[str, GoFunc], escaper: Escaper | None = None) -> None:
         self.tmpl = tmpl
         self.funcs = {**_builtins(), **funcs}
+        self.escaper = escaper
         self.out: list[str] = []
         self.size = 0
         self.steps = 0
         self.depth = 0
+        # The template being executed (its name) and the parse it came from (for locations).
+        self.current = tmpl.name
+        self.source = tmpl
 
     # --- errors -----------------------------------------------------------------------------
 
     def error(self, node: P.Node, msg: str) -> TemplateError:
-        loc = self.tmpl.location(node.pos)
-        return TemplateError(f'template: {loc}: executing "{self.tmpl.name}" at <{_node_text(node)}>: {msg}')
+        loc = self.source.location(node.pos)
+        return TemplateError(f'template: {loc}: executing "{self.current}" at <{_node_text(node)}>: {msg}')
 
     def _tick(self, node: P.Node) -> None:
         self.steps += 1
@@ -240,22 +265,28 @@ class Executor:
         elif isinstance(node, P.ActionNode):
             value = self.eval_pipeline(dot, node.pipe, frame)
             if not node.pipe.decl:
-                self.write(_print_value(value))
+                text = _print_value(value)
+                if self.escaper is not None:
+                    last = node.pipe.cmds[-1].args[0] if node.pipe.cmds else None
+                    text = self.escaper(self.out, value, text, last.name if isinstance(last, P.IdentifierNode) else "")
+                self.write(text)
         elif isinstance(node, P.BranchNode):
             self.walk_branch(dot, node, frame)
         elif isinstance(node, P.TemplateNode):
             body = self.tmpl.defines.get(node.name)
             if body is None:
-                raise self.error(node, f'template: no template "{node.name}" associated with template '
-                                       f'"{self.tmpl.name}"')
+                raise self.error(node, f"template {go_quote(node.name)} not defined")
             new_dot = self.eval_pipeline(dot, node.pipe, frame) if node.pipe is not None else None
             self.depth += 1
             if self.depth > 100:
                 raise self.error(node, "exceeded maximum template depth (100)")
+            saved = self.current, self.source
+            self.current, self.source = node.name, self.tmpl.origins.get(node.name, self.source)
             try:
                 self.walk(new_dot, body, _Frame([("$", new_dot)]))
             finally:
                 self.depth -= 1
+                self.current, self.source = saved
         elif isinstance(node, P.BreakNode):
             raise _Break()
         elif isinstance(node, P.ContinueNode):
@@ -334,19 +365,21 @@ class Executor:
         self._tick(cmd)
         first = cmd.args[0]
         if isinstance(first, P.FieldNode):
-            return self.eval_field_chain(dot, dot, first, first.idents, cmd.args, final)
+            return self.eval_field_chain(dot, dot, first, first.idents, cmd.args, final, frame)
         if isinstance(first, P.ChainNode):
             base = self.eval_arg(dot, first.node, frame)
-            return self.eval_field_chain(dot, base, first, first.fields, cmd.args, final)
+            return self.eval_field_chain(dot, base, first, first.fields, cmd.args, final, frame)
         if isinstance(first, P.IdentifierNode):
             return self.call(dot, first, cmd.args[1:], final, frame, cmd)
+        if isinstance(first, P.NilNode):
+            raise self.error(first, "nil is not a command")
         if isinstance(first, P.PipeNode):
             if len(cmd.args) > 1 or final is not _NO_FINAL:
                 raise self.error(first, "can't give argument to non-function " + str(first))
             return self.eval_pipeline(dot, first, frame)
         if isinstance(first, P.VariableNode):
             value = self._lookup_var(first, frame)
-            return self.eval_field_chain(dot, value, first, first.idents[1:], cmd.args, final)
+            return self.eval_field_chain(dot, value, first, first.idents[1:], cmd.args, final, frame)
         if len(cmd.args) > 1 or final is not _NO_FINAL:
             raise self.error(first, f"can't give argument to non-function {first}")
         return self.eval_arg(dot, first, frame)
@@ -359,7 +392,7 @@ class Executor:
         raise self.error(node, f"undefined variable: {name}")
 
     def eval_field_chain(self, dot: Any, receiver: Any, node: P.Node, idents: list[str],
-                         args: list[P.Node], final: Any) -> Any:
+                         args: list[P.Node], final: Any, frame: _Frame | None = None) -> Any:
         if not idents:
             if len(args) > 1 or final is not _NO_FINAL:
                 raise self.error(node, f"can't give argument to non-function {_node_text(args[0])}")
@@ -367,10 +400,28 @@ class Executor:
         value = receiver
         for i, name in enumerate(idents):
             is_last = i == len(idents) - 1
+            method = _go_method(value, name)
+            if method is not None:
+                call_args: list[Any] = []
+                if is_last:
+                    call_args = [self.eval_arg(dot, a, frame or _Frame([("$", dot)])) for a in args[1:]]
+                    if final is not _NO_FINAL:
+                        call_args.append(final)
+                value = self._call_method(node, name, method, call_args)
+                continue
             if is_last and (len(args) > 1 or final is not _NO_FINAL):
                 raise self.error(node, f"{name} is not a method but has arguments")
             value = self.eval_field(node, name, value)
         return value
+
+    def _call_method(self, node: P.Node, name: str, method: GoFunc, args: list[Any]) -> Any:
+        want = getattr(method, "go_arity", None)
+        if want is not None and want != len(args):
+            raise self.error(node, f"wrong number of args for {name}: want {want} got {len(args)}")
+        try:
+            return method(*args)
+        except FuncError as exc:
+            raise self.error(node, str(exc)) from None
 
     def eval_field(self, node: P.Node, name: str, receiver: Any) -> Any:
         if receiver is None:
@@ -410,6 +461,9 @@ class Executor:
             args.append(final)
         try:
             return fn(*args)
+        except ArgTypeError as exc:
+            at: P.Node = arg_nodes[exc.index] if exc.index < len(arg_nodes) else ident
+            raise self.error(at, str(exc)) from None
         except FuncError as exc:
             raise self.error(cmd, f"error calling {name}: {exc}") from None
         except TemplateError:

@@ -154,6 +154,13 @@ class TemplateNode(Node):
     name: str
     pipe: PipeNode | None
 
+    def __str__(self) -> str:
+        from ruletest.goquote import go_quote
+
+        if self.pipe is None:
+            return "{{template " + go_quote(self.name) + "}}"
+        return "{{template " + go_quote(self.name) + " " + str(self.pipe) + "}}"
+
 
 @dataclass
 class BreakNode(Node):
@@ -171,6 +178,9 @@ class Template:
     text: str
     root: ListNode
     defines: dict[str, ListNode]
+    # Where each define was parsed, when a set combines several files: errors inside a define
+    # name that file (Go's ParseName) and the define (``executing "x"``), as Go does.
+    origins: dict[str, Template] = field(default_factory=dict)
 
     def location(self, pos: int) -> str:
         """Go ``ErrorContext``: ``name:line:col`` for a byte offset."""
@@ -359,6 +369,11 @@ def _lex_action(name: str, text: str, pos: int, tokens: list[Token]) -> int:
             else:
                 tokens.append(Token("ident", word, pos))
             pos = m.end()
+        elif c.isascii() and c.isprintable():
+            # Go's lexer emits any other printable ASCII character as an item the parser then
+            # refuses ("unexpected \"}\" in operand").
+            tokens.append(Token("punct", c, pos))
+            pos += 1
         else:
             raise TemplateError(f"template: {name}:{_line(text, pos)}: unexpected {c!r} in command")
 
@@ -583,7 +598,7 @@ class Parser:
                 raise self.error(stop, "unexpected EOF")
             self._expect_right("end")
             self.defines[name] = body
-        return TemplateNode(kw.pos, name, pipe)
+        return TemplateNode(name_tok.pos, name, pipe)  # Go places the node at its name
 
     def _pipeline(self, context: str, allow_decl: bool, allow_range_pair: bool = False) -> PipeNode:
         start = self.peek_non_space()
