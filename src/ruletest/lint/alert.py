@@ -10,6 +10,7 @@ from typing import Any
 from ruletest.lint.context import RuleContext
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
+from ruletest.promql.function_table import lookup, names
 
 Out = Iterator[tuple[Any, ...]]
 
@@ -241,9 +242,8 @@ def for_below_interval(ctx: RuleContext) -> Out:
 
 
 LOOKBACK_MS = 300_000
-_OVER_TIME = ("avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
-              "quantile_over_time", "stddev_over_time", "stdvar_over_time", "last_over_time", "first_over_time",
-              "present_over_time", "mad_over_time")
+# One sample in the range is enough for these to return something.
+_OVER_TIME = names(lambda d: d.category == "over-time")
 
 
 def _required_reads(e: A.Expr) -> Iterator[tuple[A.VectorSelector, int]]:
@@ -263,7 +263,8 @@ def _required_reads(e: A.Expr) -> Iterator[tuple[A.VectorSelector, int]]:
                 arg = arg.expr
             if isinstance(arg, A.MatrixSelector) and arg.selector.at is None:
                 yield arg.selector, arg.range_ms
-        elif e.func not in ("absent", "absent_over_time", "scalar", "vector") and not e.func.startswith("sort"):
+        elif (fd := lookup(e.func)) is None or not (fd.category in ("absent", "sort") or fd.return_type == "scalar"
+                                                    or fd.name == "vector"):
             for a in e.args:
                 if a.type == "vector":
                     yield from _required_reads(a)

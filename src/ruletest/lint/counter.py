@@ -100,10 +100,10 @@ def rate_window(ctx: RuleContext) -> Out:
                    "interval (declare scrape_interval to check it)", None, f"[{window}]", Severity.INFO)
 
 
-_RATE_FAMILY = ("rate", "irate", "increase")
-# Functions that pass their argument's values through unchanged as far as resets go.
-_PASS_THROUGH = ("label_replace", "label_join", "clamp", "clamp_min", "clamp_max", "last_over_time", "sort",
-                 "sort_desc")
+_RATE_FAMILY = names(lambda d: d.category == "counter-rate")
+# Functions that pass their argument's values through unchanged (those that keep __name__:
+# they only select, relabel or reorder samples).
+_PASS_THROUGH = names(lambda d: d.keeps_name)
 
 
 def aggregated_counter(e: A.Expr, ops: tuple[str, ...] = ("sum", "avg", "max", "min")) -> A.Aggregate | None:

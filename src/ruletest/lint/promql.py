@@ -10,7 +10,7 @@ from ruletest.lint.context import RuleContext
 from ruletest.lint.flow import Flow, metric_name, selectors
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
-from ruletest.promql.function_table import lookup, returns_no_labels
+from ruletest.promql.function_table import lookup, names, returns_no_labels
 
 _REGEX_META = re.compile(r"[.*+?()\[\]{}|\\^$]")
 Out = Iterator[tuple[Any, ...]]
@@ -161,8 +161,7 @@ def _reaching_output(e: A.Expr) -> Iterator[A.Expr]:
     yield e
     if isinstance(e, A.Paren):
         yield from _reaching_output(e.expr)
-    elif isinstance(e, A.Call) and e.func in ("label_replace", "label_join", "clamp", "clamp_min", "clamp_max",
-                                               "abs", "round", "ceil", "floor") and e.args:
+    elif isinstance(e, A.Call) and (fd := lookup(e.func)) is not None and fd.one_to_one and e.args:
         yield from _reaching_output(e.args[0])
     elif isinstance(e, A.Binary) and (e.op == "or" or (e.matching is None and (
             e.op not in A.COMPARISON_OPS or e.return_bool))):
@@ -307,7 +306,7 @@ def _identity_reaches_result(pick: A.Aggregate, path: tuple[A.Expr, ...]) -> boo
 
 _NAN_AGGREGATIONS = ("sum", "avg", "stddev", "stdvar")
 # Divisors that are 0 whenever nothing happens (an idle endpoint), with the numerator 0 too.
-_RATE_LIKE = ("rate", "irate", "increase", "delta", "idelta", "sum_over_time")
+_RATE_LIKE = names(lambda d: d.zero_when_idle)
 
 
 def _zero_when_idle(e: A.Expr) -> bool:

@@ -25,6 +25,8 @@ ValueType = Literal["scalar", "vector", "matrix", "string"]
 #   required: only native histograms produce output (histogram_count...); float samples are skipped
 HistogramUse = Literal["ignored", "accepted", "required", "none"]
 Kind = Literal["range", "float", "date", "special", "context"]
+Category = Literal["counter-rate", "gauge-rate", "counter-events", "over-time", "absent", "math", "date", "label",
+                   "sort", "histogram", "conversion", "context", "info"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,23 @@ class FunctionDef:
     @property
     def takes_range(self) -> bool:
         return "matrix" in self.arg_types
+
+    @property
+    def category(self) -> Category:
+        """The family the Prometheus documentation groups the function in."""
+        return _CATEGORY[self.name]
+
+    @property
+    def one_to_one(self) -> bool:
+        """Every input series gives exactly one output series (element-wise maths, dates, labels,
+        ordering): the number of series reaching the result is unchanged."""
+        return self.category in ("math", "date", "label", "sort")
+
+    @property
+    def zero_when_idle(self) -> bool:
+        """The result is 0 over a series that does not change (a rate or a difference): as a
+        divisor it is 0 whenever nothing happens."""
+        return self.category in ("counter-rate", "counter-events") or self.name in ("delta", "idelta", "deriv")
 
     @property
     def feature(self) -> str | None:
@@ -208,6 +227,35 @@ def _table() -> dict[str, FunctionDef]:
 
 
 _HISTOGRAM_2X = frozenset({"histogram_count", "histogram_sum"})
+
+
+def _categories() -> dict[str, Category]:
+    out: dict[str, Category] = {}
+    groups: dict[Category, tuple[str, ...]] = {
+        "counter-rate": ("rate", "irate", "increase"),
+        "gauge-rate": ("delta", "idelta", "deriv", "predict_linear", "double_exponential_smoothing", "holt_winters"),
+        "counter-events": ("resets", "changes"),
+        "absent": ("absent", "absent_over_time"),
+        "math": (*F.FLOAT_FUNCTIONS, "round", "clamp", "clamp_min", "clamp_max"),
+        "date": tuple(F.DATE_FUNCTIONS),
+        "label": ("label_replace", "label_join"),
+        "sort": ("sort", "sort_desc", "sort_by_label", "sort_by_label_desc"),
+        "conversion": ("vector", "scalar", "timestamp", "start_timestamp", "time", "pi"),
+        "context": ("step", "range", "start", "end", "min_of", "max_of"),
+        "info": ("info",),
+    }
+    for category, names_ in groups.items():
+        for n in names_:
+            out[n] = category
+    for n in F.RANGE_FUNCTIONS:
+        out.setdefault(n, "over-time")  # the *_over_time family
+    for n in ("histogram_quantile", "histogram_fraction", "histogram_quantiles", "histogram_count", "histogram_sum",
+              "histogram_avg", "histogram_stddev", "histogram_stdvar"):
+        out[n] = "histogram"
+    return out
+
+
+_CATEGORY = _categories()
 
 FUNCTIONS: Mapping[str, FunctionDef] = _table()
 
