@@ -22,7 +22,7 @@ from typing import Literal
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.goquote import go_quote
+from ruletest.gocompat import format_float_e, format_go_duration, go_quote
 from ruletest.promql.ast import format_duration
 from ruletest.promql.engine import Engine, EngineOptions
 from ruletest.promql.storage import DuplicateSampleError, Storage
@@ -33,8 +33,6 @@ from ruletest.rules.group import GroupState, query_vector
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
 from ruletest.rules.model import RuleGroup
 from ruletest.series import STALE, SeriesValue, parse_series
-from ruletest.templates.gofmt import format_float_e
-from ruletest.templates.values import format_go_duration
 
 ProblemKind = Literal["load", "eval", "alert", "expr", "strict"]
 
