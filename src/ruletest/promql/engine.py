@@ -547,11 +547,14 @@ def _valid_label_name(name: str, prometheus: int) -> bool:
 
 def _fn_label_replace(q: _Query, e: A.Call, t: int) -> Value:
     dst, repl, src, pattern = (q._string(a) for a in e.args[1:5])
+    # Prometheus 2.x evaluates the vector before checking the arguments, 3.x after
+    # (funcLabelReplace vs evalLabelReplace): which error wins differs.
+    samples = q._vector(e.args[0], t) if q.prom < 3 else None
     regex = compile_anchored(pattern, q.prom)
     if not _valid_label_name(dst, q.prom):
         raise PromQLEvalError(f"invalid destination label name in label_replace(): {dst}")
     out = []
-    for s in q._vector(e.args[0], t):
+    for s in samples if samples is not None else q._vector(e.args[0], t):
         m = regex.search(get_label(s.labels, src))
         if m is not None:
             out.append(Sample(set_label(s.labels, dst, go_expand(repl, m)), s.value))
@@ -565,13 +568,15 @@ def _fn_label_join(q: _Query, e: A.Call, t: int) -> Value:
     dst = q._string(e.args[1])
     sep = q._string(e.args[2])
     srcs = [q._string(a) for a in e.args[3:]]
+    # Prometheus 2.x evaluates the vector first, 3.x checks the names first (as label_replace).
+    samples = q._vector(e.args[0], t) if q.prom < 3 else None
     for src in srcs:
         if not _valid_label_name(src, q.prom):
             raise PromQLEvalError(f"invalid source label name in label_join(): {src}")
     if not _valid_label_name(dst, q.prom):
         raise PromQLEvalError(f"invalid destination label name in label_join(): {dst}")
     out = []
-    for s in q._vector(e.args[0], t):
+    for s in samples if samples is not None else q._vector(e.args[0], t):
         joined = sep.join(get_label(s.labels, src) for src in srcs)
         out.append(Sample(set_label(s.labels, dst, joined), s.value))
     _check_unique(out)

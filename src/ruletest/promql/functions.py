@@ -13,13 +13,14 @@ Functions that need the evaluator (``label_replace``, ``absent``, ``timestamp``.
 
 from __future__ import annotations
 
-import calendar
 import math
+import struct
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from ruletest.errors import PromQLEvalError
+from ruletest.gocompat import CivilTime, civil_time, days_in_month, go_int64
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.operators import go_div
 from ruletest.promql.quantiles import quantile
@@ -412,16 +413,23 @@ def keeps_metric_name(func: str, prometheus: int) -> bool:
 # --- float functions -----------------------------------------------------------------------
 
 _INV_LN2 = 1.442695040888963407359924681001892137426645954152985934135
-_LN2_OVER_LN10 = 0.30102999566398119521373889472449302676818988146210854131
+_INV_LN10 = 1 / 2.30258509299404568401799145468436420760110148862877297603332790
+_LN2 = 0.693147180559945309417232121458176568075500134360255254120680009
 
 
 def go_log(x: float) -> float:
+    """Go's ``math.Log`` as built for amd64 (``log_amd64.s``): its inline frexp does not
+    normalise subnormal numbers, so their logarithm is that of ``(0.5 + mantissa/2**53) *
+    2**-1022`` (``ln(5e-324)`` is -709.0895657128241, not -744.44)."""
     if math.isnan(x) or x < 0:
         return math.nan
     if x == 0:
         return -math.inf
     if math.isinf(x):
         return math.inf
+    if x < sys.float_info.min:
+        mantissa = struct.unpack("<Q", struct.pack("<d", x))[0] & ((1 << 52) - 1)
+        return math.log(0.5 + mantissa * 2.0**-53) - 1022 * _LN2
     return math.log(x)
 
 
@@ -439,7 +447,8 @@ def go_log2(x: float) -> float:
 
 
 def go_log10(x: float) -> float:
-    return go_log2(x) * _LN2_OVER_LN10
+    """Go's ``math.Log10``: ``Log(x) * (1/Ln10)`` (not derived from Log2)."""
+    return go_log(x) * _INV_LN10
 
 
 def _safe(fn: Callable[[float], float],
@@ -501,12 +510,12 @@ FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
 
 
 def round_to(v: float, to_nearest: float) -> float:
-    inverse = 1.0 / to_nearest if to_nearest != 0 else math.copysign(math.inf, to_nearest)
-    try:
-        return math.floor(v * inverse + 0.5) / inverse
-    except (OverflowError, ValueError):
-        x = v * inverse + 0.5
-        return x / inverse if math.isinf(x) or math.isnan(x) else math.nan
+    """``math.Floor(v*(1/toNearest)+0.5) / (1/toNearest)`` with float64 division: ``round(x, Inf)``
+    divides 0 by 0 (NaN), ``round(x, 0)`` Inf by Inf."""
+    inverse = go_div(1.0, to_nearest)
+    x = v * inverse + 0.5
+    floored = float(math.floor(x)) if math.isfinite(x) else x
+    return go_div(floored, inverse)
 
 
 def go_min(x: float, y: float) -> float:
@@ -538,18 +547,11 @@ def clamp(v: float, lo: float, hi: float) -> float:
 # --- date functions ------------------------------------------------------------------------
 
 
-def _datetime(seconds: float) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(seconds), tz=UTC)
-    except (OverflowError, ValueError, OSError) as exc:
-        raise PromQLEvalError(f"timestamp {seconds!r} is outside the supported date range") from exc
-
-
-DATE_FUNCTIONS: dict[str, Callable[[datetime], float]] = {
+DATE_FUNCTIONS: dict[str, Callable[[CivilTime], float]] = {
     "day_of_month": lambda d: float(d.day),
-    "day_of_week": lambda d: float((d.weekday() + 1) % 7),
-    "day_of_year": lambda d: float(d.timetuple().tm_yday),
-    "days_in_month": lambda d: float(calendar.monthrange(d.year, d.month)[1]),
+    "day_of_week": lambda d: float(d.weekday),
+    "day_of_year": lambda d: float(d.yday),
+    "days_in_month": lambda d: float(days_in_month(d.year, d.month)),
     "hour": lambda d: float(d.hour),
     "minute": lambda d: float(d.minute),
     "month": lambda d: float(d.month),
@@ -557,10 +559,11 @@ DATE_FUNCTIONS: dict[str, Callable[[datetime], float]] = {
 }
 
 
-def date_value(func: str, seconds: float) -> float:
-    if math.isnan(seconds) or math.isinf(seconds):
-        return math.nan
-    return DATE_FUNCTIONS[func](_datetime(seconds))
+def date_value(func: str, seconds: float, prometheus: int = 3) -> float:
+    """``time.Unix(int64(v), 0).UTC()``'s field, with Go's conversions: NaN, +-Inf and values
+    beyond int64 become the minimum int64 (amd64), whose date wraps to the year 292277026596;
+    Prometheus 2.42 was built with Go 1.19, whose absolute epoch differs from Go 1.23's."""
+    return DATE_FUNCTIONS[func](civil_time(go_int64(seconds), go_before_1_23=prometheus < 3))
 
 
 # --- natural sort (sort_by_label) ----------------------------------------------------------
