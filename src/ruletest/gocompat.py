@@ -257,7 +257,7 @@ _HEX_FLOAT = re.compile(r"[+-]?0[xX](?:_?[0-9a-fA-F])*(?:\.(?:[0-9a-fA-F](?:_?[0
 
 def parse_float(s: str) -> float:
     """``strconv.ParseFloat(s, 64)``: decimal and hexadecimal forms, ``Inf``/``Infinity``/``NaN``
-    in any case with an optional sign; underscores only between digits after a base prefix.
+    in any case with an optional sign (NaN without one); underscores only between digits.
     Out-of-range values raise with "value out of range" (Go also returns +-Inf then)."""
     low = s.lower()
     body = low[1:] if low[:1] in "+-" else low
@@ -268,8 +268,8 @@ def parse_float(s: str) -> float:
     try:
         if _HEX_FLOAT.fullmatch(s):
             value = float.fromhex(s.replace("_", ""))
-        elif _DEC_FLOAT.fullmatch(s) and "_" not in s:
-            value = float(s)
+        elif _DEC_FLOAT.fullmatch(s) and ("_" not in s or underscore_ok(s)):
+            value = float(s.replace("_", ""))
         else:
             raise GoNumError("ParseFloat", s, "invalid syntax")
     except OverflowError:
@@ -281,6 +281,57 @@ def parse_float(s: str) -> float:
     if math.isinf(value):
         raise GoNumError("ParseFloat", s, "value out of range")
     return value
+
+
+def underscore_ok(s: str) -> bool:
+    """strconv's ``underscoreOK``: underscores only between digits (or after a base prefix)."""
+    saw = "^"
+    body = s[1:] if s[:1] in "+-" else s
+    i = 0
+    hexa = False
+    if len(body) >= 2 and body[0] == "0" and body[1].lower() in "box":
+        i, saw, hexa = 2, "0", body[1].lower() == "x"
+    for ch in body[i:]:
+        if (ch.isdigit() and ch.isascii()) or (hexa and ch.lower() in "abcdef"):
+            saw = "0"
+        elif ch == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        elif saw == "_":
+            return False
+        else:
+            saw = "!"
+    return saw != "_"
+
+
+def parse_int(s: str, *, unsigned: bool = False) -> int | None:
+    """``strconv.ParseInt(s, 0, 64)`` (``ParseUint`` with ``unsigned``): base prefixes 0x, 0o,
+    0b and a leading 0 for octal, underscores between digits; None when it fails (syntax or
+    range)."""
+    body = s
+    neg = False
+    if not unsigned and body[:1] in "+-":
+        neg, body = body[0] == "-", body[1:]
+    if not body:
+        return None
+    base, digits = 10, body
+    if body[0] == "0" and len(body) > 1:
+        prefix = body[1].lower()
+        base, digits = {"x": (16, body[2:]), "o": (8, body[2:]), "b": (2, body[2:])}.get(prefix, (8, body[1:]))
+    if "_" in body and not underscore_ok(body):
+        return None
+    digits = digits.replace("_", "")
+    if not digits:
+        return None
+    try:
+        value = int(digits, base)
+    except ValueError:
+        return None
+    if neg:
+        value = -value
+    limit = (0, 2**64 - 1) if unsigned else (MIN_INT64, MAX_INT64)
+    return value if limit[0] <= value <= limit[1] else None
 
 
 # --- fmt: one verb with flags, width and precision ------------------------------------------

@@ -349,8 +349,8 @@ class _Query:
             return self._map(self._vector(args[0], t), fn)
         if name in DATE_FUNCTIONS:
             if not args:
-                return Vector((Sample((), date_value(name, float(t // 1000))),))
-            return self._map(self._vector(args[0], t), lambda v: date_value(name, v))
+                return Vector((Sample((), date_value(name, float(t // 1000), self.prom)),))
+            return self._map(self._vector(args[0], t), lambda v: date_value(name, v, self.prom))
         handler = _CALLS.get(name)
         if handler is None:
             if name.startswith("histogram_") and name not in ("histogram_quantile", "histogram_fraction"):

@@ -510,6 +510,8 @@ class Executor:
         if isinstance(node, P.StringNode):
             return node.value
         if isinstance(node, P.NumberNode):
+            if not node.is_int and not any(c in node.text for c in ".eEpP"):
+                raise self.error(node, f"{node.text} overflows int")  # Go's idealConstant
             return ideal_constant(node)
         if isinstance(node, P.FieldNode):
             return self.eval_field_chain(dot, dot, node, node.idents, [node], _NO_FINAL)

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ruletest.errors import RuletestError
-from ruletest.gocompat import FmtSpec, fmt_unicode, go_quote
+from ruletest.gocompat import FmtSpec, GoNumError, fmt_unicode, go_int64, go_quote, parse_float, parse_int
 
 
 class TemplateError(RuletestError):
@@ -515,20 +516,29 @@ def _char_constant(text: str) -> int | None:
 
 
 def _parse_number(tok: Token, name: str, text: str) -> NumberNode:
+    """text/template's ``newNumber``: an int if ParseInt/ParseUint (base 0) accept it, else a
+    float if ParseFloat does (a float spelled like an integer is an "integer overflow")."""
     raw = tok.value
-    t = raw.replace("_", "")
-    if t.endswith("i"):
-        raise TemplateError(f"template: {name}:{_line(text, tok.pos)}: complex numbers are not supported")
+
+    def fail(msg: str) -> TemplateError:
+        return TemplateError(f"template: {name}:{_line(text, tok.pos)}: {msg}")
+
+    if raw.endswith("i"):
+        raise fail("complex numbers are not supported")
+    as_int = parse_int(raw)
+    as_uint = parse_int(raw, unsigned=True)
+    if as_int is None and as_uint is not None:
+        # Only a uint64 fits: parsed, but refused when executed ("overflows int").
+        return NumberNode(tok.pos, raw, False, 0, True, float(as_uint))
+    if as_int is not None:
+        return NumberNode(tok.pos, raw, True, as_int, True, float(as_int))
     try:
-        value = int(t, 0)
-        return NumberNode(tok.pos, raw, True, value, True, float(value))
-    except ValueError:
-        pass
-    try:
-        f = float.fromhex(t) if t.lower().lstrip("+-").startswith("0x") else float(t)
-    except ValueError:
-        raise TemplateError(f"template: {name}:{_line(text, tok.pos)}: illegal number syntax: {raw!r}") from None
-    is_int = f == f and abs(f) < 2**63 and float(int(f)) == f
+        f = parse_float(raw)
+    except GoNumError:
+        raise fail(f"illegal number syntax: {go_quote(raw)}") from None
+    if not any(c in raw for c in ".eEpP"):
+        raise fail(f"integer overflow: {go_quote(raw)}")
+    is_int = math.isfinite(f) and float(go_int64(f)) == f
     return NumberNode(tok.pos, raw, is_int, int(f) if is_int else 0, True, f)
 
 
