@@ -311,7 +311,9 @@ def parse_int(s: str, *, unsigned: bool = False) -> int | None:
     range)."""
     body = s
     neg = False
-    if not unsigned and body[:1] in "+-":
+    if not body:
+        return None
+    if not unsigned and body[0] in "+-":
         neg, body = body[0] == "-", body[1:]
     if not body:
         return None

@@ -13,7 +13,7 @@ are generated only where the comparison can allow for them: topk/bottomk only at
 expression test, template queries only sorted or over one series.
 
 ``make_case(seed, i)`` is deterministic for a seed and index, so a failing case can be
-regenerated and shrunk by hand: ``python -m tests.oracle.fuzz --seed S --case I --show``.
+regenerated and shrunk by hand: ``python -m tests.oracle.fuzz --seed S --start I --count 1 --keep DIR``.
 """
 
 from __future__ import annotations
@@ -372,7 +372,8 @@ class TemplateGen:
     def string_value(self) -> str:
         return self.choice(["$labels.instance", "$labels.job", '(index $labels "job")', "$labels.missing",
                             "$externalURL", "$externalLabels.site", *STRINGS,
-                            f'(label "instance" (query "{self.query_metric}" | first))'])
+                            f'(label "instance" (query "{self.query_metric}" | first))',
+                            f'(strvalue (query "{self.query_metric}" | first))', "pathPrefix", "externalURL"])
 
     def any_value(self) -> str:
         roll = self.r.random()
@@ -554,24 +555,6 @@ def _templates(g: Gen, case: Case) -> None:
                                                  "annotations": annotations}]}]
     for t in sorted({g.eval_time() for _ in range(g.r.randint(1, 2))}):
         case.alert_tests.append(("T", t))
-
-
-def main() -> None:  # pragma: no cover - a debugging aid
-    import argparse
-
-    p = argparse.ArgumentParser(description="Show or write one fuzz case.")
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--case", type=int, required=True)
-    p.add_argument("--write", type=Path, help="directory to write the case's files into")
-    args = p.parse_args()
-    case = make_case(args.seed, args.case)
-    if args.write:
-        args.write.mkdir(parents=True, exist_ok=True)
-        print(args.write / case.write(args.write))
-    else:
-        print(yaml.safe_dump(case.__dict__, sort_keys=False, width=200, allow_unicode=True))
-
-
 
 
 # --- running -------------------------------------------------------------------------------------------

@@ -239,7 +239,15 @@ def same_text(a: str, b: str, rel_tol: float) -> bool:
     na, nb = _NUMBER.findall(a), _NUMBER.findall(b)
     if pa != pb or len(na) != len(nb):
         return False
-    return all(x == y or math.isclose(float(x), float(y), rel_tol=rel_tol) for x, y in zip(na, nb, strict=True))
+    return all(x == y or math.isclose(float(x), float(y), rel_tol=max(rel_tol, _rounding(x, y)))
+               for x, y in zip(na, nb, strict=True))
+
+
+def _rounding(x: str, y: str) -> float:
+    """A number printed with few significant digits (humanize's %.4g) can round either way when
+    the value differs in its last bits: allow one unit in its last printed digit."""
+    digits = max(len(re.sub(r"[^0-9]", "", t.split("e")[0].split("E")[0]).lstrip("0")) for t in (x, y))
+    return 10.0 ** (1 - digits) if digits <= 4 else 0.0
 
 
 def _normalise_alerts(alerts: tuple[Alert, ...]) -> tuple[Alert, ...]:

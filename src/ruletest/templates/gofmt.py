@@ -120,7 +120,7 @@ def _nil_pointer(type_name: str, verb: str, spec: FmtSpec) -> str:
         return fmt_integer(spec.with_(sharp=not spec.sharp), 0, 16, "x")
     if verb in "bodxX":
         return fmt_integer(spec, 0, {"b": 2, "o": 8, "d": 10}.get(verb, 16), verb, upper=verb == "X")
-    return f"%!{verb}({type_name}=<nil>)"
+    return f"%!{verb}({type_name}={pad(spec, '<nil>')})"
 
 
 def _float(v: float, verb: str, spec: FmtSpec, erroring: bool) -> str:

@@ -564,7 +564,7 @@ class Parser:
             return f"<{tok.value}>"
         if tok.kind == "eof":
             return "EOF"
-        if len(tok.value) > 10:
+        if len(tok.value.encode()) > 10:  # Go: len() counts bytes, %.10q truncates runes
             return go_quote(tok.value[:10]) + "..."
         return go_quote(tok.value)
 
@@ -773,9 +773,10 @@ class Parser:
             else:
                 self.i = save
         cmds: list[CommandNode] = []
+        end = "rparen" if context == "parenthesized pipeline" else "right"
         while True:
             tok = self.peek_non_space()
-            if tok.kind in ("right", "rparen"):
+            if tok.kind == end:
                 if tok.kind == "right":
                     self.next_non_space()
                 break
