@@ -184,6 +184,24 @@ TEMPLATES: dict[str, str] = {
         "nil pointer dereference>",
 }
 
+# With $value +Inf and NaN: never zero-padded, NaN signed only when asked, toTime refuses them.
+SPECIAL_VALUES: dict[str, dict[str, str]] = {
+    "Inf": {
+        '{{ printf "%08.3f|%-8.3f|%+.1f|% f|%08x|%v|%d" $value $value $value $value $value $value $value }}':
+            "    +Inf|+Inf    |+Inf| Inf|    +Inf|+Inf|%!d(float64=+Inf)",
+        "{{ humanize $value }}|{{ humanizeDuration $value }}|{{ humanizeTimestamp $value }}|{{ $value }}":
+            "+Inf|+Inf|+Inf|+Inf",
+        "{{ toTime $value }}": '<error expanding template: error executing template __alert_T: template: __alert_T:1:'
+            '115: executing "__alert_T" at <toTime $value>: error calling toTime: value is NaN or Inf>',
+    },
+    "NaN": {
+        '{{ printf "%08.3f|%-8.3f|%+.1f|% f|%08x|%v|%d" $value $value $value $value $value $value $value }}':
+            "     NaN|NaN     |+NaN| NaN|     NaN|NaN|%!d(float64=NaN)",
+        "{{ humanize $value }}|{{ humanizeDuration $value }}|{{ humanizeTimestamp $value }}|{{ $value }}":
+            "NaN|NaN|NaN|NaN",
+    },
+}
+
 # Rejected when the rule file is loaded.
 BAD_TEMPLATES: dict[str, str] = {
     "{{ 1e400 }}": 'template: __alert_T:1: illegal number syntax: "1e400"',
@@ -197,14 +215,19 @@ BAD_TEMPLATES: dict[str, str] = {
 }
 
 
-def _expand(text: str, prometheus: int) -> str:
-    data = AlertTemplateData(LABELS, {"site": "eqiad"}, "http://prom.example.org/x", float(VALUE))
+def _expand(text: str, prometheus: int, value: str = VALUE) -> str:
+    data = AlertTemplateData(LABELS, {"site": "eqiad"}, "http://prom.example.org/x", float(value))
     return expand_alert_text(text, "T", data, now_ms=0, prometheus=prometheus)
 
 
 @pytest.mark.parametrize("template", list(TEMPLATES))
 def test_template_like_promtool(template: str) -> None:
     assert _expand(template, 2) == TEMPLATES[template]
+
+
+@pytest.mark.parametrize(("value", "template"), [(v, t) for v, ts in SPECIAL_VALUES.items() for t in ts])
+def test_template_of_special_values_like_promtool(value: str, template: str) -> None:
+    assert _expand(template, 2, value) == SPECIAL_VALUES[value][template]
 
 
 @pytest.mark.parametrize("template", list(BAD_TEMPLATES))
@@ -272,7 +295,11 @@ def test_recorded_answers_are_promtools(tmp_path: Path) -> None:
         rules.write_text(yaml.safe_dump(QUERY_RULES))
         query = Case(2, "rules", "1m", "1m", [('g{job="a"}', "1x3")], rule_groups=QUERY_RULES["groups"],
                      alert_tests=[("Q", "1m")])
-        outcomes = run_case_list([case, bad, query], Path(tmp))
+        specials = [Case(3 + i, "templates", "1m", "1m", [('m{instance="web-1.example.org:9100",job="x"}', value)],
+                         rule_groups=[{"name": "g", "rules": [{"alert": "T", "expr": "m", "annotations": {
+                             f"t{j:03d}": t for j, t in enumerate(templates)}}]}], alert_tests=[("T", "0m")])
+                    for i, (value, templates) in enumerate(SPECIAL_VALUES.items())]
+        outcomes = run_case_list([case, bad, query, *specials], Path(tmp))
     [firing] = [i for i in outcomes[0].theirs if i.kind == "alert"]
     annotations = dict(firing.alerts[0][1])
     for i, (template, expected) in enumerate(TEMPLATES.items()):
@@ -282,3 +309,7 @@ def test_recorded_answers_are_promtools(tmp_path: Path) -> None:
         assert f'case00001.rules.yml: group "g", rule 1, "T": annotation "t{i:03d}": {expected}' in errors
     [query_alert] = [i for i in outcomes[2].theirs if i.kind == "alert"]
     assert [(dict(la), dict(an)) for la, an in query_alert.alerts] == QUERY_FIRING
+    for outcome, templates in zip(outcomes[3:], SPECIAL_VALUES.values(), strict=True):
+        [special] = [i for i in outcome.theirs if i.kind == "alert"]
+        got = dict(special.alerts[0][1])
+        assert [got[f"t{j:03d}"] for j in range(len(templates))] == list(templates.values())
