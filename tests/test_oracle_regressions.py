@@ -34,6 +34,7 @@ SERIES = [
     ('c_bucket{le="0.1"}', "0x3"), ('c_bucket{le="1"}', "0x3"), ('c_bucket{le="+Inf"}', "5x3"),
     ('d_bucket{le="NaN"}', "1x3"), ('d_bucket{le="1"}', "2x3"), ('d_bucket{le="+Inf"}', "3x3"),
     ("tiny", "5e-324x3"),
+    ('s_bucket{le="1"}', "1x2"), ('s_bucket{le="2"}', "1.0000000000001x2"), ('s_bucket{le="+Inf"}', "2x2"),
 ]
 
 Samples = list[tuple[dict[str, str], float]]
@@ -60,6 +61,8 @@ RECORDED: dict[str, Samples | str | set[float]] = {
     # histogram_quantile: Go's binary search over a NaN bucket count; no ZeroDivisionError.
     "histogram_quantile(0.5, b_bucket)": [({}, 0.25)],
     "histogram_quantile(0, c_bucket)": [({}, NAN)],
+    # 2.x keeps a count that grows by 1e-13 (3.x ignores it, below).
+    "histogram_quantile(0.50000000000002, s_bucket)": [({}, 1.4)],
     # A le="NaN" bound: Go's sort leaves it where the (random) series order put it.
     "histogram_quantile(0.5, d_bucket)": {NAN, 0.75},
     "histogram_quantile(0.9, d_bucket)": {NAN, 1.0},
@@ -113,6 +116,10 @@ PROMETHEUS_3: dict[str, Samples | str] = {
     # value no longer wraps: year -292277022400, November (hand calculation: 8.13e9 s after it).
     "year(vector(-9223372028720000000))": [({}, -292277022400)],
     "month(vector(-9223372028720000000))": [({}, 11)],
+    # promql/quantile.go v3.14.0 ensureMonotonicAndIgnoreSmallDeltas (smallDeltaTolerance 1e-12):
+    # the 1e-13 increase is ignored, the rank lies beyond every finite bucket, so the answer is
+    # the upper bound of the second-highest bucket (hand calculation): 2.
+    "histogram_quantile(0.50000000000002, s_bucket)": [({}, 2)],
 }
 
 
