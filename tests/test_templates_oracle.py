@@ -58,6 +58,13 @@ TEMPLATES = [
     "{{ 1e3 }} {{ 1000 }} {{ 0x10 }} {{ 1.5e-7 }} {{ -3 }} {{ 'a' }}",
     "{{ index $labels 1 }}", "{{ len 3 }}",
     "{{ humanize \"1234\" }} {{ humanize \"abc\" }}", "{{ humanizeDuration -90061 }} {{ humanizeDuration 0.1234 }}",
+    # Issue 9 item 5: Go's fmt verbs, flags and errors, byte lengths, Unicode, escaping.
+    "{{ printf \"%x|%X|%#.3x|%b\" $value $value $value $value }}",
+    "{{ printf \"%08.3f|%-8.3f|%+.1e|% .2f\" $value $value $value $value }}",
+    "{{ printf \"%.2v|%10.4v|%U|%#U|%c|%q\" $value $value 9731 9731 9731 9731 }}",
+    "{{ printf \"% d|%+d|%05d|%[2]d %[1]d|%[3]d|%!|%z\" 42 7 }}", "{{ printf \"%d %s\" $value $labels }}",
+    "{{ reReplaceAll \"a*\" \"-\" \"baaac\" }} {{ len \"ßé☃\" }} {{ title \"ß straße ǆ\" }}",
+    "{{ js \"a\\nb <'=>\" }} {{ html \"<\\\"'&>\" }}", "{{ humanizeTimestamp 1e15 }}", "{{ toTime $value }}",
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ruletest.errors import RuletestError
+from ruletest.gocompat import go_quote
 
 _UNITS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000,
           "y": 31_536_000_000}
@@ -17,6 +18,8 @@ class DurationError(RuletestError):
 
 def parse_duration(text: str, *, allow_negative: bool = False) -> int:
     """Milliseconds for a Prometheus duration; ``0`` is accepted, fractions are not."""
+    if text == "":
+        raise DurationError("empty duration string")
     s = text.strip()
     sign = 1
     if allow_negative and s.startswith("-"):
@@ -25,7 +28,7 @@ def parse_duration(text: str, *, allow_negative: bool = False) -> int:
         return 0
     m = _RE.match(s)
     if not s or not m or not any(m.groups()):
-        raise DurationError(f'not a valid duration string: "{text}"')
+        raise DurationError(f"not a valid duration string: {go_quote(text)}")
     total = 0
     for value, unit in zip(m.groups(), ("y", "w", "d", "h", "m", "s", "ms"), strict=True):
         if value is not None:

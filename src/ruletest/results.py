@@ -241,7 +241,10 @@ class GroupResult:
     trace: GroupTrace | None = None  # RunOptions.trace
 
     def all_problems(self) -> list[Problem]:
-        return self.problems + [c.problem for c in self.cases if c.problem is not None]
+        """Every problem in promtool's order: load problems stop a group before any case runs;
+        case failures come in the order they were checked; an evaluation error that stops the
+        group comes after the failures checked before it."""
+        return [c.problem for c in self.cases if c.problem is not None] + self.problems
 
     @property
     def passed(self) -> bool:

@@ -272,15 +272,19 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
         # to its last step at or before maxt) in one go.
         start = mint + (maxt - mint) // eval_interval * eval_interval
     step = sim.step_ms
+    stopped = False
     for outcome in sim.run(start, maxt):
         ts = outcome.t
         if outcome.load_error is not None:
             gr.problems.append(LoadProblem(Code.DUPLICATE_SAMPLE, outcome.load_error, Location(tf.path, tg.line)))
-            return
+            stopped = True
+            break
         if outcome.errors:
+            # promtool stops the group here; the alert tests checked so far keep their results.
             for e in outcome.errors:
                 gr.problems.append(RuleEvalError(e.rule.name, Location(e.rule.file, e.rule.line), e.ts, e.message))
-            return
+            stopped = True
+            break
         gr.firing_seen |= sim.firing_names()
         while curr < len(alert_times) and ts - mint <= alert_times[curr] < ts + step - mint:
             for i in by_time[alert_times[curr]]:
@@ -289,8 +293,14 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
                 alert_results[i] = CaseResult(alert_refs[i].id, "alert", alert_refs[i].label,
                                               Location(tf.path, at.line), True, problem)
             curr += 1
-    gr.cases.extend(alert_results.get(i) or CaseResult(r.id, "alert", r.label, Location(tf.path, r.line), False)
-                    for i, r in enumerate(alert_refs))
+    # In the order they were checked (promtool's order of failures), then those never reached.
+    gr.cases.extend(alert_results.values())
+    gr.cases.extend(CaseResult(r.id, "alert", r.label, Location(tf.path, r.line), False)
+                    for i, r in enumerate(alert_refs) if i not in alert_results)
+    if stopped:
+        gr.cases.extend(CaseResult(r.id, r.kind, r.label, Location(tf.path, r.line), False)
+                        for r in refs if r.kind != "alert")
+        return
     for i, et in enumerate(tg.expr_tests):
         problem = _check_expr(tf, et, sim, mint)
         gr.cases.append(CaseResult(expr_refs[i].id, "expr", expr_refs[i].label, Location(tf.path, et.line), True,

@@ -46,6 +46,11 @@ SWITCH_DOCS: dict[str, str] = {
                              "negative parseDuration in Prometheus 3",
     "test_interval_defaults_to_evaluation_interval": "a promtool test group without interval loads series "
                                                      "every evaluation_interval (promtool 2.49+; 2.42 used 0)",
+    "label_functions_check_names_first": "label_replace and label_join check their label names before evaluating "
+                                         "their vector in Prometheus 3 (2.x evaluated it first: which error wins "
+                                         "differs)",
+    "go_1_23_time": "date functions use Go 1.23's calendar epoch (Prometheus 3); promtool 2.42 was built with Go "
+                    "1.19, whose arithmetic wraps differently for timestamps beyond int64",
 }
 VERSION_SWITCHES: tuple[str, ...] = tuple(SWITCH_DOCS)
 
@@ -75,6 +80,8 @@ class Semantics:
     template_value_is_interface: bool
     template_functions_3x: bool
     test_interval_defaults_to_evaluation_interval: bool
+    label_functions_check_names_first: bool
+    go_1_23_time: bool
 
     @classmethod
     def of(cls, version: int, features: Iterable[str] = ()) -> Semantics:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar, overload
 
 from ruletest.errors import SeriesNotationError
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 from ruletest.promql.histograms import CounterResetHint, FloatHistogram, Span
 from ruletest.promql.values import METRIC_NAME, STALE, Labels, Stale, labels_from
 

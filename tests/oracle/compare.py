@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
 from ruletest.errors import RuletestError
@@ -13,6 +11,7 @@ from ruletest.promql.values import Scalar, Vector
 from ruletest.semantics import Semantics
 from ruletest.series import parse_series
 
+from .outcomes import same_samples
 from .promtool import OracleResult
 
 
@@ -42,42 +41,11 @@ def evaluate(engine: Engine, expr: str, t: int) -> Ours:
     return Ours(None, f"result is a {type(value).__name__}")
 
 
-# promtool loads input series from a Go map, so the order in which an aggregation visits series
-# (and which of several tied series topk/bottomk keeps) changes from run to run: sums can differ
-# in the last bits between two promtool runs. Go's math library also differs from C's libm by an
-# ulp for transcendental functions. Only for those expressions is a 1e-12 relative tolerance
-# allowed; everything else must match bit for bit.
-_ORDER_DEPENDENT = re.compile(r"\b(sum|avg|stddev|stdvar|quantile|count_values)\b\s*(by|without|\()")
-_TRANSCENDENTAL = re.compile(
-    r"\b(exp|ln|log2|log10|sin|cos|tan|asin|acos|atan|sinh|cosh|tanh|asinh|acosh|atanh|atan2|deg|rad)\b|\^")
-_TIES = re.compile(r"\b(topk|bottomk)\b")
-
-
-def same_float(a: float, b: float, rel_tol: float) -> bool:
-    if (math.isnan(a) and math.isnan(b)) or a == b:
-        return True
-    return rel_tol > 0 and math.isclose(a, b, rel_tol=rel_tol, abs_tol=1e-15)
-
-
 def agree(expr: str, ours: Ours, theirs: OracleResult) -> bool:
+    """Same answer, allowing only for promtool's own non-determinism (see outcomes.same_samples)."""
     if theirs.samples is None or ours.samples is None:
         return theirs.samples is None and ours.samples is None
-    order, trans = bool(_ORDER_DEPENDENT.search(expr)), bool(_TRANSCENDENTAL.search(expr))
-    # An ulp from a transcendental function, then a cancelling sum, can grow to ~1e-7.
-    tolerant = 1e-6 if order and trans else 1e-12 if order or trans else 0.0
-    if _TIES.search(expr):
-        # Tied values make the kept series depend on promtool's series order: compare values.
-        va = sorted(v for _, v in ours.samples if not math.isnan(v))
-        vb = sorted(v for _, v in theirs.samples if not math.isnan(v))
-        na = sum(1 for _, v in ours.samples if math.isnan(v))
-        nb = sum(1 for _, v in theirs.samples if math.isnan(v))
-        return na == nb and len(va) == len(vb) and all(
-            same_float(x, y, tolerant) for x, y in zip(va, vb, strict=True))
-    a = sorted(ours.samples)
-    b = sorted(theirs.samples)
-    if len(a) != len(b):
-        return False
-    return all(la == lb and same_float(va, vb, tolerant) for (la, va), (lb, vb) in zip(a, b, strict=True))
+    return same_samples(expr, ours.samples, theirs.samples)
 
 
 def engine_for(series: list[tuple[str, str]], interval_ms: int, prometheus: int = 2) -> Engine:

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from ruletest.promql.aggregations import format_go_float_f
+from ruletest.gocompat import format_float_f as format_go_float_f
 from ruletest.promql.ast import format_duration, parse, to_promql
 from ruletest.promql.functions import go_log2, go_log10
 from ruletest.promql.hashing import xxh64

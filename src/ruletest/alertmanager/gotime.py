@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ruletest.errors import RuletestError
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 
 NS = 1_000_000_000
 # 0001-01-01T00:00:00Z, Go's zero Time.

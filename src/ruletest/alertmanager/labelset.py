@@ -7,7 +7,7 @@ import functools
 from collections.abc import Mapping, Sequence
 
 from ruletest.alertmanager.version import Version
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 from ruletest.promql.values import Labels
 
 _FNV_OFFSET = 14695981039346656037

@@ -33,7 +33,7 @@ from ruletest.alertmanager.timeinterval import TimeInterval
 from ruletest.alertmanager.version import DEFAULT, Version
 from ruletest.alertmanager.yamlv2 import Abort, Decoder, Problem, node_line
 from ruletest.errors import RuletestError
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 from ruletest.yamlnodes import YamlError, parse_source
 
 

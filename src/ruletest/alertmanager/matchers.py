@@ -13,7 +13,7 @@ from typing import Any, Literal
 from ruletest.alertmanager.goregex import RegexError, compile_anchored
 from ruletest.alertmanager.version import Version
 from ruletest.errors import RuletestError
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 
 MatchOp = Literal["=", "!=", "=~", "!~"]
 ParserMode = Literal["classic", "fallback", "utf8"]

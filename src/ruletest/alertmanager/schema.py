@@ -45,7 +45,7 @@ from ruletest.alertmanager.yamlv2 import (
     pairs,
     scalar_text,
 )
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 

@@ -12,9 +12,10 @@ from typing import Any
 from ruletest.alertmanager.gotime import NS, GoTime
 from ruletest.alertmanager.labelset import fingerprint_hex, sort_alert_labels
 from ruletest.alertmanager.version import Version
+from ruletest.gocompat import PLAIN, format_go_duration
 from ruletest.templates.exec import FuncError
-from ruletest.templates.gofmt import format_value
-from ruletest.templates.values import GoValue, LabelMap, StructValue, format_go_duration, go_type_name
+from ruletest.templates.gofmt import format_value, print_arg
+from ruletest.templates.values import GoValue, LabelMap, StructValue, go_type_name
 
 
 class _Method:
@@ -108,7 +109,7 @@ class Pairs(list[StructValue], GoValue):
     def go_format(self, verb: str) -> str:
         if self.version.kv_string:
             return ", ".join(f"{p.fields['Name']}={p.fields['Value']}" for p in self)
-        return "[" + " ".join(p.go_format(verb) for p in self) + "]"
+        return "[" + " ".join(print_arg(p, verb, PLAIN, 1) for p in self) + "]"
 
 
 class TimeValue(GoValue):
@@ -211,14 +212,14 @@ class AlertList(list[AlertValue], GoValue):
         return None
 
     def go_format(self, verb: str) -> str:
-        return "[" + " ".join(a.go_format(verb) for a in self) + "]"
+        return "[" + " ".join(print_arg(a, verb, PLAIN, 1) for a in self) + "]"
 
 
 class PlainAlerts(list[AlertValue], GoValue):
     type_name = "[]template.Alert"
 
     def go_format(self, verb: str) -> str:
-        return "[" + " ".join(a.go_format(verb) for a in self) + "]"
+        return "[" + " ".join(print_arg(a, verb, PLAIN, 1) for a in self) + "]"
 
 
 # --- building Data -------------------------------------------------------------------------

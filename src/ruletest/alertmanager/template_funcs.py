@@ -119,7 +119,7 @@ def _backquote(s: str) -> str:
     """``strconv.Quote``-like backquoting used by ``regexp.MustCompile``'s panic (``quote``)."""
     if "`" not in s and all(c.isprintable() or c == "\t" for c in s):
         return "`" + s + "`"
-    from ruletest.goquote import go_quote
+    from ruletest.gocompat import go_quote
 
     return go_quote(s)
 
@@ -173,7 +173,7 @@ def _url_unescape(s: Any) -> str:
 
 
 def go_quote_str(s: str) -> str:
-    from ruletest.goquote import go_quote
+    from ruletest.gocompat import go_quote
 
     return go_quote(s)
 

@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruletest.alertmanager.gotime import TimeError, parse_go_duration, parse_model_duration
 from ruletest.alertmanager.matchers import ParserMode
 from ruletest.alertmanager.version import Version
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ that ties pick the same series as Prometheus.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 
 from ruletest.errors import PromQLEvalError
+from ruletest.gocompat import format_float_f, format_float_g, go_quote
 from ruletest.promql.hashing import labels_hash
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.quantiles import quantile
@@ -29,22 +31,6 @@ def grouping_key_fn(grouping: Sequence[str], without: bool) -> Callable[[Labels]
     return lambda ls: tuple(p for p in ls if p[0] in names)
 
 
-def format_go_float_f(v: float) -> str:
-    """Go ``strconv.FormatFloat(v, 'f', -1, 64)``: shortest digits, never an exponent."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    from decimal import Decimal
-
-    text = format(Decimal(repr(v)), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text == "-0" and math.copysign(1.0, v) < 0:
-        return "-0"
-    return text
-
-
 def _go_sqrt(v: float) -> float:
     return math.sqrt(v) if v >= 0 or math.isnan(v) else math.nan
 
@@ -56,11 +42,7 @@ def _int_param(k: float) -> int:
 
 
 def _go_g(v: float) -> str:
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    return repr(v)
+    return format_float_g(v)
 
 
 def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], without: bool,
@@ -71,7 +53,7 @@ def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], witho
         return _aggregate_k(op, samples, key_fn, param)
     if op == "count_values":
         assert isinstance(param, str)
-        return _count_values(samples, key_fn, param)
+        return _count_values(samples, key_fn, param, without, semantics.utf8_names)
     if op == "quantile":
         assert isinstance(param, float)
         groups_q: dict[Labels, list[float]] = {}
@@ -177,18 +159,32 @@ def _avg_incremental(g: _Group, f: float) -> None:
     g.mean += f / g.count - g.mean / g.count
 
 
-def _count_values(samples: Sequence[Sample], key_fn: Callable[[Labels], Labels], label: str) -> list[Sample]:
-    if not _valid_label_name(label):
-        raise PromQLEvalError(f"invalid label name {label!r}")
+def _count_values(samples: Sequence[Sample], key_fn: Callable[[Labels], Labels], label: str, without: bool,
+                  utf8_names: bool) -> list[Sample]:
+    if not _valid_label_name(label, utf8_names):
+        raise PromQLEvalError(f"invalid label name {go_quote(label)}")
     counts: dict[Labels, float] = {}
     for s in samples:
-        key = set_label(key_fn(s.labels), label, format_go_float_f(s.value))
+        value = format_float_f(s.value)
+        if without:
+            # The value label is set before grouping, so `without` can remove it again
+            # (count_values without (job) ("job", x) counts by the remaining labels).
+            key = key_fn(set_label(s.labels, label, value))
+        else:
+            key = set_label(key_fn(s.labels), label, value)
         counts[key] = counts.get(key, 0.0) + 1.0
     return [Sample(k, v) for k, v in counts.items()]
 
 
-def _valid_label_name(name: str) -> bool:
-    return bool(name) and name.isprintable()
+def _valid_label_name(name: str, utf8_names: bool) -> bool:
+    # 2.x: model.LabelName.IsValid, the legacy [a-zA-Z_][a-zA-Z0-9_]* set; 3.x: any non-empty
+    # UTF-8 name (model.UTF8Validation).
+    if utf8_names:
+        return bool(name)
+    return bool(_LEGACY_LABEL.fullmatch(name))
+
+
+_LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
 # --- topk / bottomk / limitk / limit_ratio ------------------------------------------------

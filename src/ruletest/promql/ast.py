@@ -17,7 +17,7 @@ from typing import Any, Literal
 import promql_parser as pp
 
 from ruletest.errors import PromQLSyntaxError
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 from ruletest.promql.regex import compile_anchored
 
 ValueType = Literal["scalar", "vector", "matrix", "string"]

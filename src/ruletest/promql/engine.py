@@ -332,8 +332,8 @@ class _Query:
         if fd.kind == "date":
             name = e.func
             if not e.args:
-                return Vector((Sample((), date_value(name, float(t // 1000))),))
-            return map_values(self.vector(e.args[0], t), lambda v: date_value(name, v))
+                return Vector((Sample((), date_value(name, float(t // 1000), self.semantics.go_1_23_time)),))
+            return map_values(self.vector(e.args[0], t), lambda v: date_value(name, v, self.semantics.go_1_23_time))
         if fd.special_impl is None:
             raise UnsupportedError(f"function {e.func}() is not supported by ruletest yet")
         return fd.special_impl(self, e, t)

@@ -13,13 +13,13 @@ Functions that need the evaluator (``label_replace``, ``absent``, ``timestamp``.
 
 from __future__ import annotations
 
-import calendar
 import math
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from ruletest.errors import PromQLEvalError
+from ruletest.gocompat import CivilTime, civil_time, days_in_month, go_int64
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.operators import go_div
 from ruletest.promql.quantiles import quantile
@@ -406,17 +406,46 @@ RANGE_FUNCTIONS: dict[str, RangeFn] = {
 # --- float functions -----------------------------------------------------------------------
 
 _INV_LN2 = 1.442695040888963407359924681001892137426645954152985934135
-_LN2_OVER_LN10 = 0.30102999566398119521373889472449302676818988146210854131
+_INV_LN10 = 0.43429448190325182765112891891660508229439700580366656611445378  # Go: 1/Ln10, exact then rounded
 
 
 def go_log(x: float) -> float:
+    """Go's ``math.Log`` as built for amd64 (``log_amd64.s``), bit for bit: FreeBSD's algorithm
+    (argument reduction to [sqrt(2)/2, sqrt(2)), a degree-7 polynomial in s = f/(2+f)), whose
+    inline frexp does not normalise subnormal numbers (``ln(5e-324)`` is -709.0895657128241)."""
     if math.isnan(x) or x < 0:
         return math.nan
     if x == 0:
         return -math.inf
     if math.isinf(x):
         return math.inf
-    return math.log(x)
+    bits = struct.unpack("<Q", struct.pack("<d", x))[0]
+    f1: float = struct.unpack("<d", struct.pack("<Q", (bits & ((1 << 52) - 1)) | 0x3FE0000000000000))[0]
+    k = float(((bits >> 52) & 0x7FF) - 0x3FE)
+    if f1 < _SQRT2_HALF:
+        k -= 1
+        f1 *= 2
+    f = f1 - 1
+    s = f / (2 + f)
+    s2 = s * s
+    s4 = s2 * s2
+    t1 = s2 * (_L1 + s4 * (_L3 + s4 * (_L5 + s4 * _L7)))
+    t2 = s4 * (_L2 + s4 * (_L4 + s4 * _L6))
+    r = t1 + t2
+    hfsq = 0.5 * f * f
+    return k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
+
+
+_SQRT2_HALF = 0.70710678118654752440084436210484903928483593768847  # Go: Sqrt2/2
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_L1 = 6.666666666666735130e-01
+_L2 = 3.999999999940941908e-01
+_L3 = 2.857142874366239149e-01
+_L4 = 2.222219843214978396e-01
+_L5 = 1.818357216161805012e-01
+_L6 = 1.531383769920937332e-01
+_L7 = 1.479819860511658591e-01
 
 
 def go_log2(x: float) -> float:
@@ -429,11 +458,12 @@ def go_log2(x: float) -> float:
     frac, exp = math.frexp(x)
     if frac == 0.5:
         return float(exp - 1)
-    return math.log(frac) * _INV_LN2 + float(exp)
+    return go_log(frac) * _INV_LN2 + float(exp)
 
 
 def go_log10(x: float) -> float:
-    return go_log2(x) * _LN2_OVER_LN10
+    """Go's ``math.Log10``: ``Log(x) * (1/Ln10)`` (not derived from Log2)."""
+    return go_log(x) * _INV_LN10
 
 
 def _safe(fn: Callable[[float], float],
@@ -495,12 +525,12 @@ FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
 
 
 def round_to(v: float, to_nearest: float) -> float:
-    inverse = 1.0 / to_nearest if to_nearest != 0 else math.copysign(math.inf, to_nearest)
-    try:
-        return math.floor(v * inverse + 0.5) / inverse
-    except (OverflowError, ValueError):
-        x = v * inverse + 0.5
-        return x / inverse if math.isinf(x) or math.isnan(x) else math.nan
+    """``math.Floor(v*(1/toNearest)+0.5) / (1/toNearest)`` with float64 division: ``round(x, Inf)``
+    divides 0 by 0 (NaN), ``round(x, 0)`` Inf by Inf."""
+    inverse = go_div(1.0, to_nearest)
+    x = v * inverse + 0.5
+    floored = float(math.floor(x)) if math.isfinite(x) else x
+    return go_div(floored, inverse)
 
 
 def go_min(x: float, y: float) -> float:
@@ -532,18 +562,11 @@ def clamp(v: float, lo: float, hi: float) -> float:
 # --- date functions ------------------------------------------------------------------------
 
 
-def _datetime(seconds: float) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(seconds), tz=UTC)
-    except (OverflowError, ValueError, OSError) as exc:
-        raise PromQLEvalError(f"timestamp {seconds!r} is outside the supported date range") from exc
-
-
-DATE_FUNCTIONS: dict[str, Callable[[datetime], float]] = {
+DATE_FUNCTIONS: dict[str, Callable[[CivilTime], float]] = {
     "day_of_month": lambda d: float(d.day),
-    "day_of_week": lambda d: float((d.weekday() + 1) % 7),
-    "day_of_year": lambda d: float(d.timetuple().tm_yday),
-    "days_in_month": lambda d: float(calendar.monthrange(d.year, d.month)[1]),
+    "day_of_week": lambda d: float(d.weekday),
+    "day_of_year": lambda d: float(d.yday),
+    "days_in_month": lambda d: float(days_in_month(d.year, d.month)),
     "hour": lambda d: float(d.hour),
     "minute": lambda d: float(d.minute),
     "month": lambda d: float(d.month),
@@ -551,10 +574,11 @@ DATE_FUNCTIONS: dict[str, Callable[[datetime], float]] = {
 }
 
 
-def date_value(func: str, seconds: float) -> float:
-    if math.isnan(seconds) or math.isinf(seconds):
-        return math.nan
-    return DATE_FUNCTIONS[func](_datetime(seconds))
+def date_value(func: str, seconds: float, go_1_23_time: bool) -> float:
+    """``time.Unix(int64(v), 0).UTC()``'s field, with Go's conversions: NaN, +-Inf and values
+    beyond int64 become the minimum int64 (amd64), whose date wraps to the year 292277026596;
+    Prometheus 2.42 was built with Go 1.19, whose absolute epoch differs from Go 1.23's."""
+    return DATE_FUNCTIONS[func](civil_time(go_int64(seconds), go_before_1_23=not go_1_23_time))
 
 
 # --- natural sort (sort_by_label) ----------------------------------------------------------

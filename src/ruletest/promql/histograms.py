@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 from ruletest.promql.kahan import kahan_inc
 
 CUSTOM_BUCKETS_SCHEMA = -53
@@ -1725,7 +1725,7 @@ def format_openmetrics_float(f: float) -> str:
 
 def _g(v: float) -> str:
     """Go's ``%g``/``%v`` for a float64."""
-    from ruletest.templates.gofmt import format_float_g
+    from ruletest.gocompat import format_float_g
 
     return format_float_g(v)
 

@@ -206,7 +206,7 @@ def vector_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...], matc
                 seen = set()
                 matched[key] = seen
             elif metric in seen:
-                raise PromQLEvalError("multiple matches for labels: grouping labels must ensure unique results")
+                raise PromQLEvalError("multiple matches for labels: grouping labels must ensure unique matches")
             seen.add(metric)
         out.append(Sample(metric, value))
     return out

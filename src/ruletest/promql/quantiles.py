@@ -4,7 +4,10 @@ classic buckets, after Prometheus' ``promql/quantile.go``."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
+
+from ruletest.promql.operators import go_div
 
 
 def quantile(q: float, values: Sequence[float]) -> float:
@@ -28,7 +31,9 @@ Bucket = tuple[float, float]  # (upper bound, cumulative count)
 
 
 def _prepare(buckets: Sequence[Bucket]) -> list[list[float]] | None:
-    ordered = sorted(buckets, key=lambda b: b[0])
+    """Sorted by upper bound as Go sorts them, then coalesced; None when the last bound is not +Inf."""
+    ordered = [list(b) for b in buckets]
+    _go_small_sort(ordered)
     if not ordered or not (math.isinf(ordered[-1][0]) and ordered[-1][0] > 0):
         return None
     merged: list[list[float]] = []
@@ -40,20 +45,49 @@ def _prepare(buckets: Sequence[Bucket]) -> list[list[float]] | None:
     return merged
 
 
-def _correct_precision(buckets: list[list[float]], tolerance: float = 1e-12) -> None:
+def _go_small_sort(buckets: list[list[float]]) -> None:
+    """Go's insertion sort (what sort.Sort and slices.SortFunc do for up to 12 elements): a
+    ``le="NaN"`` bound compares neither less nor greater, so it stays where the input put it
+    and the buckets on each side are sorted separately. Without NaN bounds any sort agrees."""
+    for i in range(1, len(buckets)):
+        j = i
+        while j > 0 and buckets[j][0] < buckets[j - 1][0]:
+            buckets[j], buckets[j - 1] = buckets[j - 1], buckets[j]
+            j -= 1
+
+
+def _almost_equal(a: float, b: float, epsilon: float) -> bool:
+    """Prometheus' ``util/almost.Equal``."""
+    if math.isnan(a) and math.isnan(b):
+        return True
+    if a == b:
+        return True
+    abs_sum = abs(a) + abs(b)
+    diff = abs(a - b)
+    if a == 0 or b == 0 or abs_sum < _MIN_NORMAL:
+        return diff < epsilon * _MIN_NORMAL
+    return diff / min(abs_sum, sys.float_info.max) < epsilon
+
+
+_MIN_NORMAL = sys.float_info.min  # 2**-1022
+
+
+def _monotonic_ignoring_small_deltas(buckets: list[list[float]], tolerance: float = 1e-12) -> None:
+    """Prometheus 3 ``ensureMonotonicAndIgnoreSmallDeltas``: counts within a relative
+    ``tolerance`` of the previous one are set to it, decreases are removed."""
     prev = buckets[0][1]
     for b in buckets[1:]:
         curr = b[1]
-        delta = abs(curr - prev)
-        if delta == 0:
+        if curr == prev:
             continue
-        if delta / curr <= tolerance:
+        if _almost_equal(prev, curr, tolerance) or curr < prev:
             b[1] = prev
-        else:
-            prev = curr
+            continue
+        prev = curr
 
 
 def _ensure_monotonic(buckets: list[list[float]]) -> None:
+    """Prometheus 2 ``ensureMonotonic``: the running maximum (a NaN count stays NaN)."""
     top = buckets[0][1]
     for b in buckets[1:]:
         if b[1] > top:
@@ -62,7 +96,22 @@ def _ensure_monotonic(buckets: list[list[float]]) -> None:
             b[1] = top
 
 
+def _search(n: int, pred: Callable[[int], bool]) -> int:
+    """Go's ``sort.Search``: the binary search for the first index where ``pred`` holds,
+    assuming it is monotonic (with a NaN count it is not, and the answer is where Go's
+    halving lands)."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if not pred(mid):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 def bucket_quantile(q: float, buckets: Sequence[Bucket], precision_fix: bool) -> float:
+    """``bucketQuantile`` of Prometheus 2.42 / ``BucketQuantile`` of 3.x (``promql/quantile.go``)."""
     if math.isnan(q):
         return math.nan
     if q < 0:
@@ -73,20 +122,16 @@ def bucket_quantile(q: float, buckets: Sequence[Bucket], precision_fix: bool) ->
     if bs is None:
         return math.nan
     if precision_fix:
-        _correct_precision(bs)
-    _ensure_monotonic(bs)
+        _monotonic_ignoring_small_deltas(bs)
+    else:
+        _ensure_monotonic(bs)
     if len(bs) < 2:
         return math.nan
     observations = bs[-1][1]
     if observations == 0:
         return math.nan
     rank = q * observations
-    # sort.Search over all but the +Inf bucket for the first count >= rank
-    b = len(bs) - 1
-    for i in range(len(bs) - 1):
-        if bs[i][1] >= rank:
-            b = i
-            break
+    b = _search(len(bs) - 1, lambda i: bs[i][1] >= rank)
     if b == len(bs) - 1:
         return bs[-2][0]
     if b == 0 and bs[0][0] <= 0:
@@ -98,7 +143,7 @@ def bucket_quantile(q: float, buckets: Sequence[Bucket], precision_fix: bool) ->
         start = bs[b - 1][0]
         count -= bs[b - 1][1]
         rank -= bs[b - 1][1]
-    return start + (end - start) * (rank / count)
+    return start + (end - start) * go_div(rank, count)
 
 
 def _interpolate(rank: float, count: float, lower: float, upper: float, v: float) -> float:

@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 
 Labels = tuple[tuple[str, str], ...]
 METRIC_NAME = "__name__"

@@ -226,11 +226,14 @@ def _valid_label_name(name: str, utf8: bool) -> bool:
 
 def fn_label_replace(q: Evaluator, e: A.Call, t: int) -> Value:
     dst, repl, src, pattern = (q.string(a) for a in e.args[1:5])
+    # 2.x evaluates the vector before checking the arguments, 3.x after (funcLabelReplace vs
+    # evalLabelReplace): which error wins differs.
+    samples = None if q.semantics.label_functions_check_names_first else q.vector(e.args[0], t)
     regex = compile_anchored(pattern, q.semantics.regex_dot_all)
     if not _valid_label_name(dst, q.semantics.utf8_names):
         raise PromQLEvalError(f"invalid destination label name in label_replace(): {dst}")
     out = []
-    for s in q.vector(e.args[0], t):
+    for s in samples if samples is not None else q.vector(e.args[0], t):
         m = regex.search(get_label(s.labels, src))
         if m is not None:
             out.append(Sample(set_label(s.labels, dst, go_expand(repl, m)), s.value))
@@ -244,13 +247,14 @@ def fn_label_join(q: Evaluator, e: A.Call, t: int) -> Value:
     dst = q.string(e.args[1])
     sep = q.string(e.args[2])
     srcs = [q.string(a) for a in e.args[3:]]
+    samples = None if q.semantics.label_functions_check_names_first else q.vector(e.args[0], t)
     for src in srcs:
         if not _valid_label_name(src, q.semantics.utf8_names):
             raise PromQLEvalError(f"invalid source label name in label_join(): {src}")
     if not _valid_label_name(dst, q.semantics.utf8_names):
         raise PromQLEvalError(f"invalid destination label name in label_join(): {dst}")
     out = []
-    for s in q.vector(e.args[0], t):
+    for s in samples if samples is not None else q.vector(e.args[0], t):
         joined = sep.join(get_label(s.labels, src) for src in srcs)
         out.append(Sample(set_label(s.labels, dst, joined), s.value))
     check_unique(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from ruletest.goquote import go_quote
+from ruletest.gocompat import format_float_e, format_go_duration, go_quote
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels, format_labels
 from ruletest.reporting.explain import explain_alert, explain_state, num, prometheus_2_note, samples_diff, timing_note
@@ -22,8 +22,6 @@ from ruletest.results import (
     SeriesDump,
     StateMismatch,
 )
-from ruletest.templates.gofmt import format_float_e
-from ruletest.templates.values import format_go_duration
 
 
 def message(p: Problem, *, promtool_compat: bool = False) -> str:

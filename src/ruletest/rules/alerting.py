@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ruletest.errors import PromQLEvalError
+from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, drop_name, labels_from, set_label
 from ruletest.rules.model import Rule
 from ruletest.semantics import Semantics
 from ruletest.templates import AlertTemplateData, expand_alert_text
+from ruletest.templates.exec import FuncError
 from ruletest.templates.values import PointerValue
 
 RESOLVED_RETENTION_MS = 15 * 60_000
@@ -81,6 +82,17 @@ def _uses_query(text: str) -> bool:
     return "query" in text
 
 
+def _template_query(query: QueryFn, ts: int) -> Callable[[str], list[PointerValue]]:
+    """The template's ``query`` function: a query that fails is an error of the template (it
+    renders as ``<error expanding template: ...>``), not of the rule, as in Prometheus."""
+    def run(q: str) -> list[PointerValue]:
+        try:
+            return query(q, ts)
+        except RuletestError as exc:
+            raise FuncError(exc.message) from None
+    return run
+
+
 @dataclass
 class AlertingRuleState:
     rule: Rule
@@ -98,7 +110,7 @@ class AlertingRuleState:
             data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, smpl.value)
 
             def expand(text: str, data: AlertTemplateData = data) -> str:
-                query = None if template_query is None else (lambda q: template_query(q, ts))
+                query = None if template_query is None else _template_query(template_query, ts)
                 return expand_alert_text(text, rule.name, data, now_ms=ts, query=query, prometheus=sem.version)
 
             labels = drop_name(smpl.labels)

@@ -68,7 +68,7 @@ def expand_alert_text(text: str, alert_name: str, data: AlertTemplateData, *, no
     funcs: dict[str, Any] = prometheus_funcs(query=query, now_ms=now_ms, external_url=data.external_url,
                                              prometheus=prometheus)
     try:
-        return Executor(tmpl, funcs).run(data.as_struct(prometheus))
+        return Executor(tmpl, funcs, range_over_int=prometheus >= 3).run(data.as_struct(prometheus))
     except TemplateError as exc:
         return f"<error expanding template: error executing template {name}: {exc.message}>"
     except RecursionError:

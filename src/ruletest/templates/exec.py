@@ -6,16 +6,16 @@ Work and output are bounded so a template can neither loop forever nor fill memo
 
 from __future__ import annotations
 
-import html
-import math
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ruletest.goquote import go_quote
+from ruletest.gocompat import go_quote
 from ruletest.templates import parse as P
-from ruletest.templates.gofmt import format_value, sprint, sprintf, sprintln
+from ruletest.templates.gofmt import action_text, eval_args, format_value, sprint, sprintf, sprintln
+from ruletest.templates.gofunc import ANY, STRING, VALUE, can_be_nil, literal_error, value_error
+from ruletest.templates.gofunc import GoFunc as Typed
 from ruletest.templates.parse import TemplateError
 from ruletest.templates.values import GoValue, LabelMap, go_type_name, is_true
 
@@ -28,8 +28,8 @@ class FuncError(Exception):
 
 
 class ArgTypeError(FuncError):
-    """An argument of the wrong Go type: Go reports it at that argument (or at the function
-    for a piped final argument), without "error calling"."""
+    """An argument of the wrong Go type, found by the function itself: Go reports it at that
+    argument (or at the function for a piped final argument), without "error calling"."""
 
     def __init__(self, index: int, message: str) -> None:
         super().__init__(message)
@@ -53,76 +53,79 @@ GoFunc = Callable[..., Any]
 
 
 def _builtins() -> dict[str, GoFunc]:
+    # text/template's builtins take reflect.Value (any value); arity is checked as Go checks it.
     return {
-        "not": lambda x: not is_true(x),
-        "len": _len,
-        "index": _index,
-        "slice": _slice,
-        "print": lambda *a: sprint(list(a)),
-        "printf": lambda f, *a: sprintf(_format_arg(f), list(a)),
-        "println": lambda *a: sprintln(list(a)),
-        "html": lambda *a: html.escape(_eval_args(a), quote=True).replace("&#x27;", "&#39;"),
-        "js": lambda *a: _js_escape(_eval_args(a)),
-        "urlquery": lambda *a: urllib.parse.quote_plus(_eval_args(a), safe=""),
-        "eq": _eq,
-        "ne": lambda a, b: not _eq(a, b),
-        "lt": _lt,
-        "le": _le,
+        "not": Typed(lambda x: not is_true(x), (VALUE,)),
+        "len": Typed(_len, (VALUE,)),
+        "index": Typed(_index, (VALUE,), VALUE),
+        "slice": Typed(_slice, (VALUE,), VALUE),
+        "print": Typed(lambda *a: sprint(list(a)), (), ANY),
+        "printf": Typed(lambda f, *a: sprintf(_expect_str(f, "printf"), list(a)), (STRING,), ANY),
+        "println": Typed(lambda *a: sprintln(list(a)), (), ANY),
+        "html": Typed(lambda *a: _html_escape(eval_args(a)), (), ANY),
+        "js": Typed(lambda *a: _js_escape(eval_args(a)), (), ANY),
+        "urlquery": Typed(lambda *a: urllib.parse.quote_plus(eval_args(a), safe=""), (), ANY),
+        "eq": Typed(_eq, (VALUE,), VALUE),
+        "ne": Typed(lambda a, b: not _eq(a, b), (VALUE, VALUE)),
+        "lt": Typed(_lt, (VALUE, VALUE)),
+        "le": Typed(_le, (VALUE, VALUE)),
         # Go defines gt as !le and ge as !lt, so a NaN operand makes both true.
-        "gt": lambda a, b: not _le(a, b),
-        "ge": lambda a, b: not _lt(a, b),
+        "gt": Typed(lambda a, b: not _le(a, b), (VALUE, VALUE)),
+        "ge": Typed(lambda a, b: not _lt(a, b), (VALUE, VALUE)),
         "and": lambda *a: a[-1],  # evaluated lazily in _call
         "or": lambda *a: a[-1],
-        "call": _call_unsupported,
+        "call": Typed(_call_unsupported, (VALUE,), VALUE),
     }
 
 
-def _eval_args(args: tuple[Any, ...]) -> str:
-    if len(args) == 1 and isinstance(args[0], str):
-        return args[0]
-    return sprint(list(args))
+_HTML_ESCAPES = {"\0": "\ufffd", '"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_JS_ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "<": "\\u003C", ">": "\\u003E", "&": "\\u0026",
+               "=": "\\u003D"}
+
+
+def _html_escape(s: str) -> str:
+    """text/template's ``HTMLEscapeString``."""
+    return "".join(_HTML_ESCAPES.get(ch, ch) for ch in s)
 
 
 def _js_escape(s: str) -> str:
+    """text/template's ``JSEscapeString``: quotes and backslashes escaped, ``<>&=`` and ASCII
+    control characters as ``\\u00XX`` (upper-case hex), non-printable non-ASCII as ``\\uXXXX``."""
     out = []
     for ch in s:
-        if ch in "\\'\"":
-            out.append("\\" + ch)
-        elif ch == "<":
-            out.append("\\u003C")
-        elif ch == ">":
-            out.append("\\u003E")
-        elif ch == "&":
-            out.append("\\u0026")
-        elif ch == "=":
-            out.append("\\u003D")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20:
-            out.append(f"\\u{ord(ch):04X}")
+        code = ord(ch)
+        if ch in _JS_ESCAPES:
+            out.append(_JS_ESCAPES[ch])
+        elif code < 0x20:
+            out.append(f"\\u00{code:02X}")
+        elif code >= 0x80 and not (ch.isprintable() or ch == " "):
+            out.append(f"\\u{code:04X}")
         else:
             out.append(ch)
     return "".join(out)
 
 
-def _format_arg(v: Any) -> str:
+def _call_unsupported(fn: Any, *_a: Any) -> Any:
+    # Template data holds no Go functions, so text/template's call always fails.
+    if fn is None:
+        raise FuncError("call of nil")
+    raise FuncError(f"non-function of type {go_type_name(fn)}")
+
+
+def _expect_str(v: Any, what: str) -> str:
     if not isinstance(v, str):
-        raise ArgTypeError(0, f"wrong type for value; expected string; got {go_type_name(v)}")
+        raise FuncError(f"wrong type for value; expected string; got {go_type_name(v)}")
     return v
 
 
-def _call_unsupported(*_a: Any) -> Any:
-    raise FuncError("call is not supported")
-
-
 def _len(v: Any) -> int:
-    if isinstance(v, str | Mapping | list | tuple):
+    if v is None:
+        raise FuncError("reflect: call of reflect.Value.Type on zero Value")  # Go panics on nil
+    if isinstance(v, str):
+        return len(v.encode())  # Go strings are byte sequences
+    if isinstance(v, Mapping | list | tuple):
         return len(v)
-    raise FuncError(f"len of type {go_type_name(v)}")
+    raise FuncError(f"len of type {go_type_name(v).removeprefix('*')}")  # Go follows the pointer
 
 
 def _index(item: Any, *indices: Any) -> Any:
@@ -134,27 +137,53 @@ def _index(item: Any, *indices: Any) -> Any:
                 raise FuncError(f"value has type {go_type_name(idx)}; should be string")
             item = item[idx] if idx in item else "" if isinstance(item, LabelMap) else None
         elif isinstance(item, list | tuple | str):
-            if not isinstance(idx, int) or isinstance(idx, bool):
-                raise FuncError(f"cannot index slice/array with type {go_type_name(idx)}")
-            if idx < 0 or idx >= len(item):
-                raise FuncError(f"index out of range: {idx}")
-            item = item[idx] if not isinstance(item, str) else item.encode()[idx]
+            seq: Any = item.encode() if isinstance(item, str) else item
+            i = _index_arg(idx, len(seq))
+            if i == len(seq):
+                # indexArg lets the length through; reflect then panics.
+                kind = "string" if isinstance(item, str) else "slice"
+                raise FuncError(f"reflect: {kind} index out of range")
+            item = seq[i]
         else:
             raise FuncError(f"can't index item of type {go_type_name(item)}")
     return item
 
 
 def _slice(item: Any, *idx: Any) -> Any:
-    if not isinstance(item, str | list | tuple):
+    """Go's ``slice``: strings are sliced by bytes; each index is checked against the capacity,
+    then the order of the indexes."""
+    if item is None:
+        raise FuncError("slice of untyped nil")
+    if len(idx) > 3:
+        raise FuncError(f"too many slice indexes: {len(idx)}")
+    if isinstance(item, str):
+        if len(idx) == 3:
+            raise FuncError("cannot 3-index slice a string")
+        data: Any = item.encode()
+    elif isinstance(item, list | tuple):
+        data = item
+    else:
         raise FuncError(f"can't slice item of type {go_type_name(item)}")
-    bounds = [int(i) for i in idx]
-    if len(bounds) > 3:
-        raise FuncError("too many slice indexes")
-    start = bounds[0] if bounds else 0
-    end = bounds[1] if len(bounds) > 1 else len(item)
-    if not 0 <= start <= end <= len(item):
-        raise FuncError(f"index out of range: {end}")
-    return item[start:end]
+    bounds = [0, len(data), len(data)]
+    for i, x in enumerate(idx):
+        bounds[i] = _index_arg(x, len(data))
+    if bounds[0] > bounds[1]:
+        raise FuncError(f"invalid slice index: {bounds[0]} > {bounds[1]}")
+    if len(idx) == 3 and bounds[1] > bounds[2]:
+        raise FuncError(f"invalid slice index: {bounds[1]} > {bounds[2]}")
+    part = data[bounds[0]:bounds[1]]
+    # A cut through a UTF-8 sequence keeps the stray bytes, as Go's strings do.
+    return part.decode("utf-8", "surrogateescape") if isinstance(item, str) else type(item)(part)
+
+
+def _index_arg(x: Any, cap: int) -> int:
+    if x is None:
+        raise FuncError("cannot index slice/array with nil")
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise FuncError(f"cannot index slice/array with type {go_type_name(x)}")
+    if x < 0 or x > cap:
+        raise FuncError(f"index out of range: {x}")
+    return x
 
 
 def _basic_kind(v: Any) -> str:
@@ -193,10 +222,12 @@ def _eq(a: Any, *others: Any) -> bool:
 
 def _lt(a: Any, b: Any) -> bool:
     ka, kb = _basic_kind(a), _basic_kind(b)
-    if ka in ("other", "bool") or kb in ("other", "bool"):
+    if ka == "other" or kb == "other":
         raise FuncError("invalid type for comparison")
     if ka != kb:
         raise FuncError("incompatible types for comparison")
+    if ka == "bool":
+        raise FuncError("invalid type for comparison")
     return bool(a < b)
 
 
@@ -219,14 +250,17 @@ Escaper = Callable[[list[str], Any, str, str], str]
 
 
 class Executor:
-    def __init__(self, tmpl: P.Template, funcs: Mapping[str, GoFunc], escaper: Escaper | None = None) -> None:
+    def __init__(self, tmpl: P.Template, funcs: Mapping[str, GoFunc], escaper: Escaper | None = None, *,
+                 range_over_int: bool = True) -> None:
         self.tmpl = tmpl
+        self.range_over_int = range_over_int  # Go 1.22+ (Prometheus 3); promtool 2.42's Go 1.19 refuses
         self.funcs = {**_builtins(), **funcs}
         self.escaper = escaper
         self.out: list[str] = []
         self.size = 0
         self.steps = 0
         self.depth = 0
+        self._pipe: P.PipeNode | None = None  # the pipeline being evaluated (Go's s.at(pipe))
         # The template being executed (its name) and the parse it came from (for locations).
         self.current = tmpl.name
         self.source = tmpl
@@ -316,10 +350,12 @@ class Executor:
             items = [(k, value[k]) for k in sorted(value)]
         elif isinstance(value, list | tuple):
             items = list(enumerate(value))
-        elif isinstance(value, int) and not isinstance(value, bool):
+        elif isinstance(value, int) and not isinstance(value, bool) and self.range_over_int:
             items = [(i, i) for i in range(value)]
         else:
-            raise self.error(node, f"range can't iterate over {format_value(value)}")
+            # Go reports it at the last node it evaluated: the pipeline's last operand.
+            last = node.pipe.cmds[-1].args[-1] if node.pipe.cmds and node.pipe.cmds[-1].args else node
+            raise self.error(last, f"range can't iterate over {format_value(value)}")
         if not items:
             if node.else_list is not None:
                 self.walk(dot, node.else_list, frame)
@@ -353,6 +389,7 @@ class Executor:
     # --- pipelines ----------------------------------------------------------------------------
 
     def eval_pipeline(self, dot: Any, pipe: P.PipeNode, frame: _Frame) -> Any:
+        self._pipe = pipe
         value: Any = _NO_FINAL
         for cmd in pipe.cmds:
             value = self.eval_command(dot, cmd, value, frame)
@@ -371,17 +408,18 @@ class Executor:
             return self.eval_field_chain(dot, base, first, first.fields, cmd.args, final, frame)
         if isinstance(first, P.IdentifierNode):
             return self.call(dot, first, cmd.args[1:], final, frame, cmd)
-        if isinstance(first, P.NilNode):
-            raise self.error(first, "nil is not a command")
         if isinstance(first, P.PipeNode):
             if len(cmd.args) > 1 or final is not _NO_FINAL:
-                raise self.error(first, "can't give argument to non-function " + str(first))
+                # Go reports this at the enclosing pipeline (the last node it was "at").
+                raise self.error(self._pipe or first, "can't give argument to non-function " + str(first))
             return self.eval_pipeline(dot, first, frame)
         if isinstance(first, P.VariableNode):
             value = self._lookup_var(first, frame)
             return self.eval_field_chain(dot, value, first, first.idents[1:], cmd.args, final, frame)
         if len(cmd.args) > 1 or final is not _NO_FINAL:
             raise self.error(first, f"can't give argument to non-function {first}")
+        if isinstance(first, P.NilNode):
+            raise self.error(first, "nil is not a command")
         return self.eval_arg(dot, first, frame)
 
     def _lookup_var(self, node: P.VariableNode, frame: _Frame) -> Any:
@@ -456,9 +494,12 @@ class Executor:
             if final is not _NO_FINAL:
                 value = final
             return value
-        args = [self.eval_arg(dot, n, frame) for n in arg_nodes]
-        if final is not _NO_FINAL:
-            args.append(final)
+        if isinstance(fn, Typed):
+            args = self._typed_args(dot, fn, ident, arg_nodes, final, frame)
+        else:
+            args = [self.eval_arg(dot, n, frame) for n in arg_nodes]
+            if final is not _NO_FINAL:
+                args.append(final)
         try:
             return fn(*args)
         except ArgTypeError as exc:
@@ -473,6 +514,44 @@ class Executor:
         except (ValueError, ArithmeticError, KeyError, IndexError) as exc:
             raise self.error(cmd, f"error calling {name}: {exc}") from None
 
+    def _typed_args(self, dot: Any, fn: Typed, ident: P.IdentifierNode, arg_nodes: list[P.Node], final: Any,
+                    frame: _Frame) -> list[Any]:
+        """Arguments checked like Go's evalCall: arity at the function's name, then each argument
+        against its parameter type at the argument (the pipeline's value at the last argument)."""
+        problem = fn.arity_error(ident.name, len(arg_nodes), final is not _NO_FINAL)
+        if problem is not None:
+            raise self.error(ident, problem)
+        args = []
+        at: P.Node = ident
+        for i, node in enumerate(arg_nodes):
+            at = node
+            args.append(self._typed_arg(dot, fn.param(i), node, frame))
+        if final is not _NO_FINAL:
+            last = len(arg_nodes)
+            typ = fn.params[last] if last < len(fn.params) else fn.param(last)
+            problem = value_error(final, typ)
+            if problem is not None:
+                raise self.error(at, problem)
+            args.append(final)
+        return args
+
+    def _typed_arg(self, dot: Any, typ: str, node: P.Node, frame: _Frame) -> Any:
+        if isinstance(node, P.NilNode):
+            if can_be_nil(typ):
+                return None
+            raise self.error(node, f"cannot assign nil to {typ}")
+        kind = _literal_kind(node)
+        if kind is not None:
+            problem = literal_error(typ, kind, str(node))
+            if problem is not None:
+                raise self.error(node, problem)
+            return self.eval_arg(dot, node, frame)
+        value = self.eval_arg(dot, node, frame)
+        problem = value_error(value, typ)
+        if problem is not None:
+            raise self.error(node, problem)
+        return value
+
     def eval_arg(self, dot: Any, node: P.Node, frame: _Frame) -> Any:
         self._tick(node)
         if isinstance(node, P.DotNode):
@@ -484,6 +563,8 @@ class Executor:
         if isinstance(node, P.StringNode):
             return node.value
         if isinstance(node, P.NumberNode):
+            if not node.is_int and not any(c in node.text for c in ".eEpP"):
+                raise self.error(node, f"{node.text} overflows int")  # Go's idealConstant
             return ideal_constant(node)
         if isinstance(node, P.FieldNode):
             return self.eval_field_chain(dot, dot, node, node.idents, [node], _NO_FINAL)
@@ -498,6 +579,16 @@ class Executor:
         if isinstance(node, P.IdentifierNode):
             return self.call(dot, node, [], _NO_FINAL, frame, P.CommandNode(node.pos, [node]))
         raise self.error(node, f"can't handle {_node_text(node)}")
+
+
+def _literal_kind(node: P.Node) -> str | None:
+    if isinstance(node, P.BoolNode):
+        return "bool"
+    if isinstance(node, P.NumberNode):
+        return "int-number" if node.is_int else "number"
+    if isinstance(node, P.StringNode):
+        return "string"
+    return None
 
 
 class _NoFinal:
@@ -518,11 +609,7 @@ def ideal_constant(node: P.NumberNode) -> Any:
 
 
 def _print_value(v: Any) -> str:
-    if v is None or v is _NO_FINAL:
-        return "<no value>"
-    if isinstance(v, float) and math.isnan(v):
-        return "NaN"
-    return format_value(v)
+    return action_text(None if v is _NO_FINAL else v)
 
 
 def _node_text(node: P.Node) -> str:

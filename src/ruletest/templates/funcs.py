@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import unicodedata
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ruletest.durations import DurationError, parse_duration
+from ruletest.gocompat import GoNumError, format_float, format_float_g, format_go_time, go_int64, parse_float
 from ruletest.promql.regex import compile_unanchored, go_expand
 from ruletest.templates.exec import FuncError
+from ruletest.templates.gofunc import ANY, QUERY_RESULT, SAMPLE, STRING, GoFunc
 from ruletest.templates.values import (
     DurationValue,
     HTMLString,
     LabelMap,
     PointerValue,
+    QueryResult,
     StructValue,
     TimeValue,
-    format_go_time,
     go_type_name,
 )
 
@@ -28,11 +31,7 @@ QueryFn = Callable[[str], list[PointerValue]]
 
 def g4(v: float) -> str:
     """Go ``%.4g``."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    return f"{v:.4g}"
+    return format_float(v, "g", 4)
 
 
 def to_float(v: Any) -> float:
@@ -42,27 +41,15 @@ def to_float(v: Any) -> float:
     if isinstance(v, float | int):
         return float(v)
     if isinstance(v, DurationValue):
-        return v.ns / 1e9
+        # time.Duration.Seconds(): whole seconds plus the nanosecond remainder.
+        whole = abs(v.ns) // 1_000_000_000 * (1 if v.ns >= 0 else -1)
+        return float(whole) + float(v.ns - whole * 1_000_000_000) / 1e9
     if isinstance(v, str):
         try:
-            return _parse_go_float(v)
-        except ValueError:
-            raise FuncError(f'strconv.ParseFloat: parsing "{v}": invalid syntax') from None
+            return parse_float(v)
+        except GoNumError as exc:
+            raise FuncError(str(exc)) from None
     raise FuncError(f"can't convert {go_type_name(v)} to float")
-
-
-def _parse_go_float(s: str) -> float:
-    t = s.strip()
-    if t != s or not t or "_" in t:
-        raise ValueError(s)
-    low = t.lower().lstrip("+-")
-    if low in ("inf", "infinity"):
-        return -math.inf if t.startswith("-") else math.inf
-    if low == "nan":
-        return math.nan
-    if low.startswith("0x"):
-        return float.fromhex(t)
-    return float(t)
 
 
 _LARGE = ("k", "M", "G", "T", "P", "E", "Z", "Y")
@@ -107,13 +94,6 @@ def humanize1024(v: Any) -> str:
     return g4(x) + prefix
 
 
-def _go_int64(x: float) -> int:
-    """Go's float64 -> int64 conversion on amd64 (out of range gives the minimum int64)."""
-    if math.isnan(x) or math.isinf(x) or not -(2**63) <= x < 2**63:
-        return -(2**63)
-    return int(x)
-
-
 def _go_divmod(a: int, b: int) -> tuple[int, int]:
     q = abs(a) // b
     q = q if a >= 0 else -q
@@ -129,7 +109,7 @@ def humanize_duration(v: Any) -> str:
     if abs(x) >= 1:
         sign = "-" if x < 0 else ""
         ax = abs(x)
-        d = _go_int64(ax)
+        d = go_int64(ax)
         days, rem = _go_divmod(d, 86400)
         hours, rem = _go_divmod(rem, 3600)
         minutes, seconds = _go_divmod(rem, 60)
@@ -152,41 +132,56 @@ def humanize_timestamp(v: Any) -> str:
     x = to_float(v)
     if math.isnan(x) or math.isinf(x):
         return g4(x)
-    return format_go_time(_timestamp_ms(x))
+    return format_go_time(_float_to_time_ms(x))
 
 
-def _timestamp_ms(x: float) -> int:
+def _float_to_time_ms(x: float) -> int:
+    """Prometheus' ``floatToTime`` (Unix seconds -> time, through int64 nanoseconds and
+    ``model.TimeFromUnixNano``'s milliseconds)."""
+    if math.isnan(x) or math.isinf(x):
+        raise FuncError("value is NaN or Inf")
     ns_f = x * 1e9
-    if not -(2**63) <= ns_f < 2**63:
-        raise FuncError(f"{x} cannot be represented as a nanoseconds timestamp since it overflows int64")
-    ns = int(ns_f)
+    # Go compares against float64(MaxInt64) == 2**63, so 2**63 itself passes and wraps.
+    if ns_f > 2.0**63 or ns_f < -(2.0**63):
+        raise FuncError(f"{format_float_g(x)} cannot be represented as a nanoseconds timestamp since it overflows int64")
+    ns = go_int64(ns_f)
     q = abs(ns) // 1_000_000
     return q if ns >= 0 else -q
 
 
 def to_time(v: Any) -> TimeValue:
-    x = to_float(v)
-    if math.isnan(x) or math.isinf(x):
-        raise FuncError(f"cannot convert {g4(x)} to Time")
-    return TimeValue(_timestamp_ms(x))
+    return TimeValue(_float_to_time_ms(to_float(v)))
 
 
 def to_duration(v: Any) -> DurationValue:
-    x = to_float(v)
-    if math.isnan(x) or math.isinf(x):
-        raise FuncError(f"cannot convert {g4(x)} to Duration")
-    return DurationValue(int(x * 1e9))
+    # time.Duration(v * float64(time.Second)): a plain conversion, no range check.
+    return DurationValue(go_int64(to_float(v) * 1e9))
 
 
 def title_strings(s: Any) -> str:
-    """Go ``strings.Title`` (Prometheus 2.x): a letter after any separator is upper-cased;
-    letters, digits and underscore are not separators ("they're" -> "They'Re", "a.b" -> "A.B")."""
+    """Go ``strings.Title`` (Prometheus 2.x): the rune after a separator is mapped with
+    ``unicode.ToTitle`` (a single-rune mapping, so "ß" stays). ASCII letters, digits and
+    underscore, and any Unicode letter or digit, are not separators; other ASCII characters and
+    Unicode spaces are; other Unicode characters are neither ("they're" -> "They'Re")."""
     out = []
-    prev_sep = True
+    prev = " "
     for ch in _str(s):
-        out.append(ch.upper() if prev_sep and ch.isalpha() else ch)
-        prev_sep = not (ch.isalnum() or ch == "_")
+        out.append(_to_title(ch) if _is_separator(prev) else ch)
+        prev = ch
     return "".join(out)
+
+
+def _to_title(ch: str) -> str:
+    mapped = ch.title()
+    return mapped if len(mapped) == 1 else ch
+
+
+def _is_separator(ch: str) -> bool:
+    if ord(ch) <= 0x7F:
+        return not (ch.isalnum() or ch == "_")
+    if ch.isalpha() or unicodedata.category(ch) == "Nd":
+        return False
+    return ch.isspace()
 
 
 def title(s: Any) -> str:
@@ -198,7 +193,7 @@ def title(s: Any) -> str:
     prev = ""
     for ch in _str(s):
         if ch.isalpha():
-            out.append(ch.upper() if word_start else ch)
+            out.append(ch.title() if word_start else ch)  # full title-case mapping: "ß" -> "Ss"
             word_start = False
         elif ch.isdigit():
             out.append(ch)
@@ -268,17 +263,28 @@ def re_replace_all(pattern: Any, repl: Any, text: Any) -> str:
     except Exception as exc:
         # Go's regexp.MustCompile panics; Prometheus recovers the panic into the template error.
         raise FuncError(f"regexp: Compile(`{p}`): {go_regexp_error(p, exc)}") from None
-    src = _str(text)
-    template = _str(repl)
+    return go_replace_all(regex, _str(text), _str(repl))
+
+
+def go_replace_all(regex: Any, src: str, template: str) -> str:
+    """Go ``Regexp.ReplaceAllString``: an empty match right after a previous match is not
+    replaced, and the search always advances by at least one character
+    (``reReplaceAll "a*" "-" "baaac"`` is ``-b-c-``)."""
     out = []
-    last = 0
-    for m in regex.finditer(src):
-        if m.end() == m.start() and m.start() < last:
-            continue
-        out.append(src[last:m.start()])
-        out.append(go_expand(template, m))
-        last = m.end()
-    out.append(src[last:])
+    last_end = 0
+    search = 0
+    n = len(src)
+    while search <= n:
+        m = regex.search(src, search)
+        if m is None:
+            break
+        start, end = m.span()
+        out.append(src[last_end:start])
+        if end > last_end or start == 0:
+            out.append(go_expand(template, m))
+        last_end = end
+        search = search + 1 if search + 1 > end else end
+    out.append(src[last_end:])
     return "".join(out)
 
 
@@ -319,7 +325,12 @@ def strip_domain(s: Any) -> str:
     return f"[{short}]:{port}" if ":" in short else f"{short}:{port}"
 
 
+_NIL_DEREFERENCE = "runtime error: invalid memory address or nil pointer dereference"
+
+
 def _sample_labels(s: Any) -> LabelMap:
+    if s is None:
+        raise FuncError(_NIL_DEREFERENCE)  # Go panics; text/template reports the panic
     if not isinstance(s, PointerValue):
         raise FuncError(f"wrong type for value; expected *template.sample; got {go_type_name(s)}")
     found, value = s.field("Labels")
@@ -337,6 +348,8 @@ def label(name: Any, s: Any) -> str:
 
 
 def value(s: Any) -> Any:
+    if s is None:
+        raise FuncError(_NIL_DEREFERENCE)
     if not isinstance(s, PointerValue):
         raise FuncError(f"wrong type for value; expected *template.sample; got {go_type_name(s)}")
     return s.field("Value")[1]
@@ -346,11 +359,13 @@ def strvalue(s: Any) -> str:
     return _sample_labels(s).get("__value__", "")
 
 
-def sort_by_label(name: Any, v: Any) -> list[Any]:
+def sort_by_label(name: Any, v: Any) -> QueryResult:
+    if v is None:
+        return QueryResult()
     if not isinstance(v, list):
         raise FuncError(f"wrong type for value; expected template.queryResult; got {go_type_name(v)}")
     key = _str(name)
-    return sorted(v, key=lambda s: _sample_labels(s).get(key, ""))
+    return QueryResult(sorted(v, key=lambda s: _sample_labels(s).get(key, "")))
 
 
 def args_fn(*a: Any) -> dict[str, Any]:
@@ -377,45 +392,53 @@ def make_sample(labels: Sequence[tuple[str, str]], value: float) -> PointerValue
     return PointerValue(StructValue("template.sample", {"Labels": LabelMap(labels), "Value": value}))
 
 
-def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str,
-                     prometheus: int = 3) -> dict[str, Callable[..., Any]]:
-    parsed = urllib.parse.urlsplit(external_url)
+def _no_external_url() -> str:
+    # promtool's rule manager has no external URL (ManagerOptions.ExternalURL is nil in
+    # cmd/promtool/unittest.go, 2.42 and 3.14): these functions dereference it and panic. The
+    # test group's external_url only sets the $externalURL variable.
+    raise FuncError(_NIL_DEREFERENCE)
 
-    def query_fn(q: Any) -> list[PointerValue]:
+
+def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str,
+                     prometheus: int = 3) -> dict[str, GoFunc]:
+    def query_fn(q: Any) -> QueryResult:
         if query is None:
             raise FuncError("query is not available here")
-        return query(_str(q))
+        return QueryResult(query(_str(q)))
 
+    # Go parameter types, from template/template.go (interface{} for humanize*, string for the
+    # string functions): the executor checks arguments against them before the call.
+    one_string, one_any = (STRING,), (ANY,)
     return {
-        "query": query_fn,
-        "first": first,
-        "label": label,
-        "value": value,
-        "strvalue": strvalue,
-        "args": args_fn,
-        "reReplaceAll": re_replace_all,
-        "safeHtml": lambda s: HTMLString(_str(s)),
-        "match": match,
-        "title": title if prometheus >= 3 else title_strings,
-        "toUpper": to_upper,
-        "toLower": to_lower,
-        "graphLink": graph_link,
-        "tableLink": table_link,
-        "sortByLabel": sort_by_label,
-        "humanize": humanize,
-        "humanize1024": humanize1024,
-        "humanizeDuration": humanize_duration,
-        "humanizePercentage": humanize_percentage,
-        "humanizeTimestamp": humanize_timestamp,
-        "toTime": to_time,
-        "toDuration": to_duration,
-        "pathPrefix": lambda: parsed.path,
-        "externalURL": lambda: external_url,
-        "parseDuration": lambda d: parse_duration_fn(d, prometheus),
-        "stripPort": strip_port,
-        "stripDomain": strip_domain,
-        "urlQueryEscape": lambda s: urllib.parse.quote_plus(_str(s), safe=""),
-        "now": lambda: now_ms / 1000,
+        "query": GoFunc(query_fn, one_string),
+        "first": GoFunc(first, (QUERY_RESULT,)),
+        "label": GoFunc(label, (STRING, SAMPLE)),
+        "value": GoFunc(value, (SAMPLE,)),
+        "strvalue": GoFunc(strvalue, (SAMPLE,)),
+        "args": GoFunc(args_fn, (), ANY),
+        "reReplaceAll": GoFunc(re_replace_all, (STRING, STRING, STRING)),
+        "safeHtml": GoFunc(lambda s: HTMLString(_str(s)), one_string),
+        "match": GoFunc(match, (STRING, STRING)),
+        "title": GoFunc(title if prometheus >= 3 else title_strings, one_string),
+        "toUpper": GoFunc(to_upper, one_string),
+        "toLower": GoFunc(to_lower, one_string),
+        "graphLink": GoFunc(graph_link, one_string),
+        "tableLink": GoFunc(table_link, one_string),
+        "sortByLabel": GoFunc(sort_by_label, (STRING, QUERY_RESULT)),
+        "humanize": GoFunc(humanize, one_any),
+        "humanize1024": GoFunc(humanize1024, one_any),
+        "humanizeDuration": GoFunc(humanize_duration, one_any),
+        "humanizePercentage": GoFunc(humanize_percentage, one_any),
+        "humanizeTimestamp": GoFunc(humanize_timestamp, one_any),
+        "toTime": GoFunc(to_time, one_any),
+        "toDuration": GoFunc(to_duration, one_any),
+        "pathPrefix": GoFunc(_no_external_url),
+        "externalURL": GoFunc(_no_external_url),
+        "parseDuration": GoFunc(lambda d: parse_duration_fn(d, prometheus), one_string),
+        "stripPort": GoFunc(strip_port, one_string),
+        "stripDomain": GoFunc(strip_domain, one_string),
+        "urlQueryEscape": GoFunc(lambda s: urllib.parse.quote_plus(_str(s), safe=""), one_string),
+        "now": GoFunc(lambda: now_ms / 1000),
     }
 
 

@@ -1,98 +1,188 @@
-"""Go value formatting: ``fmt.Sprint``/``Sprintf``/``Sprintln`` and ``strconv`` float output, for
-the value kinds alert templates handle (string, float64, int, bool, maps, slices, structs)."""
+"""``fmt.Sprint``/``Sprintf``/``Sprintln`` over template values (``fmt/print.go``: ``doPrintf``,
+``printArg``, ``printValue``, ``badVerb``), and how text/template prints an action's result.
+
+The per-verb number, string and quoting work is ``ruletest.gocompat``'s; this module decides
+which of it applies to each template value kind (string, float64, int, bool, maps, query
+results, samples, times) and writes Go's ``%!verb(type=value)`` error forms.
+"""
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from ruletest.goquote import go_quote
-from ruletest.templates.values import GoValue, go_type_name
+from ruletest.gocompat import (
+    PLAIN,
+    FmtSpec,
+    fmt_bool,
+    fmt_char,
+    fmt_float,
+    fmt_integer,
+    fmt_quoted_char,
+    fmt_string,
+    fmt_unicode,
+    format_go_duration,
+    format_go_time,
+    pad,
+)
+from ruletest.templates.values import (
+    DurationValue,
+    GoValue,
+    HTMLString,
+    PointerValue,
+    StructValue,
+    TimeValue,
+    go_type_name,
+)
+
+# A pointer below the top level prints as its address (fmt.fmtPointer), which differs from run to
+# run in Go; any fixed address keeps the shape.
+_ADDRESS = "0xc000010000"
 
 
-def _special(v: float) -> str | None:
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    return None
+def format_value(v: Any) -> str:
+    """``fmt.Sprint(v)`` of one value (Go's ``%v``)."""
+    return print_arg(v, "v", PLAIN)
 
 
-def format_float_g(v: float) -> str:
-    """``strconv.FormatFloat(v, 'g', -1, 64)`` (also ``%v``): shortest round-trip digits, in
-    exponent form iff the decimal exponent is < -4 or >= 6 (Go uses precision 6 for that decision
-    when printing the shortest form): 1234567 -> 1.234567e+06, 100000 -> 100000."""
-    special = _special(v)
-    if special is not None:
-        return special
-    if v == 0:
-        return "-0" if math.copysign(1.0, v) < 0 else "0"
-    sign = "-" if v < 0 else ""
-    digits, exp = _shortest_digits(abs(v))
-    if exp < -4 or exp >= 6:
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if exp < 0:
-        return f"{sign}0.{'0' * (-exp - 1)}{digits}"
-    if len(digits) <= exp + 1:
-        return sign + digits + "0" * (exp + 1 - len(digits))
-    return f"{sign}{digits[:exp + 1]}.{digits[exp + 1:]}"
+def print_arg(arg: Any, verb: str, spec: FmtSpec, depth: int = 0, erroring: bool = False) -> str:
+    """``pp.printArg`` (depth 0) / ``pp.printValue`` (deeper): ``arg`` formatted for ``verb``.
+    A value whose type defines ``go_format(verb)`` formats itself, as a Go ``fmt.Formatter`` does
+    (Alertmanager's ``KV``, ``Pairs``, ``time.Time``...)."""
+    own = getattr(type(arg), "go_format", None)
+    if own is not None and not erroring:
+        return pad(spec, arg.go_format(verb))
+    if arg is None:
+        if depth > 0:
+            return "<nil>"
+        if verb in "Tv":
+            return pad(spec, "<nil>")
+        return _bad_verb(verb, arg, spec)
+    if depth == 0 and verb == "w":
+        return _bad_verb(verb, arg, spec, erroring)  # %w is for fmt.Errorf only
+    if depth == 0 and verb == "T":
+        return fmt_string(spec.with_(sharp_v=False), go_type_name(arg), "s") or ""
+    if isinstance(arg, bool):
+        return fmt_bool(spec, arg) if verb in "tv" else _bad_verb(verb, arg, spec, erroring)
+    if isinstance(arg, float):
+        return _float(arg, verb, spec, erroring)
+    if isinstance(arg, int):
+        return _integer(arg, verb, spec, erroring)
+    if isinstance(arg, str):
+        out = fmt_string(spec, str(arg), verb)
+        return out if out is not None else _bad_verb(verb, arg, spec, erroring)
+    if isinstance(arg, TimeValue | DurationValue):
+        if not erroring and verb in "vsxXq":
+            # Stringers (time.Time.String, time.Duration.String) for the string-like verbs.
+            text = format_go_time(arg.ms) if isinstance(arg, TimeValue) else format_go_duration(arg.ns)
+            return fmt_string(spec, text, verb) or ""
+        if isinstance(arg, TimeValue) and depth == 0:
+            return "&" + _time_struct(arg, verb, spec)
+        return _ADDRESS
+    if isinstance(arg, Mapping):
+        return _map(arg, verb, spec, depth)
+    if isinstance(arg, list | tuple):
+        return "[" + " ".join(print_arg(x, verb, spec, depth + 1) for x in arg) + "]"
+    if isinstance(arg, PointerValue):
+        if depth > 0:
+            return _ADDRESS
+        return "&" + print_arg(arg.target, verb, spec, depth + 1)
+    if isinstance(arg, StructValue):
+        parts = []
+        for name, value in arg.fields.items():
+            prefix = name + ":" if spec.plus_v or spec.sharp_v else ""
+            parts.append(prefix + print_arg(value, verb, spec, depth + 1))
+        return "{" + " ".join(parts) + "}"
+    if isinstance(arg, GoValue):
+        return _bad_verb(verb, arg, spec, erroring)
+    return _bad_verb(verb, arg, spec, erroring)
 
 
-def _shortest_digits(v: float) -> tuple[str, int]:
-    """Shortest round-trip decimal digits of a positive float and its decimal exponent."""
-    r = repr(v)
-    m = re.match(r"^(\d+)(?:\.(\d*))?(?:e([+-]?\d+))?$", r)
-    assert m is not None, r
-    int_part, frac, e = m.group(1), m.group(2) or "", int(m.group(3) or 0)
-    digits = (int_part + frac).lstrip("0")
-    lead_zeros = len(int_part + frac) - len((int_part + frac).lstrip("0"))
-    exp = len(int_part) - 1 - lead_zeros + e
-    digits = digits.rstrip("0") or "0"
-    return digits, exp
+_UNIX_TO_INTERNAL = 62135596800  # seconds from year 1 to 1970 (time.unixToInternal)
 
 
-def format_float_e(v: float) -> str:
-    """``strconv.FormatFloat(v, 'E', -1, 64)``: shortest digits, always an exponent (promtool)."""
-    special = _special(v)
-    if special is not None:
-        return special
-    if v == 0:
-        return "-0E+00" if math.copysign(1.0, v) < 0 else "0E+00"
-    sign = "-" if v < 0 else ""
-    digits, exp = _shortest_digits(abs(v))
-    mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    return f"{sign}{mant}E{'-' if exp < 0 else '+'}{abs(exp):02d}"
+def _time_struct(t: TimeValue, verb: str, spec: FmtSpec) -> str:
+    """A ``time.Time`` printed field by field, as fmt does when it does not call ``String``:
+    ``{wall ext loc}`` (for a UTC time without monotonic reading: nanoseconds, seconds since
+    year 1, nil location)."""
+    secs, ms = divmod(t.ms, 1000)
+    fields = [("wall", _typed_int(ms * 1_000_000, "uint64", verb, spec)),
+              ("ext", _typed_int(secs + _UNIX_TO_INTERNAL, "int64", verb, spec)),
+              ("loc", _nil_pointer("*time.Location", verb, spec))]
+    return "{" + " ".join((name + ":" if spec.plus_v or spec.sharp_v else "") + text for name, text in fields) + "}"
 
 
-def format_value(v: Any, verb: str = "v") -> str:
-    """``%v`` (and the element formatting of maps and slices)."""
-    if v is None:
-        return "<nil>"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, GoValue):
-        return v.go_format(verb)
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return format_float_g(v)
-    if isinstance(v, str):
-        return v
-    if isinstance(v, Mapping):
-        items = sorted(v.items(), key=lambda kv: str(kv[0]))
-        return "map[" + " ".join(f"{format_value(k, verb)}:{format_value(x, verb)}" for k, x in items) + "]"
-    if isinstance(v, list | tuple):
-        return "[" + " ".join(format_value(x, verb) for x in v) + "]"
-    return str(v)
+def _typed_int(v: int, type_name: str, verb: str, spec: FmtSpec) -> str:
+    if verb in "vdboOxXcqU":
+        return _integer(v, verb, spec, False)
+    return f"%!{verb}({type_name}={fmt_integer(spec, v, 10, 'v')})"
+
+
+def _nil_pointer(type_name: str, verb: str, spec: FmtSpec) -> str:
+    if verb == "v":
+        return pad(spec, "<nil>")
+    if verb == "p":
+        return fmt_integer(spec.with_(sharp=not spec.sharp), 0, 16, "x")
+    if verb in "bodxX":
+        return fmt_integer(spec, 0, {"b": 2, "o": 8, "d": 10}.get(verb, 16), verb, upper=verb == "X")
+    return f"%!{verb}({type_name}={pad(spec, '<nil>')})"
+
+
+def _float(v: float, verb: str, spec: FmtSpec, erroring: bool) -> str:
+    if verb == "v":
+        return fmt_float(spec, v, "g", -1)
+    if verb in "bgGxX":
+        return fmt_float(spec, v, verb, -1)
+    if verb in "feE":
+        return fmt_float(spec, v, verb, 6)
+    if verb == "F":
+        return fmt_float(spec, v, "f", 6)
+    return _bad_verb(verb, v, spec, erroring)
+
+
+def _integer(v: int, verb: str, spec: FmtSpec, erroring: bool) -> str:
+    if verb in "vd":
+        return fmt_integer(spec, v, 10, verb)
+    if verb == "b":
+        return fmt_integer(spec, v, 2, verb)
+    if verb in "oO":
+        return fmt_integer(spec, v, 8, verb)
+    if verb in "xX":
+        return fmt_integer(spec, v, 16, verb, upper=verb == "X")
+    if verb == "c":
+        return fmt_char(spec, v)
+    if verb == "q":
+        return fmt_quoted_char(spec, v)
+    if verb == "U":
+        return fmt_unicode(spec, v)
+    return _bad_verb(verb, v, spec, erroring)
+
+
+def _map(m: Mapping[Any, Any], verb: str, spec: FmtSpec, depth: int) -> str:
+    # fmtsort orders string keys bytewise, which is code point order.
+    items = sorted(m.items(), key=lambda kv: str(kv[0]))
+    if spec.sharp_v:
+        body = ", ".join(f"{print_arg(k, verb, spec, depth + 1)}:{print_arg(x, verb, spec, depth + 1)}"
+                         for k, x in items)
+        return go_type_name(m) + "{" + body + "}"
+    return "map[" + " ".join(f"{print_arg(k, verb, spec, depth + 1)}:{print_arg(x, verb, spec, depth + 1)}"
+                             for k, x in items) + "]"
+
+
+def _bad_verb(verb: str, arg: Any, spec: FmtSpec, erroring: bool = False) -> str:
+    """``%!verb(type=value)``; the value is printed with %v and the same flags."""
+    if arg is None:
+        return f"%!{verb}(<nil>)"
+    return f"%!{verb}({go_type_name(arg)}={print_arg(arg, 'v', spec, 0, erroring=True)})"
+
+
+# --- Sprint / Sprintln / Sprintf -------------------------------------------------------------
 
 
 def sprint(args: list[Any]) -> str:
     """``fmt.Sprint``: a space between operands when neither side is a string."""
     out = []
-    prev_string = True
+    prev_string = False
     for i, a in enumerate(args):
         is_string = isinstance(a, str)
         if i > 0 and not is_string and not prev_string:
@@ -106,125 +196,173 @@ def sprintln(args: list[Any]) -> str:
     return " ".join(format_value(a) for a in args) + "\n"
 
 
-_VERB_RE = re.compile(r"%([-+# 0]*)(\*|\d+)?(?:\.(\*|\d*))?([a-zA-Z%])")
+_TOO_LARGE = 10**6
+
+
+def _parse_num(fmt: str, i: int) -> tuple[int | None, int]:
+    """Go's ``parsenum``: (number or None, new index); absurdly long numbers count as absent."""
+    start = i
+    num = 0
+    while i < len(fmt) and fmt[i].isdigit() and fmt[i].isascii():
+        if num > _TOO_LARGE:
+            return None, len(fmt)
+        num = num * 10 + int(fmt[i])
+        i += 1
+    return (num if i > start else None), i
+
+
+class _Printf:
+    """State of one ``fmt.Sprintf`` call (``pp.doPrintf``)."""
+
+    def __init__(self, fmt: str, args: list[Any]) -> None:
+        self.fmt = fmt
+        self.args = args
+        self.out: list[str] = []
+        self.arg_num = 0
+        self.reordered = False
+        self.good_arg_num = True
+
+    def arg_number(self, i: int) -> tuple[int, bool]:
+        """An explicit ``[n]`` argument index at ``fmt[i]``: (new i, found)."""
+        fmt = self.fmt
+        if i >= len(fmt) or fmt[i] != "[":
+            return i, False
+        self.reordered = True
+        close = fmt.find("]", i + 1)
+        if len(fmt) - i < 3 or close < 0:
+            self.good_arg_num = False
+            return i + 1, False
+        num, end = _parse_num(fmt, i + 1)
+        if num is None or end != close:
+            self.good_arg_num = False
+            return close + 1, False
+        index = num - 1
+        if 0 <= index < len(self.args):
+            self.arg_num = index
+            return close + 1, True
+        self.good_arg_num = False
+        return close + 1, True
+
+    def int_from_arg(self) -> int | None:
+        if self.arg_num >= len(self.args):
+            return None
+        v = self.args[self.arg_num]
+        self.arg_num += 1
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) <= _TOO_LARGE:
+            return v
+        return None
+
+    def run(self) -> str:
+        fmt = self.fmt
+        end = len(fmt)
+        i = 0
+        while i < end:
+            self.good_arg_num = True
+            j = fmt.find("%", i)
+            if j < 0:
+                self.out.append(fmt[i:])
+                break
+            self.out.append(fmt[i:j])
+            i = self.verb(j + 1)
+        if not self.reordered and self.arg_num < len(self.args):
+            extra = ", ".join("<nil>" if a is None else f"{go_type_name(a)}={format_value(a)}"
+                              for a in self.args[self.arg_num:])
+            self.out.append(f"%!(EXTRA {extra})")
+        return "".join(self.out)
+
+    def verb(self, i: int) -> int:
+        """Process one directive starting after its ``%``; return the index after it."""
+        fmt = self.fmt
+        end = len(fmt)
+        flags: dict[str, Any] = {}
+        while i < end and fmt[i] in "#0+- ":
+            flags[{"#": "sharp", "0": "zero", "+": "plus", "-": "minus", " ": "space"}[fmt[i]]] = True
+            i += 1
+        i, after_index = self.arg_number(i)
+        width: int | None = None
+        if i < end and fmt[i] == "*":
+            i += 1
+            width = self.int_from_arg()
+            if width is None:
+                self.out.append("%!(BADWIDTH)")
+            elif width < 0:
+                width, flags["minus"] = -width, True
+            after_index = False
+        else:
+            width, i = _parse_num(fmt, i)
+            if after_index and width is not None:
+                self.good_arg_num = False
+        prec: int | None = None
+        if i + 1 < end and fmt[i] == ".":
+            i += 1
+            if after_index:
+                self.good_arg_num = False
+            i, after_index = self.arg_number(i)
+            if i < end and fmt[i] == "*":
+                i += 1
+                prec = self.int_from_arg()
+                if prec is not None and prec < 0:
+                    prec = None
+                if prec is None:
+                    self.out.append("%!(BADPREC)")
+                after_index = False
+            else:
+                prec, i = _parse_num(fmt, i)
+                if prec is None:
+                    prec = 0
+        if not after_index:
+            i, after_index = self.arg_number(i)
+        if i >= end:
+            self.out.append("%!(NOVERB)")
+            return end
+        verb = fmt[i]
+        i += 1
+        spec = FmtSpec(width=width, prec=prec, **flags)
+        if verb == "%":
+            self.out.append("%")
+        elif not self.good_arg_num:
+            self.out.append(f"%!{verb}(BADINDEX)")
+        elif self.arg_num >= len(self.args):
+            self.out.append(f"%!{verb}(MISSING)")
+        else:
+            if verb == "v":
+                spec = spec.with_(sharp_v=spec.sharp, sharp=False, plus_v=spec.plus, plus=False)
+            self.out.append(print_arg(self.args[self.arg_num], verb, spec))
+            self.arg_num += 1
+        return i
 
 
 def sprintf(fmt: str, args: list[Any]) -> str:
-    """``fmt.Sprintf`` for the verbs templates use, including Go's ``%!verb(type=value)`` errors."""
-    out: list[str] = []
-    pos = 0
-    argi = 0
-    while True:
-        m = _VERB_RE.search(fmt, pos)
-        if not m:
-            out.append(fmt[pos:])
-            break
-        out.append(fmt[pos:m.start()])
-        pos = m.end()
-        flags, width_s, prec_s, verb = m.group(1), m.group(2), m.group(3), m.group(4)
-        if verb == "%" and not flags and width_s is None and prec_s is None:
-            out.append("%")
-            continue
-        width: int | None = None
-        prec: int | None = None
-        if width_s == "*":
-            width = int(args[argi]) if argi < len(args) and isinstance(args[argi], int) else None
-            argi += 1
-        elif width_s:
-            width = int(width_s)
-        if prec_s is not None:
-            if prec_s == "*":
-                prec = int(args[argi]) if argi < len(args) and isinstance(args[argi], int) else 0
-                argi += 1
-            else:
-                prec = int(prec_s) if prec_s else 0
-        if argi >= len(args):
-            out.append(f"%!{verb}(MISSING)")
-            continue
-        arg = args[argi]
-        argi += 1
-        out.append(_pad(_format_one(arg, verb, flags, prec), width, flags))
-    if argi < len(args):
-        extra = ", ".join(f"{go_type_name(a)}={format_value(a)}" for a in args[argi:])
-        out.append(f"%!(EXTRA {extra})")
-    return "".join(out)
+    """``fmt.Sprintf`` with Go's flags, widths, precisions, ``[n]`` argument indexes and its
+    ``%!verb(...)`` error forms (BADINDEX, MISSING, NOVERB, EXTRA, BADWIDTH, BADPREC)."""
+    return _Printf(fmt, args).run()
 
 
-def _pad(s: str, width: int | None, flags: str) -> str:
-    if width is None or len(s) >= width:
-        return s
-    if "-" in flags:
-        return s + " " * (width - len(s))
-    if "0" in flags and s and (s[0].isdigit() or s[0] in "+-"):
-        sign = s[0] if s[0] in "+-" else ""
-        body = s[1:] if sign else s
-        return sign + "0" * (width - len(s)) + body
-    return " " * (width - len(s)) + s
+# --- text/template's output of an action -------------------------------------------------------
 
 
-def _bad(verb: str, arg: Any) -> str:
-    return f"%!{verb}({go_type_name(arg)}={format_value(arg)})"
+def printable(v: Any) -> Any:
+    """text/template's ``printableValue``: pointers are followed unless they print themselves
+    (``*time.Time`` does, through ``String``); a nil value prints ``<no value>``."""
+    if isinstance(v, PointerValue):
+        return v.target
+    return v
 
 
-def _format_one(arg: Any, verb: str, flags: str, prec: int | None) -> str:
-    if verb == "v":
-        return format_value(arg)
-    if verb == "T":
-        return go_type_name(arg)
-    if isinstance(arg, bool):
-        return ("true" if arg else "false") if verb == "t" else _bad(verb, arg)
-    if isinstance(arg, float):
-        if verb in "eEfFgG":
-            return _format_float(arg, verb, flags, prec)
-        return _bad(verb, arg)
-    if isinstance(arg, int):
-        if verb == "d":
-            s = str(arg)
-            return ("+" + s if "+" in flags and arg >= 0 else s)
-        if verb in "xX":
-            s = format(arg, "x" if verb == "x" else "X")
-            return ("0x" + s if "#" in flags else s)
-        if verb == "o":
-            return format(arg, "o")
-        if verb == "b":
-            return format(arg, "b")
-        if verb == "c":
-            return chr(arg)
-        if verb == "q":
-            return "'" + chr(arg) + "'"
-        return _bad(verb, arg)
-    if isinstance(arg, str):
-        if verb == "s":
-            return arg[:prec] if prec is not None else arg
-        if verb == "q":
-            return go_quote(arg)
-        if verb in "xX":
-            h = arg.encode().hex()
-            return h.upper() if verb == "X" else h
-        return _bad(verb, arg)
-    if isinstance(arg, GoValue):
-        return arg.go_format(verb)
-    if isinstance(arg, Mapping | list | tuple) and verb == "s":
-        return format_value(arg, verb)
-    return _bad(verb, arg)
+def action_text(v: Any) -> str:
+    """What ``{{ pipeline }}`` writes for the pipeline's value."""
+    if v is None:
+        return "<no value>"
+    return format_value(printable(v))
 
 
-def _format_float(v: float, verb: str, flags: str, prec: int | None) -> str:
-    if math.isnan(v):
-        s = "NaN"
-        return ("+" + s) if "+" in flags else s
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    if verb in "gG" and prec is None:
-        s = format_float_g(v)
-        if verb == "G":
-            s = s.upper()
-    else:
-        p = 6 if prec is None else prec
-        py = {"e": "e", "E": "E", "f": "f", "F": "f", "g": "g", "G": "G"}[verb]
-        s = f"{v:.{p}{py}}"
-    if "+" in flags and not s.startswith("-"):
-        s = "+" + s
-    elif " " in flags and not s.startswith("-"):
-        s = " " + s
-    return s
+def eval_args(args: tuple[Any, ...]) -> str:
+    """text/template's ``evalArgs`` (for ``html``, ``js``, ``urlquery``): a single string as is,
+    anything else through ``fmt.Sprint`` after ``printableValue``."""
+    if len(args) == 1 and isinstance(args[0], str):
+        return str(args[0])
+    return sprint([printable(a) for a in args])
+
+
+__all__ = ["HTMLString", "action_text", "eval_args", "format_value", "print_arg", "printable", "sprint",
+           "sprintf", "sprintln"]

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ruletest.errors import RuletestError
+from ruletest.gocompat import FmtSpec, GoNumError, fmt_unicode, go_int64, go_quote, parse_float, parse_int
 
 
 class TemplateError(RuletestError):
@@ -155,11 +158,8 @@ class TemplateNode(Node):
     pipe: PipeNode | None
 
     def __str__(self) -> str:
-        from ruletest.goquote import go_quote
-
-        if self.pipe is None:
-            return "{{template " + go_quote(self.name) + "}}"
-        return "{{template " + go_quote(self.name) + " " + str(self.pipe) + "}}"
+        pipe = "" if self.pipe is None else " " + str(self.pipe)
+        return "{{template " + go_quote(self.name) + pipe + "}}"
 
 
 @dataclass
@@ -183,199 +183,270 @@ class Template:
     origins: dict[str, Template] = field(default_factory=dict)
 
     def location(self, pos: int) -> str:
-        """Go ``ErrorContext``: ``name:line:col`` for a byte offset."""
+        """Go ``ErrorContext``: ``name:line:col``, the column counted in bytes like Go's offsets."""
         before = self.text[:pos]
         line = before.count("\n") + 1
-        last_nl = before.rfind("\n")
-        col = pos if last_nl < 0 else pos - last_nl - 1
+        col = len(before[before.rfind("\n") + 1:].encode())
         return f"{self.name}:{line}:{col}"
 
 
 # --- lexer ----------------------------------------------------------------------------------
 
-_NUMBER_RE = re.compile(
-    r"[+-]?(?:0[xX][0-9a-fA-F_]+(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?\d+)?|0[bB][01_]+|0[oO][0-7_]+|"
-    r"(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)i?")
-_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT_CHARS = re.compile(r"\w+")  # letters, digits, underscore (Go's isAlphaNumeric)
+_SPACE = " \t\r\n"
+_TERMINATORS = _SPACE + ".,|:()}"  # Go's atTerminator: space, punctuation, the right delimiter's first rune
 
 
 @dataclass
 class Token:
     kind: str  # text, left, right, space, ident, field, variable, string, raw, char, number, bool, nil,
-    #           dot, pipe, lparen, rparen, declare, assign, comma, keyword, eof
+    #           dot, pipe, lparen, rparen, declare, assign, comma, other, keyword, error, eof
     value: str
     pos: int
+    line: int = 0  # for "error": the line the lexer was on
 
 
 _KEYWORDS = {"block", "break", "continue", "define", "else", "end", "if", "range", "nil", "template", "with"}
-
-
-def _lex(name: str, text: str) -> list[Token]:
-    tokens: list[Token] = []
-    pos = 0
-    n = len(text)
-    while pos < n:
-        start = text.find("{{", pos)
-        if start < 0:
-            tokens.append(Token("text", text[pos:], pos))
-            break
-        trim_left = text.startswith("{{- ", start) or text.startswith("{{-\t", start) or \
-            text.startswith("{{-\n", start) or text.startswith("{{-\r", start)
-        chunk = text[pos:start]
-        if trim_left:
-            chunk = chunk.rstrip(" \t\r\n")
-        if chunk:
-            tokens.append(Token("text", chunk, pos))
-        inner = start + (3 if trim_left else 2)
-        # Comments.
-        probe = inner
-        while probe < n and text[probe] in " \t\r\n" and trim_left:
-            probe += 1
-        if text.startswith("/*", probe if trim_left else inner):
-            cstart = probe if trim_left else inner
-            cend = text.find("*/", cstart + 2)
-            if cend < 0:
-                raise TemplateError(f"template: {name}:{_line(text, start)}: unclosed comment")
-            after = cend + 2
-            trim_right = False
-            if text.startswith(" -}}", after):
-                trim_right, after = True, after + 4
-            elif text.startswith("}}", after):
-                after += 2
-            else:
-                raise TemplateError(f"template: {name}:{_line(text, start)}: comment ends before closing delimiter")
-            pos = after
-            if trim_right:
-                while pos < n and text[pos] in " \t\r\n":
-                    pos += 1
-            continue
-        tokens.append(Token("left", "{{", start))
-        pos = _lex_action(name, text, inner, tokens)
-    tokens.append(Token("eof", "", n))
-    return tokens
 
 
 def _line(text: str, pos: int) -> int:
     return text[:pos].count("\n") + 1
 
 
-def _lex_action(name: str, text: str, pos: int, tokens: list[Token]) -> int:
-    n = len(text)
-    paren = 0
-    while True:
-        if pos >= n:
-            raise TemplateError(f"template: {name}:{_line(text, pos)}: unclosed action")
-        c = text[pos]
-        if text.startswith(" -}}", pos) or text.startswith("\t-}}", pos) or text.startswith("\n-}}", pos):
-            tokens.append(Token("right", "}}", pos))
-            pos += 4
-            while pos < n and text[pos] in " \t\r\n":
-                pos += 1
-            return pos
-        if text.startswith("}}", pos):
-            # An unclosed '(' is reported by the parser, like Go's (whose lexer runs lazily).
-            tokens.append(Token("right", "}}", pos))
-            return pos + 2
-        if c in " \t\r\n":
-            j = pos
-            while j < n and text[j] in " \t\r\n" and not text.startswith(" -}}", j):
-                j += 1
-            if j == pos:
-                j = pos + 1
-            tokens.append(Token("space", text[pos:j], pos))
-            pos = j
-            continue
-        if c == "|":
-            tokens.append(Token("pipe", c, pos))
+class _LexStop(Exception):
+    pass
+
+
+class _Lexer:
+    """Go's text/template lexer (``text/template/parse/lex.go``, Go 1.19 as promtool 2.42 is
+    built with). Errors do not raise: like Go's lexer, which runs ahead of the parser, it emits
+    an error token and stops, and the parser reports it only when it gets there (so an earlier
+    parse error, such as an undefined function, wins)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.pos = 0
+        self.tokens: list[Token] = []
+        self.paren_depth = 0
+
+    def run(self) -> list[Token]:
+        try:
+            while self.pos < self.n:
+                self.pos = self._text(self.pos)
+            self.tokens.append(Token("eof", "", self.n))
+        except _LexStop:
+            pass
+        return self.tokens
+
+    def _emit(self, kind: str, start: int, end: int) -> int:
+        self.tokens.append(Token(kind, self.text[start:end], start))
+        return end
+
+    def _error(self, message: str, pos: int) -> _LexStop:
+        self.tokens.append(Token("error", message, pos, _line(self.text, pos)))
+        return _LexStop()
+
+    # --- outside actions ------------------------------------------------------------------
+
+    def _text(self, pos: int) -> int:
+        """Text up to the next ``{{`` (without the spaces a ``{{- `` trims), then the action."""
+        text = self.text
+        start = text.find("{{", pos)
+        if start < 0:
+            self._emit("text", pos, self.n)
+            return self.n
+        after = start + 2
+        trim_left = self._left_trim_marker(after)
+        chunk_end = start
+        if trim_left:
+            while chunk_end > pos and text[chunk_end - 1] in _SPACE:
+                chunk_end -= 1
+        if chunk_end > pos:
+            self._emit("text", pos, chunk_end)
+        inner = after + (2 if trim_left else 0)
+        if text.startswith("/*", inner):
+            return self._comment(start, inner)
+        self.tokens.append(Token("left", "{{", start))
+        self.paren_depth = 0
+        return self._action(inner)
+
+    def _left_trim_marker(self, pos: int) -> bool:
+        return self.text.startswith("-", pos) and pos + 1 < self.n and self.text[pos + 1] in _SPACE
+
+    def _right_delim(self, pos: int) -> tuple[bool, bool]:
+        """(at ``}}``, with a `` -`` trim marker before it)."""
+        text = self.text
+        if pos + 1 < self.n and text[pos] in _SPACE and text[pos + 1] == "-" and text.startswith("}}", pos + 2):
+            return True, True
+        return text.startswith("}}", pos), False
+
+    def _skip_spaces(self, pos: int) -> int:
+        while pos < self.n and self.text[pos] in _SPACE:
             pos += 1
-        elif c == "(":
-            paren += 1
-            tokens.append(Token("lparen", c, pos))
-            pos += 1
-        elif c == ")":
-            paren -= 1
-            if paren < 0:
-                raise TemplateError(f"template: {name}:{_line(text, pos)}: unexpected right paren")
-            tokens.append(Token("rparen", c, pos))
-            pos += 1
-        elif c == ",":
-            tokens.append(Token("comma", c, pos))
-            pos += 1
-        elif text.startswith(":=", pos):
-            tokens.append(Token("declare", ":=", pos))
+        return pos
+
+    def _comment(self, start: int, pos: int) -> int:
+        close = self.text.find("*/", pos + 2)
+        if close < 0:
+            raise self._error("unclosed comment", start)
+        pos = close + 2
+        delim, trim = self._right_delim(pos)
+        if not delim:
+            raise self._error("comment ends before closing delimiter", start)
+        pos += (2 if trim else 0) + 2
+        return self._skip_spaces(pos) if trim else pos
+
+    # --- inside actions -------------------------------------------------------------------
+
+    def _action(self, pos: int) -> int:
+        """Tokens up to and including the closing ``}}``."""
+        while True:
+            delim, trim = self._right_delim(pos)
+            if delim:
+                if self.paren_depth:
+                    raise self._error("unclosed left paren", pos)
+                return self._close(pos, trim)
+            if pos >= self.n:
+                raise self._error("unclosed action", pos)
+            pos = self._action_item(pos)
+
+    def _close(self, pos: int, trim: bool) -> int:
+        if trim:
             pos += 2
-        elif c == "=":
-            tokens.append(Token("assign", "=", pos))
-            pos += 1
-        elif c == '"':
-            j = pos + 1
-            while j < n and text[j] != '"':
-                if text[j] == "\\":
-                    j += 1
-                if j < n and text[j] == "\n":
-                    raise TemplateError(f"template: {name}:{_line(text, pos)}: unterminated quoted string")
-                j += 1
-            if j >= n:
-                raise TemplateError(f"template: {name}:{_line(text, pos)}: unterminated quoted string")
-            tokens.append(Token("string", text[pos:j + 1], pos))
-            pos = j + 1
-        elif c == "`":
-            j = text.find("`", pos + 1)
-            if j < 0:
-                raise TemplateError(f"template: {name}:{_line(text, pos)}: unterminated raw quoted string")
-            tokens.append(Token("raw", text[pos:j + 1], pos))
-            pos = j + 1
-        elif c == "'":
-            j = pos + 1
-            while j < n and text[j] != "'":
-                if text[j] == "\\":
-                    j += 1
-                j += 1
-            tokens.append(Token("char", text[pos:j + 1], pos))
-            pos = j + 1
-        elif c == "$":
-            m = _IDENT_RE.match(text, pos + 1)
-            end = m.end() if m else pos + 1
-            tokens.append(Token("variable", text[pos:end], pos))
-            pos = end
-        elif c == ".":
-            if pos + 1 < n and text[pos + 1].isdigit():
-                m = _NUMBER_RE.match(text, pos)
-                assert m is not None
-                tokens.append(Token("number", m.group(0), pos))
-                pos = m.end()
+        self.tokens.append(Token("right", "}}", pos))
+        pos += 2
+        return self._skip_spaces(pos) if trim else pos
+
+    _SINGLE: ClassVar[dict[str, str]] = {"|": "pipe", ",": "comma", "=": "assign"}
+
+    def _action_item(self, pos: int) -> int:
+        """One token inside an action (lexInsideAction); return the position after it."""
+        c = self.text[pos]
+        if c in _SPACE:
+            return self._space(pos)
+        if c in self._SINGLE:
+            return self._emit(self._SINGLE[c], pos, pos + 1)
+        if c == ":":
+            if not self.text.startswith(":=", pos):
+                raise self._error("expected :=", pos)
+            return self._emit("declare", pos, pos + 2)
+        if c == '"':
+            return self._quote(pos)
+        if c == "`":
+            return self._raw_quote(pos)
+        if c == "'":
+            return self._char(pos)
+        if c == "$":
+            return self._field_or_variable(pos, "variable")
+        if c == "." and not (pos + 1 < self.n and self.text[pos + 1] in "0123456789"):
+            return self._field_or_variable(pos, "field")
+        if c in "+-.0123456789":
+            return self._number(pos)
+        if c.isalnum() or c == "_":
+            return self._identifier(pos)
+        return self._paren_or_other(pos, c)
+
+    def _paren_or_other(self, pos: int, c: str) -> int:
+        if c == "(":
+            self.paren_depth += 1
+            return self._emit("lparen", pos, pos + 1)
+        if c == ")":
+            self._emit("rparen", pos, pos + 1)
+            self.paren_depth -= 1
+            if self.paren_depth < 0:
+                raise self._error("unexpected right paren U+0029 ')'", pos)
+            return pos + 1
+        if c.isascii() and c.isprintable():
+            return self._emit("other", pos, pos + 1)  # itemChar: the parser reports it
+        raise self._error(f"unrecognized character in action: {fmt_unicode(_SHARP, ord(c))}", pos)
+
+    def _space(self, pos: int) -> int:
+        end = self._skip_spaces(pos)
+        # A space that belongs to a " -}}" trim marker is not an argument separator.
+        delim, trim = self._right_delim(end - 1)
+        if delim and trim:
+            end -= 1
+            if end == pos:
+                return pos
+        return self._emit("space", pos, end)
+
+    def _at_terminator(self, pos: int) -> bool:
+        return pos >= self.n or self.text[pos] in _TERMINATORS
+
+    def _bad_character(self, pos: int) -> _LexStop:
+        return self._error(f"bad character {fmt_unicode(_SHARP, ord(self.text[pos]))}", pos)
+
+    def _identifier(self, pos: int) -> int:
+        m = _IDENT_CHARS.match(self.text, pos)
+        assert m is not None
+        if not self._at_terminator(m.end()):
+            raise self._bad_character(m.end())
+        word = m.group(0)
+        kind = "bool" if word in ("true", "false") else "keyword" if word in _KEYWORDS else "ident"
+        return self._emit(kind, pos, m.end())
+
+    def _field_or_variable(self, pos: int, kind: str) -> int:
+        if self._at_terminator(pos + 1):  # a lone "." or "$"
+            return self._emit("dot" if kind == "field" else kind, pos, pos + 1)
+        m = _IDENT_CHARS.match(self.text, pos + 1)
+        end = m.end() if m else pos + 1
+        if not self._at_terminator(end):
+            raise self._bad_character(end)
+        return self._emit(kind, pos, end)
+
+    def _number(self, pos: int) -> int:
+        m = _NUMBER_RE.match(self.text, pos)
+        end = m.end() if m else pos
+        if end < self.n and (self.text[end].isalnum() or self.text[end] == "_"):
+            raise self._error(f"bad number syntax: {go_quote(self.text[pos:end + 1])}", pos)
+        if end < self.n and self.text[end] in "+-":
+            raise self._error(f"bad number syntax: {go_quote(self.text[pos:end + 1])}", pos)
+        return self._emit("number", pos, end)
+
+    def _quote(self, pos: int) -> int:
+        j = pos + 1
+        while True:
+            if j >= self.n or self.text[j] == "\n":
+                raise self._error("unterminated quoted string", pos)
+            if self.text[j] == "\\":
+                if j + 1 >= self.n or self.text[j + 1] == "\n":
+                    raise self._error("unterminated quoted string", pos)
+                j += 2
                 continue
-            m = _IDENT_RE.match(text, pos + 1)
-            if m:
-                tokens.append(Token("field", text[pos:m.end()], pos))
-                pos = m.end()
-            else:
-                tokens.append(Token("dot", ".", pos))
-                pos += 1
-        elif c.isdigit() or (c in "+-" and pos + 1 < n and (text[pos + 1].isdigit() or text[pos + 1] == ".")):
-            m = _NUMBER_RE.match(text, pos)
-            if not m:
-                raise TemplateError(f"template: {name}:{_line(text, pos)}: bad number syntax")
-            tokens.append(Token("number", m.group(0), pos))
-            pos = m.end()
-        elif c.isalpha() or c == "_":
-            m = _IDENT_RE.match(text, pos)
-            assert m is not None
-            word = m.group(0)
-            if word in ("true", "false"):
-                tokens.append(Token("bool", word, pos))
-            elif word in _KEYWORDS:
-                tokens.append(Token("keyword", word, pos))
-            else:
-                tokens.append(Token("ident", word, pos))
-            pos = m.end()
-        elif c.isascii() and c.isprintable():
-            # Go's lexer emits any other printable ASCII character as an item the parser then
-            # refuses ("unexpected \"}\" in operand").
-            tokens.append(Token("punct", c, pos))
-            pos += 1
-        else:
-            raise TemplateError(f"template: {name}:{_line(text, pos)}: unexpected {c!r} in command")
+            if self.text[j] == '"':
+                return self._emit("string", pos, j + 1)
+            j += 1
+
+    def _raw_quote(self, pos: int) -> int:
+        j = self.text.find("`", pos + 1)
+        if j < 0:
+            raise self._error("unterminated raw quoted string", pos)
+        return self._emit("raw", pos, j + 1)
+
+    def _char(self, pos: int) -> int:
+        j = pos + 1
+        while True:
+            if j >= self.n or self.text[j] == "\n":
+                raise self._error("unterminated character constant", pos)
+            if self.text[j] == "\\":
+                if j + 1 >= self.n or self.text[j + 1] == "\n":
+                    raise self._error("unterminated character constant", pos)
+                j += 2
+                continue
+            if self.text[j] == "'":
+                return self._emit("char", pos, j + 1)
+            j += 1
+
+
+_NUMBER_RE = re.compile(
+    r"[+-]?(?:0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]*)?|0[oO][0-7_]*(?:\.[0-7_]*)?|"
+    r"0[bB][01_]*(?:\.[01_]*)?|[0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9_]*)?)i?")
+_SHARP = FmtSpec(sharp=True)
+
+
+def _lex(name: str, text: str) -> list[Token]:
+    return _Lexer(text).run()
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -418,22 +489,63 @@ def unquote(s: str) -> str:
     return "".join(out)
 
 
+def _is_empty(node: ListNode) -> bool:
+    """Go's ``IsEmptyTree``: nothing but white space."""
+    return all(isinstance(n, TextNode) and not n.text.strip() for n in node.nodes)
+
+
+def _char_constant(text: str) -> int | None:
+    """The code point of a character constant like ``'a'`` or ``'\\n'`` (Go's
+    ``strconv.UnquoteChar`` on what follows the opening quote); None for invalid syntax, -1 when
+    more than one character precedes the closing quote."""
+    body = text[1:]
+    if not body or body[0] == "'":
+        return None
+    if body[0] != "\\":
+        code, rest = ord(body[0]), body[1:]
+    else:
+        m = re.match(r"\\(?:([abfnrtv\\'])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{3}))", body)
+        if m is None:
+            return None
+        if m.group(1):
+            code = ord(_GO_ESCAPES[m.group(1)])
+        else:
+            digits = next(g for g in m.groups()[1:] if g)
+            code = int(digits, 8 if m.group(5) else 16)
+            if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                return None
+        rest = body[m.end():]
+    return code if rest == "'" else -1
+
+
 def _parse_number(tok: Token, name: str, text: str) -> NumberNode:
+    """text/template's ``newNumber``: an int if ParseInt/ParseUint (base 0) accept it, else a
+    float if ParseFloat does (a float spelled like an integer is an "integer overflow")."""
     raw = tok.value
-    t = raw.replace("_", "")
-    if t.endswith("i"):
-        raise TemplateError(f"template: {name}:{_line(text, tok.pos)}: complex numbers are not supported")
+
+    def fail(msg: str) -> TemplateError:
+        return TemplateError(f"template: {name}:{_line(text, tok.pos)}: {msg}")
+
+    if raw.endswith("i"):
+        raise fail("complex numbers are not supported")
+    as_int = parse_int(raw)
+    as_uint = parse_int(raw, unsigned=True)
+    if as_int is None and as_uint is not None:
+        # Only a uint64 fits: parsed, but refused when executed ("overflows int").
+        return NumberNode(tok.pos, raw, False, 0, True, float(as_uint))
+    if as_int is not None:
+        return NumberNode(tok.pos, raw, True, as_int, True, float(as_int))
     try:
-        value = int(t, 0)
-        return NumberNode(tok.pos, raw, True, value, True, float(value))
-    except ValueError:
-        pass
-    try:
-        f = float.fromhex(t) if t.lower().lstrip("+-").startswith("0x") else float(t)
-    except ValueError:
-        raise TemplateError(f"template: {name}:{_line(text, tok.pos)}: illegal number syntax: {raw!r}") from None
-    is_int = f == f and abs(f) < 2**63 and float(int(f)) == f
+        f = parse_float(raw)
+    except GoNumError:
+        raise fail(f"illegal number syntax: {go_quote(raw)}") from None
+    if not any(c in raw for c in ".eEpP"):
+        raise fail(f"integer overflow: {go_quote(raw)}")
+    is_int = math.isfinite(f) and float(go_int64(f)) == f
     return NumberNode(tok.pos, raw, is_int, int(f) if is_int else 0, True, f)
+
+
+_COMMAND_START = frozenset({"bool", "char", "number", "dot", "field", "ident", "raw", "string", "variable", "lparen"})
 
 
 class Parser:
@@ -445,32 +557,47 @@ class Parser:
         self.i = 0
         self.defines: dict[str, ListNode] = {}
         self.vars: list[str] = ["$"]
+        self.range_depth = 0
+        self.action_line = 0  # line of the action being parsed (0: none)
 
     @staticmethod
     def item(tok: Token) -> str:
-        """Go's item.String(): keywords as <kw>, other tokens quoted."""
+        """Go's item.String(): keywords as <kw>, other tokens quoted (at most 10 runes)."""
         if tok.kind == "keyword" or tok.kind == "dot":
             return f"<{tok.value}>"
         if tok.kind == "eof":
             return "EOF"
-        if len(tok.value) > 10:
-            return '"' + tok.value[:10].replace('"', '\\"') + '"...'
-        return '"' + tok.value.replace('"', '\\"') + '"'
+        if len(tok.value.encode()) > 10:  # Go: len() counts bytes, %.10q truncates runes
+            return go_quote(tok.value[:10]) + "..."
+        return go_quote(tok.value)
 
     def error(self, tok: Token | None, msg: str) -> TemplateError:
         pos = tok.pos if tok is not None else len(self.text)
         return TemplateError(f"template: {self.name}:{_line(self.text, pos)}: {msg}")
 
+    def unexpected(self, tok: Token, context: str) -> TemplateError:
+        return self.error(tok, f"unexpected {self.item(tok)} in {context}")
+
+    def _checked(self, tok: Token) -> Token:
+        """A lexer error surfaces when the parser reaches it (Go's ``unexpected`` on itemError)."""
+        if tok.kind != "error":
+            return tok
+        msg = tok.value
+        if self.action_line and self.action_line != tok.line:
+            extra = f" in action started at {self.name}:{self.action_line}"
+            msg += extra[len(" in action"):] if msg.endswith(" action") else extra
+        raise TemplateError(f"template: {self.name}:{tok.line}: {msg}")
+
     def peek(self) -> Token:
-        return self.tokens[self.i]
+        return self._checked(self.tokens[self.i])
 
     def next(self) -> Token:
-        t = self.tokens[self.i]
+        t = self._checked(self.tokens[self.i])
         self.i += 1
         return t
 
     def peek_non_space(self) -> Token:
-        while self.tokens[self.i].kind == "space":
+        while self._checked(self.tokens[self.i]).kind == "space":
             self.i += 1
         return self.tokens[self.i]
 
@@ -511,7 +638,15 @@ class Parser:
         if stop is None or stop.value != "end":
             raise self.error(stop, "unexpected EOF")
         self._expect_right("end")
-        self.defines[name] = body
+        self._add_define(name, body, stop)
+
+    def _add_define(self, name: str, body: ListNode, at: Token) -> None:
+        """Go's ``Tree.add``: a second non-empty definition of a name is an error."""
+        old = self.defines.get(name)
+        if old is not None and not _is_empty(old) and not _is_empty(body):
+            raise self.error(at, f"template: multiple definition of template {go_quote(name)}")
+        if old is None or _is_empty(old):
+            self.defines[name] = body
 
     def _expect_right(self, context: str) -> None:
         t = self.next_non_space()
@@ -535,7 +670,14 @@ class Parser:
         if tok.kind == "text":
             return TextNode(tok.pos, tok.value), None
         if tok.kind != "left":
-            raise self.error(tok, f"unexpected {tok.value!r}")
+            raise self.unexpected(tok, "input")
+        self.action_line = _line(self.text, tok.pos)
+        try:
+            return self._action(tok)
+        finally:
+            self.action_line = 0
+
+    def _action(self, tok: Token) -> tuple[Node | None, Token | None]:
         kw = self.peek_non_space()
         if kw.kind == "keyword":
             if kw.value in ("end", "else"):
@@ -549,7 +691,9 @@ class Parser:
                 return self._template(kw), None
             if kw.value in ("break", "continue"):
                 self.next_non_space()
-                self._expect_right(kw.value)
+                self._expect_right("{{" + kw.value + "}}")
+                if self.range_depth == 0:
+                    raise self.error(kw, f"{{{{{kw.value}}}}} outside {{{{range}}}}")
                 return (BreakNode(kw.pos) if kw.value == "break" else ContinueNode(kw.pos)), None
             if kw.value == "define":
                 raise self.error(kw, "unexpected define: definitions are only allowed at top level")
@@ -559,7 +703,12 @@ class Parser:
     def _branch(self, kw: Token) -> Node:
         depth = len(self.vars)
         pipe = self._pipeline(kw.value, allow_decl=True, allow_range_pair=kw.value == "range")
-        body, stop = self._item_list()
+        in_range = 1 if kw.value == "range" else 0
+        self.range_depth += in_range
+        try:
+            body, stop = self._item_list()
+        finally:
+            self.range_depth -= in_range
         else_list: ListNode | None = None
         if stop is None:
             raise self.error(None, "unexpected EOF")
@@ -589,7 +738,7 @@ class Parser:
         name = unquote(name_tok.value)
         pipe: PipeNode | None = None
         if self.peek_non_space().kind != "right":
-            pipe = self._pipeline("template", allow_decl=False)
+            pipe = self._pipeline("template clause", allow_decl=False)
         else:
             self.next_non_space()
         if kw.value == "block":
@@ -597,7 +746,7 @@ class Parser:
             if stop is None or stop.value != "end":
                 raise self.error(stop, "unexpected EOF")
             self._expect_right("end")
-            self.defines[name] = body
+            self._add_define(name, body, stop)
         return TemplateNode(name_tok.pos, name, pipe)  # Go places the node at its name
 
     def _pipeline(self, context: str, allow_decl: bool, allow_range_pair: bool = False) -> PipeNode:
@@ -627,12 +776,15 @@ class Parser:
             else:
                 self.i = save
         cmds: list[CommandNode] = []
+        end = "rparen" if context == "parenthesized pipeline" else "right"
         while True:
             tok = self.peek_non_space()
-            if tok.kind in ("right", "rparen"):
+            if tok.kind == end:
                 if tok.kind == "right":
                     self.next_non_space()
                 break
+            if tok.kind not in _COMMAND_START and not (tok.kind == "keyword" and tok.value == "nil"):
+                raise self.unexpected(tok, context)
             cmds.append(self._command())
             tok = self.peek_non_space()
             if tok.kind == "pipe":
@@ -659,6 +811,9 @@ class Parser:
             if tok.kind == "eof":
                 raise self.error(tok, "unclosed action")
             args.append(self._operand())
+            after = self.peek()
+            if after.kind not in ("space", "right", "rparen", "pipe"):
+                raise self.unexpected(after, "operand")
         if not args:
             raise self.error(first, "empty command")
         return CommandNode(first.pos, args)
@@ -704,11 +859,12 @@ class Parser:
         if k == "number":
             return _parse_number(tok, self.name, self.text)
         if k == "char":
-            try:
-                ch = unquote('"' + tok.value[1:-1].replace('"', '\\"') + '"')
-            except ValueError:
-                raise self.error(tok, f"malformed character constant: {tok.value}") from None
-            return NumberNode(tok.pos, tok.value, True, ord(ch), True, float(ord(ch)))
+            code = _char_constant(tok.value)
+            if code is None:
+                raise self.error(tok, "invalid syntax")
+            if code < 0:
+                raise self.error(tok, f"malformed character constant: {tok.value}")
+            return NumberNode(tok.pos, tok.value, True, code, True, float(code))
         if k in ("string", "raw"):
             try:
                 return StringNode(tok.pos, tok.value, unquote(tok.value))

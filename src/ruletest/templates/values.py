@@ -1,25 +1,21 @@
-"""Go values as alert templates see them: typed maps, structs, times and durations.
+"""Go values as alert templates see them: typed maps, structs, pointers, times and durations.
 
 Python ``str``/``bool``/``int``/``float``/``None`` stand for Go ``string``/``bool``/``int``/
 ``float64``/``nil``; the classes here cover the rest. Only these types exist in a template run,
-so templates cannot reach Python attributes.
+so templates cannot reach Python attributes. How they print is ``templates.gofmt``'s business.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 
 class GoValue:
-    """A Go value with its own formatting and type name."""
+    """A Go value with a type name and (for structs) fields."""
 
     type_name = "interface {}"
-
-    def go_format(self, verb: str) -> str:
-        raise NotImplementedError
 
     def field(self, name: str) -> tuple[bool, Any]:
         """(found, value) for ``.name``."""
@@ -32,6 +28,12 @@ class LabelMap(dict[str, str]):
     type_name = "map[string]string"
 
 
+class QueryResult(list[Any]):
+    """Prometheus' ``template.queryResult`` (``[]*sample``), what ``query`` returns."""
+
+    type_name = "template.queryResult"
+
+
 class StructValue(GoValue):
     def __init__(self, type_name: str, fields: Mapping[str, Any]) -> None:
         self.type_name = type_name
@@ -42,14 +44,9 @@ class StructValue(GoValue):
             return True, self.fields[name]
         return False, None
 
-    def go_format(self, verb: str) -> str:
-        from ruletest.templates.gofmt import format_value
-
-        return "{" + " ".join(format_value(v, verb) for v in self.fields.values()) + "}"
-
 
 class PointerValue(GoValue):
-    """A pointer to a struct (``*sample``): prints as ``&{...}``."""
+    """A pointer to a struct (``*sample``)."""
 
     def __init__(self, target: StructValue) -> None:
         self.target = target
@@ -58,70 +55,27 @@ class PointerValue(GoValue):
     def field(self, name: str) -> tuple[bool, Any]:
         return self.target.field(name)
 
-    def go_format(self, verb: str) -> str:
-        return "&" + self.target.go_format(verb)
-
 
 class HTMLString(str):
     """``html/template.HTML`` (from ``safeHtml``)."""
 
 
 class TimeValue(GoValue):
+    """``*time.Time`` (from ``toTime``), in UTC with millisecond precision."""
+
     type_name = "*time.Time"
 
     def __init__(self, ms: int) -> None:
         self.ms = ms
 
-    def go_format(self, verb: str) -> str:
-        return format_go_time(self.ms)
-
 
 class DurationValue(GoValue):
+    """``*time.Duration`` (from ``toDuration``, Prometheus 3)."""
+
     type_name = "*time.Duration"
 
     def __init__(self, ns: int) -> None:
         self.ns = ns
-
-    def go_format(self, verb: str) -> str:
-        return format_go_duration(self.ns)
-
-
-def format_go_time(ms: int) -> str:
-    """Go ``Time.String()`` in UTC: ``2015-06-23 13:19:44.128 +0000 UTC``."""
-    secs, rem = divmod(ms, 1000)
-    dt = datetime.fromtimestamp(secs, tz=UTC)
-    frac = f".{rem:03d}".rstrip("0") if rem else ""
-    frac = "" if frac == "." else frac
-    return dt.strftime("%Y-%m-%d %H:%M:%S") + frac + " +0000 UTC"
-
-
-def format_go_duration(ns: int) -> str:
-    """Go ``time.Duration.String()``: ``1m30.5s``, ``500ms``, ``0s``."""
-    if ns == 0:
-        return "0s"
-    neg = ns < 0
-    u = -ns if neg else ns
-    if u < 1_000_000_000:
-        if u < 1_000:
-            s = f"{u}ns"
-        elif u < 1_000_000:
-            s = _frac(u, 1_000) + "µs"
-        else:
-            s = _frac(u, 1_000_000) + "ms"
-    else:
-        hours, rem = divmod(u, 3_600_000_000_000)
-        minutes, rem = divmod(rem, 60_000_000_000)
-        secs = _frac(rem, 1_000_000_000) + "s"
-        s = (f"{hours}h" if hours else "") + (f"{minutes}m" if hours or minutes else "") + secs
-    return "-" + s if neg else s
-
-
-def _frac(v: int, unit: int) -> str:
-    whole, rem = divmod(v, unit)
-    if not rem:
-        return str(whole)
-    digits = str(rem).rjust(len(str(unit)) - 1, "0").rstrip("0")
-    return f"{whole}.{digits}"
 
 
 def go_type_name(v: Any) -> str:
@@ -129,7 +83,7 @@ def go_type_name(v: Any) -> str:
         return "<nil>"
     if isinstance(v, bool):
         return "bool"
-    if isinstance(v, GoValue | LabelMap):
+    if isinstance(v, GoValue | LabelMap | QueryResult):
         return v.type_name
     if isinstance(v, HTMLString):
         return "template.HTML"
