@@ -54,7 +54,7 @@ def _classify(message: str) -> str:
         return "group/name"
     if re.search(r"field (labels|query_offset) not found in (type )?rulefmt.RuleGroup", message):
         return "compat/group-field"
-    if "removed in Prometheus 3" in message:
+    if 'unknown function with name "holt_winters"' in message:
         return "compat/removed-function"
     if "could not parse expression" in message:
         return "promql/syntax"
