@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from ruletest.promql import ast as A
 from ruletest.promql.gonum import parse_duration, parse_number
 from ruletest.promql.lexer import Item, Lexer, Tok
-from ruletest.promql.parser import ParseOptions, parse_promql
+from ruletest.promql.parser import ParseOptions, parse_promql, recursion_room
 
 # Tokens whose syntax or checks only ruletest's parser gets right.
 _OWN_TOKENS = frozenset({
@@ -34,15 +31,15 @@ _WORD_TOKENS = frozenset(t for t in Tok if t.is_keyword or t.is_aggregator or t 
 
 
 def parse_expression(text: str, options: ParseOptions, positions: bool) -> A.Expr:
-    with _recursion_room(len(text)):
-        if positions or options.version < 3 or needs_own_parser(text):
-            return parse_promql(text, options)
-        from ruletest.promql import pp_adapter
+    if positions or options.version < 3 or needs_own_parser(text):
+        return parse_promql(text, options)
+    from ruletest.promql import pp_adapter
 
-        try:
+    try:
+        with recursion_room(len(text)):
             return pp_adapter.parse(text, options)
-        except pp_adapter.Reroute:
-            return parse_promql(text, options)
+    except pp_adapter.Reroute:
+        return parse_promql(text, options)
 
 
 def needs_own_parser(text: str) -> bool:
@@ -94,18 +91,3 @@ def _suspicious(item: Item, prev: Item | None) -> bool:
     if typ == Tok.LEFT_PAREN:
         return prev is not None and prev.typ == Tok.IDENTIFIER and prev.val == "info"
     return typ in _WORD_TOKENS and item.val != item.val.lower()
-
-
-@contextmanager
-def _recursion_room(size: int) -> Iterator[None]:
-    """Deeply nested expressions are valid PromQL; the tree code recurses once per level."""
-    need = 2000 + 4 * size
-    old = sys.getrecursionlimit()
-    if need <= old:
-        yield
-        return
-    sys.setrecursionlimit(need)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)

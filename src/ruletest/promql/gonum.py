@@ -70,7 +70,6 @@ _SPECIAL = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "infinity": ma
 
 
 def _parse_float(text: str) -> tuple[float, str | None]:
-    err_syntax = f"strconv.ParseFloat: parsing {quote(text)}: invalid syntax"
     special = _SPECIAL.get(text.lower())
     if special is not None:
         return special, None
@@ -79,7 +78,7 @@ def _parse_float(text: str) -> tuple[float, str | None]:
     elif _HEX_FLOAT.fullmatch(text) and _underscores_ok(text):
         value = _hex_float(text.replace("_", ""))
     else:
-        return 0.0, err_syntax
+        return 0.0, f"strconv.ParseFloat: parsing {quote(text)}: invalid syntax"
     if math.isinf(value):
         return value, f"strconv.ParseFloat: parsing {quote(text)}: value out of range"
     return value, None

@@ -10,6 +10,7 @@ them into Prometheus' byte-based ``line:col``. Invalid UTF-8 is represented with
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -582,11 +583,16 @@ class Lexer:
         return self._string
 
     def _skip_spaces(self) -> None:
-        while self._peek() in _SPACE and self._peek() != _EOF:
-            self._next()
+        self.pos = _SPACE_RUN.match(self.input, self.pos).end()  # type: ignore[union-attr]
         self.start = self.pos
 
     def _string(self) -> State | None:
+        # Fast path: no escape, newline or invalid rune before the closing quote.
+        m = (_PLAIN_DQ if self.string_open == '"' else _PLAIN_SQ).match(self.input, self.pos)
+        if m is not None:
+            self.pos = m.end()
+            self._emit(Tok.STRING)
+            return self._statements
         while True:
             c = self._next()
             if c == "\\":
@@ -617,8 +623,7 @@ class Lexer:
         return self._statements
 
     def _space(self) -> State | None:
-        while self._peek() in _SPACE and self._peek() != _EOF:
-            self._next()
+        self.pos = _SPACE_RUN.match(self.input, self.pos).end()  # type: ignore[union-attr]
         self.start = self.pos
         return self._statements
 
@@ -644,6 +649,18 @@ class Lexer:
             return False
 
     def _number_or_duration(self) -> State | None:
+        # Fast paths for plain decimals and durations, which the scan below reads the same way.
+        m = _PLAIN_NUMBER.match(self.input, self.pos)
+        if m is not None:
+            self.pos = m.end()
+            self._emit(Tok.NUMBER)
+            return self._statements
+        if self.version >= 3:
+            m = _PLAIN_DURATION.match(self.input, self.pos)
+            if m is not None:
+                self.pos = m.end()
+                self._emit(Tok.DURATION)
+                return self._statements
         if self._scan_number():
             self._emit(Tok.NUMBER)
             return self._statements
@@ -734,34 +751,28 @@ class Lexer:
         return self._peek() not in _ALNUM
 
     def _identifier(self) -> State | None:
-        while self._next() in _ALNUM:
-            pass
-        self._backup()
+        self.pos = _IDENT_RUN.match(self.input, self.pos).end()  # type: ignore[union-attr]
         self._emit(Tok.IDENTIFIER)
         return self._statements
 
     def _keyword_or_identifier(self) -> State | None:
-        while True:
-            r = self._next()
-            if r in _ALNUM or (r == ":" and r != _EOF):
-                continue
-            self._backup()
-            word = self.input[self.start:self.pos]
-            lower = word.lower()
-            kw = self.keywords.get(lower)
-            if kw is not None:
-                if kw in (Tok.FILL, Tok.FILL_LEFT, Tok.FILL_RIGHT) and not self._followed_by_paren():
-                    # fill/fill_left/fill_right are keywords only before "(": "fill + fill" is valid.
-                    self._emit(Tok.IDENTIFIER)
-                else:
-                    self._emit(kw)
-            elif lower in _NUMBER_WORDS:
-                self._emit(Tok.NUMBER)
-            elif ":" not in word:
+        self.pos = _WORD_RUN.match(self.input, self.pos).end()  # type: ignore[union-attr]
+        word = self.input[self.start:self.pos]
+        lower = word.lower()
+        kw = self.keywords.get(lower)
+        if kw is not None:
+            if kw in (Tok.FILL, Tok.FILL_LEFT, Tok.FILL_RIGHT) and not self._followed_by_paren():
+                # fill/fill_left/fill_right are keywords only before "(": "fill + fill" is valid.
                 self._emit(Tok.IDENTIFIER)
             else:
-                self._emit(Tok.METRIC_IDENTIFIER)
-            return self._statements
+                self._emit(kw)
+        elif lower in _NUMBER_WORDS:
+            self._emit(Tok.NUMBER)
+        elif ":" not in word:
+            self._emit(Tok.IDENTIFIER)
+        else:
+            self._emit(Tok.METRIC_IDENTIFIER)
+        return self._statements
 
     def _followed_by_paren(self) -> bool:
         pos = self.pos
@@ -827,6 +838,13 @@ _SIMPLE_OPS = {",": Tok.COMMA, "*": Tok.MUL, "/": Tok.DIV, "%": Tok.MOD, "+": To
                "^": Tok.POW}
 _DURATION_OPS = {"+": Tok.ADD, "-": Tok.SUB, "*": Tok.MUL, "/": Tok.DIV, "%": Tok.MOD, "^": Tok.POW,
                  ",": Tok.COMMA}
+_IDENT_RUN = re.compile(r"[A-Za-z0-9_]*")
+_WORD_RUN = re.compile(r"[A-Za-z0-9_:]*")
+_SPACE_RUN = re.compile(r"[ \t\n\r]*")
+_PLAIN_DQ = re.compile(r'[^"\\\n\ufffd\ud800-\udfff]*"')
+_PLAIN_SQ = re.compile(r"[^'\\\n\ufffd\ud800-\udfff]*'")
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?(?![A-Za-z0-9_.])")
+_PLAIN_DURATION = re.compile(r"\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdw]))*(?![A-Za-z0-9_])")
 _UNITS_FIRST = frozenset("smhdwy")
 _UNITS_LATER = frozenset("smhdw")
 _S = frozenset("s")

@@ -37,7 +37,9 @@ def check_ast(p: _Parser, node: Any) -> str:
             if check_ast(p, e) == "none":
                 p.error(e.pos_range(), "expression must have a valid expression type but got none")
         return "none"
-    typ: str = node.type()
+    # Binary, paren and unary types follow from their operands' (checked below): asking
+    # node.type() here would walk long operator chains once per level.
+    typ: str = "" if isinstance(node, N.GBinary | N.GParen | N.GUnary) else node.type()
 
     if isinstance(node, N.GAggregate):
         if node.op is None or not node.op.is_aggregator:
@@ -50,21 +52,21 @@ def check_ast(p: _Parser, node: Any) -> str:
             _expect(p, node.param, "string", "aggregation parameter")
 
     elif isinstance(node, N.GBinary):
-        _check_binary(p, node)
+        typ = _check_binary(p, node)
 
     elif isinstance(node, N.GCall):
         _check_call(p, node)
 
     elif isinstance(node, N.GParen):
-        check_ast(p, node.expr)
+        typ = check_ast(p, node.expr)
 
     elif isinstance(node, N.GUnary):
         if node.op not in (Tok.ADD, Tok.SUB):
             p.error(node.pos_range(), "only + and - operators allowed for unary expressions")
-        t = check_ast(p, node.expr)
-        if t not in ("scalar", "vector"):
+        typ = check_ast(p, node.expr)
+        if typ not in ("scalar", "vector"):
             p.error(node.pos_range(), "unary expression only allowed on expressions of type scalar or instant "
-                                      f"vector, got {quote(documented_type(t))}")
+                                      f"vector, got {quote(documented_type(typ))}")
 
     elif isinstance(node, N.GSubquery):
         t = check_ast(p, node.expr)
@@ -100,21 +102,17 @@ def _op_range(p: _Parser, n: N.GBinary) -> tuple[int, int]:
     return (start, end)
 
 
-def _check_binary(p: _Parser, n: N.GBinary) -> None:
+def _check_binary(p: _Parser, n: N.GBinary) -> str:
     assert n.lhs is not None and n.rhs is not None and n.op is not None
     lt = check_ast(p, n.lhs)
     rt = check_ast(p, n.rhs)
     op = n.op
     if n.return_bool and not op.is_comparison:
         p.error(_op_range(p, n), "bool modifier can only be used on comparison operators")
-    if op.is_comparison and not n.return_bool and n.rhs.type() == "scalar" and n.lhs.type() == "scalar":
+    if op.is_comparison and not n.return_bool and rt == "scalar" and lt == "scalar":
         p.error(_op_range(p, n), "comparisons between scalars must use BOOL modifier")
     m = n.matching
-    if p.version >= 3:
-        assert m is not None
-        if op.is_set_operator and m.card == "one-to-one":
-            m.card = "many-to-many"
-    elif op.is_set_operator and m is not None and m.card == "one-to-one":
+    if op.is_set_operator and m is not None and m.card == "one-to-one":
         m.card = "many-to-many"
     if m is not None and m.on:
         for l1 in m.matching_labels or ():
@@ -142,6 +140,7 @@ def _check_binary(p: _Parser, n: N.GBinary) -> None:
             p.error(n.pos_range(), "filling in missing series not allowed for set operators")
     if (lt == "scalar" or rt == "scalar") and op.is_set_operator:
         p.error(n.pos_range(), f"set operator {quote(op.text)} not allowed in binary scalar expression")
+    return "scalar" if lt == "scalar" and rt == "scalar" else "vector"
 
 
 def _check_call(p: _Parser, n: N.GCall) -> None:

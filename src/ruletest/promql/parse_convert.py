@@ -38,8 +38,9 @@ def to_ast(e: N.GExpr) -> A.Expr:
         rng, rng_expr = _positive(e.range, e.range_expr)
         step, step_expr = _positive(e.step, e.step_expr)
         offset, offset_expr = _offset(e.original_offset, e.offset_expr)
-        return A.Subquery(to_ast(e.expr), rng, step, offset, _at(e.timestamp, e.start_or_end),
-                          range_expr=rng_expr, step_expr=step_expr, offset_expr=offset_expr, pos=e.pos_range())
+        inner = to_ast(e.expr)
+        return A.Subquery(inner, rng, step, offset, _at(e.timestamp, e.start_or_end), range_expr=rng_expr,
+                          step_expr=step_expr, offset_expr=offset_expr, pos=(_start(inner), e.end_pos))
     if isinstance(e, N.GCall):
         assert e.func is not None
         return A.Call(e.name, tuple(to_ast(a) for a in e.args), e.func.return_type, e.func.experimental,
@@ -58,7 +59,7 @@ def to_ast(e: N.GExpr) -> A.Expr:
         inner = to_ast(e.expr)
         if e.op == Tok.ADD:
             return inner
-        return A.Unary("-", inner, inner.type, pos=e.pos_range())
+        return A.Unary("-", inner, inner.type, pos=(e.start, _end(inner)))
     if isinstance(e, N.GDuration):
         return _duration(e)
     raise TypeError(f"unexpected node {type(e).__name__}")
@@ -179,4 +180,17 @@ def _binary(e: N.GBinary) -> A.Binary:
     if m is not None:
         matching = A.VectorMatching(m.card, m.on, tuple(m.matching_labels or ()), tuple(m.include or ()),
                                     m.matching_labels is not None, m.fill_lhs, m.fill_rhs)
-    return A.Binary(e.op.text, lhs, rhs, e.return_bool, matching, rtype, pos=e.pos_range())
+    return A.Binary(e.op.text, lhs, rhs, e.return_bool, matching, rtype, pos=(_start(lhs), _end(rhs)))
+
+
+# Positions of operator chains come from the converted operands: asking the working tree would
+# walk the chain once per level.
+
+def _start(e: A.Expr) -> int:
+    assert e.pos is not None
+    return e.pos[0]
+
+
+def _end(e: A.Expr) -> int:
+    assert e.pos is not None
+    return e.pos[1]

@@ -15,14 +15,15 @@ The result is the frozen :mod:`ruletest.promql.ast` tree (with positions), built
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ruletest.errors import PromQLSyntaxError
 from ruletest.promql import ast as A
-from ruletest.promql import grammar, lalr
 from ruletest.promql import parse_nodes as N
 from ruletest.promql.gonum import MAX_INT64, MIN_INT64, format_f, go_int64, go_round, parse_duration, parse_number
 from ruletest.promql.lexer import Item, Lexer, Tok, line_col, quote
@@ -78,25 +79,10 @@ class PromQLParseError(PromQLSyntaxError):
 
 @lru_cache(maxsize=2)
 def _tables(version: int) -> _Tables:
-    t = lalr.build(grammar.grammar(version))
-    nonterminals = sorted({r.lhs for r in t.rules})
-    index = {n: i for i, n in enumerate(nonterminals)}
+    from ruletest.promql.parse_tables import TABLES
 
-    def tok(name: str) -> int:
-        if name == lalr.END:
-            return int(Tok.END)
-        if name == lalr.ERROR:
-            return int(Tok.ERRTOK)
-        return int(Tok[name])
-
-    return _Tables(
-        rules=[(index[r.lhs], len(r.rhs), r.action) for r in t.rules],
-        shifts=[{tok(k): v for k, v in s.items()} for s in t.shifts],
-        gotos=[{index[k]: v for k, v in g.items()} for g in t.gotos],
-        defaults=list(t.default),
-        exceptions=[{tok(k): v for k, v in e.items()} for e in t.exceptions],
-        exception_defaults=list(t.exception_default),
-    )
+    t = TABLES[3 if version >= 3 else 2]
+    return _Tables(t["rules"], t["shifts"], t["gotos"], t["defaults"], t["exceptions"], t["exception_defaults"])
 
 
 @dataclass(frozen=True)
@@ -134,7 +120,24 @@ def parse_promql(text: str, options: ParseOptions = ParseOptions()) -> A.Expr:
     """Parse ``text`` into the :mod:`ruletest.promql.ast` tree, with positions."""
     from ruletest.promql.parse_convert import to_ast
 
-    return to_ast(parse_tree(text, options))
+    with recursion_room(len(text)):
+        return to_ast(parse_tree(text, options))
+
+
+@contextmanager
+def recursion_room(size: int) -> Iterator[None]:
+    """Deeply nested expressions are valid PromQL; the tree code recurses once per level."""
+    need = 2000 + 4 * size
+    old = sys.getrecursionlimit()
+    if need <= old:
+        yield
+        return
+    sys.setrecursionlimit(need)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
 
 
 _CLOSING = frozenset({Tok.RIGHT_BRACE, Tok.RIGHT_PAREN, Tok.RIGHT_BRACKET, Tok.DURATION, Tok.NUMBER})
