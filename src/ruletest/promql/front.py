@@ -4,7 +4,7 @@
 module's pre-scan, with ruletest's own lexer, sends everything else to ruletest's parser
 (:mod:`ruletest.promql.parser`): syntax the Rust parser lacks or gets wrong (duration arithmetic,
 ``step()``, ``anchored``/``smoothed``, trim operators, negative ``@`` timestamps, ``fill()``,
-string escapes, numbers and durations outside Go's range, ``info()``), and every input either
+string escapes, numbers and durations outside Go's range, ``info()``, unary ``+``), and every input either
 parser refuses, so errors always carry Prometheus' message and position. 2.x expressions and
 ``positions=True`` always go to ruletest's parser: the Rust parser implements 3.x syntax only and
 gives no positions.
@@ -26,6 +26,8 @@ _OWN_TOKENS = frozenset({
     Tok.MIN_OF, Tok.FILL, Tok.FILL_LEFT, Tok.FILL_RIGHT, Tok.LIMITK, Tok.LIMIT_RATIO,
 })
 _PLAIN_NUMBER = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
+_VALUE_END = frozenset({Tok.RIGHT_PAREN, Tok.RIGHT_BRACE, Tok.RIGHT_BRACKET, Tok.IDENTIFIER, Tok.METRIC_IDENTIFIER,
+                        Tok.NUMBER, Tok.DURATION, Tok.STRING})
 _WORD_TOKENS = frozenset(t for t in Tok if t.is_keyword or t.is_aggregator or t in (
     Tok.LAND, Tok.LOR, Tok.LUNLESS, Tok.ATAN2, Tok.START, Tok.END_KW))
 
@@ -86,8 +88,11 @@ def _suspicious(item: Item, prev: Item | None) -> bool:
         return err is not None or ns == 0
     if typ == Tok.STRING:
         return "\\" in item.val or item.val.startswith("`")
-    if typ in (Tok.ADD, Tok.SUB):
+    if typ == Tok.SUB:
         return prev is not None and prev.typ == Tok.AT
+    if typ == Tok.ADD:
+        # A unary plus: promql_parser drops it, even where Prometheus refuses its operand.
+        return prev is None or prev.typ not in _VALUE_END
     if typ == Tok.LEFT_PAREN:
         return prev is not None and prev.typ == Tok.IDENTIFIER and prev.val == "info"
     return typ in _WORD_TOKENS and item.val != item.val.lower()
