@@ -228,8 +228,11 @@ class Item:
             return quote(self.val[:10]) + "..."
         return quote(self.val)
 
-    def desc(self) -> str:
+    def desc(self, version: int = 3) -> str:
         """How parse errors name this token (``unexpected <desc>``)."""
+        if version < 3 and self.typ == Tok.AT:
+            # Prometheus 2.42 had no name for "@": Go printed the token's number.
+            return f'"<Item 57385>" {self}'
         if self.typ in ITEM_TEXT:
             return str(self)
         if self.typ == Tok.EOF:

@@ -167,7 +167,7 @@ class _Parser:
     def unexpected(self, context: str, expected: str) -> None:
         if self.lval.typ == Tok.ERROR:
             return  # the lexer error is already reported
-        msg = "unexpected " + self.lval.desc()
+        msg = "unexpected " + self.lval.desc(self.version)
         if context:
             msg += " in " + context
         if expected:
@@ -572,14 +572,37 @@ _RE2_TO_GO = (
 @lru_cache(maxsize=1024)
 def regex_error(pattern: str, version: int = 3) -> str | None:
     """Go's error for a label-matcher regex (``error parsing regexp: missing closing ): `(a```),
-    or None. Prometheus 3 parses the pattern itself; 2.42 compiled it inside ``^(?:...)$``."""
+    or None. Prometheus 3 parses the pattern itself; 2.42 first compiled it inside ``^(?:...)$``,
+    then parsed it alone."""
+    go_only = _go_refuses(pattern, version)
+    if version >= 3:
+        return go_only or _re2_error(pattern, dot_nl=True)
+    return _re2_error("^(?:" + pattern + ")$", dot_nl=False) or go_only or _re2_error(pattern, dot_nl=False)
+
+
+def _go_refuses(pattern: str, version: int) -> str | None:
+    """What Go's regexp/syntax refuses and RE2 accepts: ``\\C`` (any byte), and before Go 1.22
+    (Prometheus 2.42) ``(?<name>...)``."""
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            if pattern[i + 1] == "C":
+                return "error parsing regexp: invalid escape sequence: `\\C`"
+            i += 2
+            continue
+        if version < 3 and pattern.startswith("(?<", i) and not pattern.startswith(("(?<=", "(?<!"), i):
+            return "error parsing regexp: invalid or unsupported Perl syntax: `(?<`"
+        i += 1
+    return None
+
+
+def _re2_error(subject: str, dot_nl: bool) -> str | None:
     import re2
 
     options = re2.Options()
     options.log_errors = False
-    subject = pattern if version >= 3 else "^(?:" + pattern + ")$"
-    if version >= 3:
-        options.dot_nl = True
+    options.dot_nl = dot_nl
     try:
         re2.compile(subject, options)
     except re2.error as exc:

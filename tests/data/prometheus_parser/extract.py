@@ -1,6 +1,7 @@
 """Extract the ``testExpr`` table of Prometheus' ``promql/parser/parse_test.go`` into
 ``parse_test_<version>.json``: each case's input, whether it must fail, the expected errors
-(start and end byte offsets, message) and the expected tree in a neutral JSON form.
+(start and end byte offsets, message) and the expected tree in a neutral JSON form; and the
+``TestExprString`` table of ``printer_test.go`` (input, printed form) into ``printer_test_<version>.json``.
 
 Usage: python tests/data/prometheus_parser/extract.py <prometheus git dir> v3.14.0
 
@@ -238,6 +239,14 @@ def extract(source: str) -> list[dict[str, Any]]:
     return out
 
 
+def extract_printer(source: str) -> list[dict[str, str]]:
+    start = source.index("func TestExprString(")
+    body_start = source.index("}{", source.index("inputs := []struct {", start)) + 1
+    end = source.index("\n\t}\n", body_start) + 3
+    reader = GoReader(source[body_start:end])
+    return [{"in": c["in"], "out": c.get("out") or c["in"]} for c in reader.composite("[]case")]
+
+
 def _compress(errors: list[list[Any]]) -> list[Any]:
     """Runs of one message at evenly spaced positions become {"repeat": [start, start_step, end,
     end_step, count, message]} (the table builds one case's 10,999 errors that way)."""
@@ -268,7 +277,15 @@ def main() -> None:
     source = subprocess.run(["git", "-C", repo, "show", f"{tag}:promql/parser/parse_test.go"], check=True,
                             capture_output=True, text=True).stdout
     cases = extract(source)
-    target = Path(__file__).with_name(f"parse_test_{tag.lstrip('v').rsplit('.', 1)[0]}.json")
+    version = tag.lstrip("v").rsplit(".", 1)[0]
+    printer = subprocess.run(["git", "-C", repo, "show", f"{tag}:promql/parser/printer_test.go"], check=True,
+                             capture_output=True, text=True).stdout
+    printed = extract_printer(printer)
+    Path(__file__).with_name(f"printer_test_{version}.json").write_text(json.dumps(
+        {"source": f"prometheus/prometheus {tag} promql/parser/printer_test.go (TestExprString)", "cases": printed},
+        indent=1, ensure_ascii=True) + "\n")
+    print(f"{len(printed)} printer cases")
+    target = Path(__file__).with_name(f"parse_test_{version}.json")
     text = json.dumps({"source": f"prometheus/prometheus {tag} promql/parser/parse_test.go (testExpr)",
                        "cases": cases}, indent=1, ensure_ascii=True, default=_json_default,
                       allow_nan=True)
