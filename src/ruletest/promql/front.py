@@ -87,7 +87,8 @@ def _suspicious(item: Item, prev: Item | None) -> bool:
         ns, err = parse_duration(item.val)
         return err is not None or ns == 0
     if typ == Tok.STRING:
-        return "\\" in item.val or item.val.startswith("`")
+        # Escapes, raw strings, and "" (an invalid label name where a grouping label goes).
+        return "\\" in item.val or item.val.startswith("`") or len(item.val) == 2
     if typ == Tok.SUB:
         return prev is not None and prev.typ == Tok.AT
     if typ == Tok.ADD:
