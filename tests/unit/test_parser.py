@@ -12,13 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from ruletest.errors import PromQLSyntaxError
+from ruletest.errors import PromQLSyntaxError, UnsupportedError
 from ruletest.promql import ast as A
 from ruletest.promql import grammar
 from ruletest.promql.ast import parse, to_promql
+from ruletest.promql.engine import Engine
 from ruletest.promql.front import needs_own_parser
 from ruletest.promql.lexer import Tok, line_col, tokenize
 from ruletest.promql.parser import ParseOptions, PromQLParseError, parse_promql
+from ruletest.promql.storage import Storage
+from ruletest.promql.values import Vector
 
 DATA = Path(__file__).parent.parent / "data" / "prometheus_parser"
 V3 = ParseOptions(3)
@@ -256,3 +259,29 @@ def test_nan_literal() -> None:
     e = parse("NaN", V3)
     assert isinstance(e, A.NumberLiteral) and math.isnan(e.value)
     assert parse_promql("-Inf", V3) == A.NumberLiteral(-math.inf)
+
+
+@pytest.mark.parametrize("text", ["rate(x[step()])", "x offset step()", "x[5m:step()]", "rate(x[5m] anchored)",
+                                  "x smoothed", "a + fill(0) b", "h >/ 1", "x[1m-2m]", "foo[max_of(step(), 5s)]"])
+def test_engine_says_what_it_cannot_evaluate_yet(text: str) -> None:
+    engine = Engine(Storage())
+    with pytest.raises(UnsupportedError, match="not supported by ruletest"):
+        engine.query(parse(text, ALL), 0)
+
+
+def test_folded_durations_evaluate() -> None:
+    engine = Engine(Storage())
+    assert engine.query(parse("rate(x[5m+1m])", V3), 0) == Vector(())
+
+
+def test_sorting_rule_matchers_keeps_the_new_fields() -> None:
+    from ruletest.rules.group import _sort_matchers
+
+    e = parse('rate(x{b="1",a="2"}[5m] anchored) + fill(1) y', ALL, positions=True)
+    s = _sort_matchers(e)
+    assert isinstance(s, A.Binary) and s.matching is not None and s.matching.fill_lhs == 1.0
+    call = s.lhs
+    assert isinstance(call, A.Call) and isinstance(call.args[0], A.MatrixSelector)
+    sel = call.args[0].selector
+    assert sel.anchored and [m.name for m in sel.matchers] == ["__name__", "a", "b"]
+    assert s.pos == e.pos and sel.pos is not None
