@@ -82,19 +82,20 @@ class Engine:
     def query(self, expr: str | A.Expr, t_ms: int, *, start_ms: int | None = None,
               end_ms: int | None = None) -> Value:
         node = self.parse(expr) if isinstance(expr, str) else expr
-        self._check_evaluable(node)
+        known = self.evaluable.get(id(node))
+        if known is None or known[0] is not node:
+            known = self._check_evaluable(node)
+        if known[1] is not None:
+            raise UnsupportedError(known[1])
         q = _Query(self, t_ms if start_ms is None else start_ms, t_ms if end_ms is None else end_ms)
         return q.eval(node, t_ms)
 
-    def _check_evaluable(self, node: A.Expr) -> None:
-        hit = self.evaluable.get(id(node))
-        if hit is None or hit[0] is not node:
-            hit = (node, A.not_evaluable(node))
-            if len(self.evaluable) > 10_000:
-                self.evaluable.clear()
-            self.evaluable[id(node)] = hit
-        if hit[1] is not None:
-            raise UnsupportedError(hit[1])
+    def _check_evaluable(self, node: A.Expr) -> tuple[A.Expr, str | None]:
+        hit = (node, A.not_evaluable(node))
+        if len(self.evaluable) > 10_000:
+            self.evaluable.clear()
+        self.evaluable[id(node)] = hit
+        return hit
 
     def select(self, vs: A.VectorSelector) -> list[StoredSeries]:
         hit = self.selections.get(id(vs))

@@ -393,6 +393,9 @@ class Lexer:
     def _statements(self) -> State | None:
         if self.brace_open:
             return self._inside_braces
+        if self.pos < len(self.input) and self.input[self.pos] in _SPACE:
+            # lexSpace then lexStatements again, without the round trip.
+            self.pos = self.start = _SPACE_RUN.match(self.input, self.pos).end()  # type: ignore[union-attr]
         if self.input.startswith("#", self.pos):
             return self._line_comment
         r = self._next()
@@ -501,6 +504,8 @@ class Lexer:
         return "'�'" if r == _EOF else quote_rune(r)
 
     def _inside_braces(self) -> State | None:
+        if self.pos < len(self.input) and self.input[self.pos] in _SPACE:
+            self.pos = self.start = _SPACE_RUN.match(self.input, self.pos).end()  # type: ignore[union-attr]
         if self.input.startswith("#", self.pos):
             return self._line_comment
         r = self._next()

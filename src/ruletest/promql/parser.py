@@ -121,7 +121,11 @@ def parse_promql(text: str, options: ParseOptions = ParseOptions()) -> A.Expr:
     from ruletest.promql.parse_convert import to_ast
 
     with recursion_room(len(text)):
-        return to_ast(parse_tree(text, options))
+        tree = parse_tree(text, options)
+        try:
+            return to_ast(tree)
+        except (AssertionError, TypeError, AttributeError, KeyError) as exc:  # a bug of ours, never a traceback
+            raise PromQLParseError(text, [ParseError(0, 0, f"unexpected error ({type(exc).__name__})")]) from None
 
 
 @contextmanager
@@ -251,6 +255,13 @@ class _Parser:
                 state = recover
                 continue
             lhs, length, action = rules[n]
+            if action is None and length == 1:
+                # A unit rule (expr: vector_selector, ...): the value stays, only the state changes.
+                states.pop()
+                state = gotos[states[-1]][lhs]
+                states.append(state)
+                last_value = values[-1]
+                continue
             if length:
                 args = values[-length:]
                 del states[-length:]
@@ -342,7 +353,7 @@ class _Parser:
             self.error(e.pos_range(), "offset may not be set multiple times")
         else:
             target.original_offset = offset
-        _set_end(e, endp, self.last_closing)
+        setattr(e, endp, self.last_closing)  # the node now ends after its modifier
 
     def add_offset_expr(self, e: Any, expr: N.GDuration) -> None:
         target, endp = self._offset_target(e)
@@ -352,7 +363,7 @@ class _Parser:
             self.error(e.pos_range(), "offset may not be set multiple times")
         else:
             target.offset_expr = expr
-        _set_end(e, endp, self.last_closing)
+        setattr(e, endp, self.last_closing)  # the node now ends after its modifier
 
     def _offset_target(self, e: Any) -> tuple[Any, str]:
         if isinstance(e, N.GVectorSelector):
@@ -397,14 +408,14 @@ class _Parser:
         if target is None:
             return
         target.timestamp = go_int64(go_round(ts * 1000))
-        _set_end(e, endp, self.last_closing)
+        setattr(e, endp, self.last_closing)  # the node now ends after its modifier
 
     def set_at_preprocessor(self, e: Any, op: Item) -> None:
         target, endp = self._at_target(e)
         if target is None:
             return
         target.start_or_end = op.typ
-        _set_end(e, endp, self.last_closing)
+        setattr(e, endp, self.last_closing)  # the node now ends after its modifier
 
     def _at_target(self, e: Any) -> tuple[Any, str]:
         target: Any
@@ -450,10 +461,6 @@ class _Parser:
         from ruletest.promql.parse_check import check_ast
 
         return check_ast(self, node)
-
-
-def _set_end(e: Any, attr: str, value: int) -> None:
-    setattr(e, attr, value)
 
 
 def _seconds(ns: int) -> float:
@@ -633,10 +640,6 @@ def _action(name: str) -> Callable[[Action], Action]:
 
 def _a(name: str, fn: Action) -> None:
     _ACTIONS[name] = fn
-
-
-def _value_1(p: _Parser, v: list[Any]) -> Any:
-    return v[0]
 
 
 _a("nothing", lambda p, v: v[0] if v else None)
