@@ -43,7 +43,11 @@ def quiet_stderr() -> Iterator[None]:
     """Point file descriptor 2 at /dev/null: a Rust panic prints there before it is raised."""
     with suppress(OSError, ValueError):
         sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:  # no descriptor 2 at all: nothing to protect
+        yield
+        return
     os.dup2(_devnull(), 2)
     try:
         yield
