@@ -111,7 +111,8 @@ def test_exit_status_two_for_broken_rule_files_even_with_failing_tests(tmp_path:
     (tmp_path / "broken_test.yml").write_text(TEST.replace("RULES", "bad_rules.yml"))
     broken = ruletest("test", "broken_test.yml", cwd=tmp_path)
     assert broken.returncode == 2
-    assert "bad_rules.yml:5:15: group \"g\", rule 1, \"X\": could not parse expression" in broken.stderr
+    assert ('bad_rules.yml:5:21: group "g", rule 1, "X": could not parse expression: 1:6: parse error: '
+            "unexpected end of input") in broken.stderr
     (tmp_path / "failing_test.yml").write_text(TEST.replace("RULES", "rules.yml").replace("exp_labels: {}", "exp_labels: {a: b}"))
     assert ruletest("test", "failing_test.yml", cwd=tmp_path).returncode == 1
     assert ruletest("test", "failing_test.yml", "broken_test.yml", cwd=tmp_path).returncode == 2

@@ -414,8 +414,11 @@ def test_experimental_functions_are_allowed_once_declared(tmp_path: Path) -> Non
     text = rules(alert("mad_over_time(up[5m]) > 1") + alert("limitk(2, up) == 0", name="B"))
     p = tmp_path / "rules.yml"
     p.write_text(text)
-    flagged = [f.fragment for f in lint_paths([str(p)]).findings if f.check == "compat/feature-flag"]
-    assert sorted(flagged) == ["limitk", "mad_over_time"]
+    # A server without the flag refuses to load these rules (Prometheus' parse error names each).
+    flagged = [f.message for f in lint_paths([str(p)]).findings if f.check == "compat/feature-flag"]
+    assert len(flagged) == 2
+    assert 'function "mad_over_time" is not enabled' in flagged[0]
+    assert "limitk() is experimental and must be enabled with --enable-feature=promql-experimental-functions" in flagged[1]
     cfg = LintConfig(features=frozenset({"promql-experimental-functions"}))
     assert "compat/feature-flag" not in findings(tmp_path, text, cfg)
 

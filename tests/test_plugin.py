@@ -95,7 +95,9 @@ def test_rule_load_errors_fail_every_case(project: pytest.Pytester) -> None:
     project.makefile(".yml", rules="groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: 'up =='\n")
     result = project.runpytest()
     result.assert_outcomes(failed=3)
-    result.stdout.fnmatch_lines(["rules.yml:5:15: group \"g\", rule 1, \"X\": could not parse expression*"])
+    # At the end of 'up ==' (line 5, column 21), with Prometheus' message.
+    result.stdout.fnmatch_lines(['*rules.yml:5:21: group "g", rule 1, "X": could not parse expression: '
+                                 "1:6: parse error: unexpected end of input"])
 
 
 def test_coverage_summary_and_threshold(project: pytest.Pytester) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ruletest.errors import RuletestError
 from ruletest.promql import ast as A
+from ruletest.promql.parser import ParseOptions
 from ruletest.promtool_format import TestFile
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
@@ -96,7 +97,7 @@ def _fraction(items: Sequence[RuleCoverage]) -> str:
 def metric_names(expr: str, semantics: Semantics) -> set[str]:
     """Metric names an expression selects by equality (``x`` or ``{__name__="x"}``)."""
     try:
-        root = A.parse(expr, semantics.version)
+        root = A.parse(expr, ParseOptions.for_semantics(semantics))
     except RuletestError:
         return set()
     out: set[str] = set()

@@ -1,42 +1,30 @@
-"""PromQL syntax tree: frozen dataclasses adapted from ``promql_parser`` nodes, and a printer.
+"""PromQL syntax tree: frozen dataclasses shared by the engine and the linter, the entry point
+that parses text into them, and a printer.
 
-The Rust-backed parser is used only here. Its tree is converted once, by hand-written recursion
-(its ``walk()`` is super-linear), into plain frozen dataclasses that the engine and the linter
-share. Parser panics derive from ``BaseException``, so they are caught explicitly.
+:func:`parse` reads Prometheus 3.14's syntax (or 2.42's): ``promql_parser`` builds the tree for
+what it parses correctly, ruletest's own parser (:mod:`ruletest.promql.parser`) for the rest and
+for every error, so errors have Prometheus' wording and position (see :mod:`ruletest.promql.front`).
+Every node has a ``pos``: its ``(start, end)`` code-point range in the expression, when the tree
+came from ruletest's parser (``parse(..., positions=True)`` always does). ``pos`` and other
+printing-only fields are excluded from equality, so both parsers build equal trees.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-import promql_parser as pp
-
-from ruletest.errors import PromQLSyntaxError
 from ruletest.gocompat import go_quote
+from ruletest.promql.gonum import format_duration_ms, format_fixed, format_g
 from ruletest.promql.regex import compile_anchored
 
+if TYPE_CHECKING:
+    from ruletest.promql.parser import ParseOptions
+
 ValueType = Literal["scalar", "vector", "matrix", "string"]
-
-
-def _register_removed_functions() -> None:
-    # holt_winters was removed in Prometheus 3 but is valid in 2.x rule files. The parser only
-    # knows the 3.x list, so register it once; the adapter rejects it in 3.x mode.
-    pp.register_extra_functions([
-        pp.Function("holt_winters", [pp.ValueType.Matrix, pp.ValueType.Scalar, pp.ValueType.Scalar],
-                    pp.ValueType.Vector),
-    ])
-
-
-_register_removed_functions()
-
-# Functions that appeared after Prometheus 2.x or changed name in 3.x.
-_ONLY_IN_3 = frozenset({"double_exponential_smoothing"})
-_ONLY_IN_2 = frozenset({"holt_winters"})
+Pos = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +43,14 @@ class Matcher:
         return matched if op == "=~" else not matched
 
     def __str__(self) -> str:
-        return f"{_label_name(self.name)}{self.op}{_quote(self.value)}"
+        """Prometheus' ``labels.Matcher.String()``: ``name="value"``, the name quoted when needed."""
+        name = self.name if _is_legacy_label(self.name) else _quote(self.name)
+        return f"{name}{self.op}{_quote(self.value)}"
 
 
 @dataclass(frozen=True, slots=True)
 class At:
-    """The ``@`` modifier: a fixed time in ms, or ``start()`` / ``end()``."""
+    """The ``@`` modifier: a fixed time in ms (negative allowed), or ``start()`` / ``end()``."""
 
     kind: Literal["at", "start", "end"]
     ms: int = 0
@@ -70,12 +60,30 @@ class At:
 class NumberLiteral:
     value: float
     type: ValueType = "scalar"
+    duration: bool = field(default=False, compare=False)  # written as a duration: printed as one
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class StringLiteral:
     value: str
     type: ValueType = "string"
+    pos: Pos | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DurationExpr:
+    """A duration Prometheus computes per query: ``step()``, ``range()``, or arithmetic and
+    ``min_of()``/``max_of()`` over them. ``lhs`` is None for ``step``/``range`` and for a unary
+    ``-``/``+``; leaves are :class:`NumberLiteral` seconds. Constant duration expressions never
+    appear: the parser folds them into the millisecond fields."""
+
+    op: Literal["+", "-", "*", "/", "%", "^", "step", "range", "min_of", "max_of"]
+    lhs: DurationExpr | NumberLiteral | None
+    rhs: DurationExpr | NumberLiteral | None
+    wrapped: bool = field(default=False, compare=False)  # written in parentheses
+    type: ValueType = "scalar"
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +93,19 @@ class VectorSelector:
     offset_ms: int = 0
     at: At | None = None
     type: ValueType = "vector"
+    anchored: bool = False  # promql-extended-range-selectors
+    smoothed: bool = False
+    offset_expr: DurationExpr | None = None  # offset computed per query (then offset_ms is 0)
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class MatrixSelector:
-    selector: VectorSelector
+    selector: VectorSelector  # carries offset, @ and anchored/smoothed
     range_ms: int
     type: ValueType = "matrix"
+    range_expr: DurationExpr | None = None  # range computed per query (then range_ms is 0)
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +116,10 @@ class Subquery:
     offset_ms: int = 0
     at: At | None = None
     type: ValueType = "matrix"
+    range_expr: DurationExpr | None = None
+    step_expr: DurationExpr | None = None
+    offset_expr: DurationExpr | None = None
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +128,7 @@ class Call:
     args: tuple[Expr, ...]
     type: ValueType = "vector"
     experimental: bool = False  # needs --enable-feature=promql-experimental-functions
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +140,7 @@ class Aggregate:
     without: bool
     has_grouping: bool  # ``by ()`` differs from no clause only in printing
     type: ValueType = "vector"
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,16 +150,21 @@ class VectorMatching:
     labels: tuple[str, ...]
     include: tuple[str, ...]  # group_left/group_right labels
     has_modifier: bool = False
+    # fill()/fill_left()/fill_right() (promql-binop-fill-modifiers): the value a missing series
+    # on that side takes; None: no fill.
+    fill_lhs: float | None = None
+    fill_rhs: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Binary:
-    op: str
+    op: str  # arithmetic, comparison, set operators, atan2, and the histogram trims "</" and ">/"
     lhs: Expr
     rhs: Expr
     return_bool: bool
     matching: VectorMatching | None  # None when either side is a scalar
     type: ValueType = "vector"
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,358 +172,203 @@ class Unary:
     op: Literal["-", "+"]
     expr: Expr
     type: ValueType = "vector"
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Paren:
     expr: Expr
     type: ValueType = "vector"
+    pos: Pos | None = field(default=None, compare=False)
 
 
 Expr = (NumberLiteral | StringLiteral | VectorSelector | MatrixSelector | Subquery | Call | Aggregate
-        | Binary | Unary | Paren)
+        | Binary | Unary | Paren | DurationExpr)
 
 COMPARISON_OPS = frozenset({"==", "!=", ">", "<", ">=", "<="})
 SET_OPS = frozenset({"and", "or", "unless"})
+TRIM_OPS = frozenset({"</", ">/"})
 
 
-def parse(text: str, prometheus: int = 3) -> Expr:
-    """Parse a PromQL expression; raise :class:`PromQLSyntaxError` with a readable message."""
-    return _parse_cached(text, prometheus)
+def parse(text: str, options: ParseOptions | int = 3, *, positions: bool = False) -> Expr:
+    """Parse a PromQL expression; raise :class:`~ruletest.errors.PromQLSyntaxError` (a
+    :class:`~ruletest.promql.parser.PromQLParseError` with Prometheus' message and position)
+    when Prometheus would refuse it.
+
+    ``options`` says which Prometheus to behave like. A bare major version (the older form) keeps
+    experimental functions enabled. ``positions=True`` always uses ruletest's parser, so every
+    node has its ``pos``.
+    """
+    return _parse_cached(text, _options(options), positions)
+
+
+def _options(options: ParseOptions | int) -> ParseOptions:
+    from ruletest.promql.parser import ParseOptions
+
+    if isinstance(options, ParseOptions):
+        return options
+    return _legacy_options(int(options))
+
+
+@lru_cache(maxsize=4)
+def _legacy_options(version: int) -> ParseOptions:
+    from ruletest.promql.parser import ParseOptions
+
+    return ParseOptions(version, experimental_functions=True)
 
 
 @lru_cache(maxsize=8192)
-def _parse_cached(text: str, prometheus: int) -> Expr:
-    try:
-        node = _pp_parse(text)
-    except PromQLSyntaxError:
-        # Prometheus 3 accepts durations where numbers go (`predict_linear(x[1h], 1h)`); the
-        # parser only does in some places, so retry with those durations written in seconds.
-        rewritten = _durations_as_seconds(text) if prometheus >= 3 else text
-        if rewritten == text:
-            raise
-        try:
-            node = _pp_parse(rewritten)
-        except PromQLSyntaxError:
-            raise PromQLSyntaxError(_clean_parse_message(text, ValueError("invalid promql query"))) from None
-    try:
-        return _convert(node, prometheus)
-    except PromQLSyntaxError:
-        raise
-    except BaseException as exc:
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise PromQLSyntaxError(f"unsupported PromQL construct in {text!r}: {exc}") from None
+def _parse_cached(text: str, options: ParseOptions, positions: bool) -> Expr:
+    from ruletest.promql.front import parse_expression
 
-
-def _pp_parse(text: str) -> Any:
-    try:
-        return pp.parse(text)
-    except BaseException as exc:  # the Rust parser can panic (BaseException)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise PromQLSyntaxError(_clean_parse_message(text, exc)) from None
-
-
-_DURATION_TOKEN = re.compile(r"(?<![\w.\]])((?:\d+(?:ms|[smhdwy]))+)(?![\w.])")
-_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
-
-
-def _durations_as_seconds(text: str) -> str:
-    """Rewrite duration literals outside strings, brackets and after ``offset``/``@`` as seconds."""
-    out: list[str] = []
-    i = 0
-    depth = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in "\"'`":
-            end = i + 1
-            while end < len(text) and text[end] != ch:
-                end += 2 if text[end] == "\\" and ch != "`" else 1
-            out.append(text[i:end + 1])
-            i = end + 1
-            continue
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        if depth == 0:
-            m = _DURATION_TOKEN.match(text, i)
-            before = text[:i].rstrip()
-            if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and \
-                    not before.endswith(("offset", "@")):
-                ms = sum(int(n) * _UNIT_MS[u] for n, u in re.findall(r"(\d+)(ms|[smhdwy])", m.group(1)))
-                out.append(repr(ms / 1000))
-                i = m.end()
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _clean_parse_message(text: str, exc: BaseException) -> str:
-    msg = str(exc).strip() or type(exc).__name__
-    for word in ("anchored", "smoothed"):
-        if word in text:
-            msg += f" (note: '{word}' is experimental 3.x syntax that ruletest does not support)"
-    return f"parse error: {msg}"
-
-
-def _ms(td: timedelta | None) -> int:
-    if td is None:
-        return 0
-    return (td.days * 86_400 + td.seconds) * 1000 + td.microseconds // 1000
-
-
-def _at(at: Any) -> At | None:
-    if at is None:
-        return None
-    kind = str(at.type).rsplit(".", 1)[-1]
-    if kind == "Start":
-        return At("start")
-    if kind == "End":
-        return At("end")
-    try:
-        when = at.at
-    except BaseException as exc:  # negative timestamps panic inside the parser
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise PromQLSyntaxError("negative @ timestamps are not supported by ruletest's parser") from None
-    delta = when.replace(tzinfo=None) - _EPOCH
-    return At("at", _ms(delta))
-
-
-_EPOCH = datetime(1970, 1, 1)
-
-_MATCH_OPS: dict[str, Literal["=", "!=", "=~", "!~"]] = {
-    "Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~",
-}
-
-
-def _matcher(m: Any) -> Matcher:
-    op = _MATCH_OPS[str(m.op).rsplit(".", 1)[-1]]
-    return Matcher(m.name, op, m.value)
-
-
-def _selector(vs: Any, prometheus: int) -> VectorSelector:
-    ms = vs.matchers
-    if ms.or_matchers:
-        raise PromQLSyntaxError("'or' inside a label matcher list is not PromQL")
-    matchers = [_matcher(m) for m in ms.matchers]
-    name = vs.name
-    if name is not None and not any(m.name == "__name__" for m in matchers):
-        matchers.insert(0, Matcher("__name__", "=", name))
-    for m in matchers:
-        if m.op in ("=~", "!~"):
-            compile_anchored(m.value, prometheus >= 3)
-    return VectorSelector(name, tuple(matchers), _ms(vs.offset), _at(vs.at))
-
-
-def _convert(node: Any, prometheus: int) -> Expr:
-    t = type(node)
-    if t is pp.NumberLiteral:
-        return NumberLiteral(float(node.val))
-    if t is pp.StringLiteral:
-        return StringLiteral(node.val)
-    if t is pp.VectorSelector:
-        return _selector(node, prometheus)
-    if t is pp.MatrixSelector:
-        return MatrixSelector(_selector(node.vector_selector, prometheus), _ms(node.range))
-    if t is pp.SubqueryExpr:
-        return Subquery(_convert(node.expr, prometheus), _ms(node.range), _ms(node.step),
-                        _ms(node.offset), _at(node.at))
-    if t is pp.ParenExpr:
-        inner = _convert(node.expr, prometheus)
-        return Paren(inner, inner.type)
-    if t is pp.UnaryExpr:
-        inner = _convert(node.expr, prometheus)
-        return Unary("-", inner, inner.type)
-    if t is pp.Call:
-        name = node.func.name
-        if prometheus >= 3 and name in _ONLY_IN_2:
-            raise PromQLSyntaxError(
-                f"unknown function {name!r}: it was removed in Prometheus 3 "
-                "(use double_exponential_smoothing, or --prometheus 2)", code="compat/removed-function")
-        if prometheus < 3 and name in _ONLY_IN_3:
-            raise PromQLSyntaxError(f"unknown function {name!r} in Prometheus 2 (it is holt_winters there)")
-        rtype = _value_type(node.func.return_type)
-        return Call(name, tuple(_convert(a, prometheus) for a in node.args), rtype, bool(node.func.experimental))
-    if t is pp.AggregateExpr:
-        mod = node.modifier
-        grouping: tuple[str, ...] = ()
-        without = False
-        if mod is not None:
-            grouping = tuple(mod.labels)
-            without = str(mod.type).rsplit(".", 1)[-1] == "Without"
-        param = _convert(node.param, prometheus) if node.param is not None else None
-        return Aggregate(str(node.op), _convert(node.expr, prometheus), param, grouping, without,
-                         mod is not None)
-    if t is pp.BinaryExpr:
-        return _binary(node, prometheus)
-    raise PromQLSyntaxError(f"unsupported expression node {t.__name__}")
-
-
-def _value_type(vt: Any) -> ValueType:
-    name = str(vt).rsplit(".", 1)[-1].lower()
-    if name in ("scalar", "vector", "matrix", "string"):
-        return name  # type: ignore[return-value]
-    return "vector"
-
-
-_CARD: dict[str, Literal["one-to-one", "many-to-one", "one-to-many", "many-to-many"]] = {
-    "OneToOne": "one-to-one", "ManyToOne": "many-to-one", "OneToMany": "one-to-many",
-    "ManyToMany": "many-to-many",
-}
-
-
-def _binary(node: Any, prometheus: int) -> Binary:
-    op = str(node.op)
-    lhs = _convert(node.lhs, prometheus)
-    rhs = _convert(node.rhs, prometheus)
-    mod = node.modifier
-    return_bool = bool(mod.return_bool) if mod is not None else False
-    if mod is not None:
-        fill = getattr(mod, "fill_values", None)
-        if fill is not None and (getattr(fill, "lhs", None) is not None or getattr(fill, "rhs", None) is not None):
-            raise PromQLSyntaxError("fill() modifiers are experimental and not supported by ruletest")
-    both_scalar = lhs.type == "scalar" and rhs.type == "scalar"
-    rtype: ValueType = "scalar" if both_scalar else "vector"
-    matching: VectorMatching | None = None
-    if lhs.type == "vector" and rhs.type == "vector":
-        card: Literal["one-to-one", "many-to-one", "one-to-many", "many-to-many"] = (
-            "many-to-many" if op in SET_OPS else "one-to-one")
-        on = False
-        labels: tuple[str, ...] = ()
-        include: tuple[str, ...] = ()
-        if mod is not None:
-            card = _CARD[str(mod.card).rsplit(".", 1)[-1]]
-            if op in SET_OPS:
-                card = "many-to-many"
-            if mod.matching is not None:
-                on = str(mod.matching.type).rsplit(".", 1)[-1] == "Include"
-                labels = tuple(mod.matching.labels)
-            if mod.group_labels is not None:
-                include = tuple(mod.group_labels)
-        matching = VectorMatching(card, on, labels, include,
-                                  mod is not None and mod.matching is not None)
-    return Binary(op, lhs, rhs, return_bool, matching, rtype)
+    return parse_expression(text, options, positions)
 
 
 # ---------------------------------------------------------------------------------------------
-# Printer: Prometheus-style text for messages, independent of the parser's own printing bugs.
+# Printer: Prometheus' ``String()`` of each node (``promql/parser/printer.go``), independent of
+# promql_parser's own printing bugs.
 
 
 _quote = go_quote
 
 
-def _is_ident(name: str, allow_colon: bool = False) -> bool:
+def _is_legacy_label(name: str) -> bool:
     if not name:
         return False
-    ok_first = name[0].isascii() and (name[0].isalpha() or name[0] == "_" or (allow_colon and name[0] == ":"))
-    return ok_first and all(
-        c.isascii() and (c.isalnum() or c == "_" or (allow_colon and c == ":")) for c in name[1:])
+    return all(c == "_" or ("a" <= c <= "z") or ("A" <= c <= "Z") or (i > 0 and "0" <= c <= "9")
+               for i, c in enumerate(name))
 
 
 def _label_name(name: str) -> str:
-    return name if _is_ident(name) else _quote(name)
+    return name if _is_legacy_label(name) else _quote(name)
 
 
 def format_duration(ms: int) -> str:
-    """Prometheus ``model.Duration.String()``: ``1h30m``, ``500ms``, ``0s``."""
-    if ms == 0:
-        return "0s"
-    sign = "-" if ms < 0 else ""
-    ms = abs(ms)
-    out = []
-    for unit, size in (("y", 31_536_000_000), ("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000),
-                       ("m", 60_000), ("s", 1000), ("ms", 1)):
-        if ms >= size:
-            out.append(f"{ms // size}{unit}")
-            ms %= size
-    return sign + "".join(out)
+    """Prometheus ``model.Duration.String()``: ``1h30m``, ``500ms``, ``0s``; years and weeks only
+    when exact (``90d``, not ``12w6d``). Negative durations get a leading ``-``."""
+    if ms < 0:
+        return "-" + format_duration_ms(-ms)
+    return format_duration_ms(ms)
 
 
-def _format_number(v: float) -> str:
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    if v == int(v) and abs(v) < 1e15:
-        return str(int(v))
-    return repr(v)
+def _format_number(e: NumberLiteral) -> str:
+    v = e.value
+    if e.duration and not math.isnan(v) and not math.isinf(v):
+        ms = int(v * 1000)
+        return format_duration(ms)
+    return format_fixed(v)
 
 
-def _suffix(offset_ms: int, at: At | None) -> str:
-    out = ""
-    if at is not None:
-        out += " @ " + ("start()" if at.kind == "start" else "end()" if at.kind == "end"
-                        else f"{at.ms / 1000:.3f}")
-    if offset_ms:
-        out += f" offset {format_duration(offset_ms)}" if offset_ms > 0 else \
-            f" offset -{format_duration(-offset_ms)}"
-    return out
+def _at_text(at: At | None) -> str:
+    if at is None:
+        return ""
+    if at.kind == "start":
+        return " @ start()"
+    if at.kind == "end":
+        return " @ end()"
+    return f" @ {at.ms / 1000:.3f}"
+
+
+def _offset_text(offset_ms: int, offset_expr: DurationExpr | None) -> str:
+    if offset_expr is not None:
+        return " offset " + to_promql(offset_expr)
+    if offset_ms > 0:
+        return " offset " + format_duration(offset_ms)
+    if offset_ms < 0:
+        return " offset -" + format_duration(-offset_ms)
+    return ""
 
 
 def _selector_text(vs: VectorSelector) -> str:
-    name = vs.name
-    ms = [m for m in vs.matchers if not (name is not None and m.name == "__name__" and m.op == "="
-                                         and m.value == name)]
-    head = ""
-    if name is not None:
-        if _is_ident(name, allow_colon=True):
-            head = name
+    name = vs.name or ""
+    parts = sorted(str(m) for m in vs.matchers
+                   if not (m.name == "__name__" and m.op == "=" and m.value == name and m.value != ""))
+    return name + ("{" + ",".join(parts) + "}" if parts else "")
+
+
+def _modifier_text(vs: VectorSelector) -> str:
+    return " anchored" if vs.anchored else " smoothed" if vs.smoothed else ""
+
+
+def _matching_text(m: VectorMatching | None) -> str:
+    if m is None:
+        return ""
+    out = ""
+    grouped = m.card in ("many-to-one", "one-to-many")
+    if m.labels or m.on or grouped:
+        out += (" on (" if m.on else " ignoring (") + ", ".join(_label_name(label) for label in m.labels) + ")"
+    if grouped:
+        out += (" group_left (" if m.card == "many-to-one" else " group_right (") + \
+            ", ".join(_label_name(label) for label in m.include) + ")"
+    if m.fill_lhs is not None or m.fill_rhs is not None:
+        if m.fill_lhs is not None and m.fill_rhs is not None and m.fill_lhs == m.fill_rhs:
+            out += f" fill ({format_g(m.fill_lhs)})"
         else:
-            ms = [Matcher("__name__", "=", name), *ms]
-            head = ""
-    body = ", ".join(str(m) if m.name != "__name__" or head else _quote(m.value) if m.op == "=" and
-                     not _is_ident(m.value, True) else str(m) for m in ms)
-    if head and not ms:
-        return head
-    return head + "{" + body + "}"
+            if m.fill_lhs is not None:
+                out += f" fill_left ({format_g(m.fill_lhs)})"
+            if m.fill_rhs is not None:
+                out += f" fill_right ({format_g(m.fill_rhs)})"
+    return out
 
 
 def to_promql(e: Expr) -> str:
-    """Print an expression as PromQL text (single line)."""
+    """Print an expression as Prometheus does (single line)."""
     if isinstance(e, NumberLiteral):
-        return _format_number(e.value)
+        return _format_number(e)
     if isinstance(e, StringLiteral):
         return _quote(e.value)
     if isinstance(e, VectorSelector):
-        return _selector_text(e) + _suffix(e.offset_ms, e.at)
+        return (_selector_text(e) + _at_text(e.at) + _modifier_text(e)
+                + _offset_text(e.offset_ms, e.offset_expr))
     if isinstance(e, MatrixSelector):
-        return (_selector_text(e.selector) + f"[{format_duration(e.range_ms)}]"
-                + _suffix(e.selector.offset_ms, e.selector.at))
+        vs = e.selector
+        rng = to_promql(e.range_expr) if e.range_expr is not None else format_duration(e.range_ms)
+        return (f"{_selector_text(vs)}[{rng}]{_modifier_text(vs)}{_at_text(vs.at)}"
+                + _offset_text(vs.offset_ms, vs.offset_expr))
     if isinstance(e, Subquery):
-        step = format_duration(e.step_ms) if e.step_ms else ""
-        return f"{to_promql(e.expr)}[{format_duration(e.range_ms)}:{step}]" + _suffix(e.offset_ms, e.at)
+        rng = to_promql(e.range_expr) if e.range_expr is not None else format_duration(e.range_ms)
+        step = format_duration(e.step_ms) if e.step_ms else to_promql(e.step_expr) if e.step_expr else ""
+        return f"{to_promql(e.expr)}[{rng}:{step}]{_at_text(e.at)}" + _offset_text(e.offset_ms, e.offset_expr)
     if isinstance(e, Call):
         return f"{e.func}({', '.join(to_promql(a) for a in e.args)})"
     if isinstance(e, Aggregate):
         mod = ""
-        if e.has_grouping:
-            mod = (" without (" if e.without else " by (") + ", ".join(_label_name(g) for g in e.grouping) + ")"
+        if e.without:
+            mod = " without (" + ", ".join(_label_name(g) for g in e.grouping) + ") "
+        elif e.grouping:
+            mod = " by (" + ", ".join(_label_name(g) for g in e.grouping) + ") "
         args = (to_promql(e.param) + ", " if e.param is not None else "") + to_promql(e.expr)
-        return f"{e.op}{mod} ({args})" if mod else f"{e.op}({args})"
+        return f"{e.op}{mod}({args})"
     if isinstance(e, Binary):
-        op = e.op + (" bool" if e.return_bool else "")
-        m = e.matching
-        if m is not None and (m.has_modifier or m.card in ("many-to-one", "one-to-many")):
-            if m.has_modifier:
-                op += (" on(" if m.on else " ignoring(") + ", ".join(m.labels) + ")"
-            if m.card == "many-to-one":
-                op += " group_left(" + ", ".join(m.include) + ")"
-            elif m.card == "one-to-many":
-                op += " group_right(" + ", ".join(m.include) + ")"
+        op = e.op + (" bool" if e.return_bool else "") + _matching_text(e.matching)
         return f"{to_promql(e.lhs)} {op} {to_promql(e.rhs)}"
     if isinstance(e, Unary):
         return f"{e.op}{to_promql(e.expr)}"
     if isinstance(e, Paren):
         return f"({to_promql(e.expr)})"
+    if isinstance(e, DurationExpr):
+        return _duration_text(e)
     raise TypeError(f"not an expression: {e!r}")
 
 
+def _duration_text(e: DurationExpr) -> str:
+    if e.op in ("step", "range"):
+        text = e.op + "()"
+    elif e.op in ("min_of", "max_of"):
+        assert e.lhs is not None and e.rhs is not None
+        text = f"{e.op}({to_promql(e.lhs)}, {to_promql(e.rhs)})"
+    elif e.lhs is None:
+        assert e.rhs is not None
+        text = ("-" if e.op == "-" else "") + to_promql(e.rhs)
+    else:
+        assert e.rhs is not None
+        text = f"{to_promql(e.lhs)} {e.op} {to_promql(e.rhs)}"
+    return f"({text})" if e.wrapped else text
+
+
 def children(e: Expr) -> tuple[Expr, ...]:
-    """Direct sub-expressions, for hand-written visitors."""
+    """Direct sub-expressions, for hand-written visitors (duration expressions are not walked,
+    as in Prometheus)."""
     if isinstance(e, MatrixSelector):
         return (e.selector,)
     if isinstance(e, Subquery | Paren | Unary):
@@ -510,3 +380,39 @@ def children(e: Expr) -> tuple[Expr, ...]:
     if isinstance(e, Binary):
         return (e.lhs, e.rhs)
     return ()
+
+
+def not_evaluable(e: Expr) -> str | None:
+    """Why ruletest's engine cannot evaluate ``e`` yet (3.14 syntax parsed but not evaluated),
+    or None. Checked once per tree, before evaluation, so nothing is silently evaluated wrong."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, DurationExpr):
+            return f"duration expression {to_promql(n)} is not supported by ruletest yet"
+        if isinstance(n, VectorSelector):
+            if n.anchored or n.smoothed:
+                which = "anchored" if n.anchored else "smoothed"
+                return (f"the {which} modifier (promql-extended-range-selectors) in {to_promql(n)} is not "
+                        "supported by ruletest yet")
+            if n.offset_expr is not None:
+                return f"offset {to_promql(n.offset_expr)} is not supported by ruletest yet"
+        elif isinstance(n, MatrixSelector):
+            if n.selector.anchored or n.selector.smoothed:
+                which = "anchored" if n.selector.anchored else "smoothed"
+                return (f"the {which} modifier (promql-extended-range-selectors) in {to_promql(n)} is not "
+                        "supported by ruletest yet")
+            if n.range_expr is not None:
+                return f"range [{to_promql(n.range_expr)}] is not supported by ruletest yet"
+        elif isinstance(n, Subquery):
+            for part in (n.range_expr, n.step_expr, n.offset_expr):
+                if part is not None:
+                    return f"subquery duration {to_promql(part)} is not supported by ruletest yet"
+        elif isinstance(n, Binary):
+            if n.op in TRIM_OPS:
+                return f"the native histogram trim operator {n.op} is not supported by ruletest yet"
+            m = n.matching
+            if m is not None and (m.fill_lhs is not None or m.fill_rhs is not None):
+                return "fill modifiers (promql-binop-fill-modifiers) are not supported by ruletest yet"
+        stack.extend(children(n))
+    return None

@@ -20,6 +20,7 @@ from ruletest.promql.aggregations import aggregate
 from ruletest.promql.function_table import FUNCTIONS, FunctionDef
 from ruletest.promql.functions import RangeArgs, date_value
 from ruletest.promql.operators import scalar_binop, set_binop, vector_binop, vector_scalar_binop
+from ruletest.promql.parser import ParseOptions
 from ruletest.promql.storage import Storage, StoredSeries
 from ruletest.promql.values import (
     Labels,
@@ -53,21 +54,36 @@ class Engine:
     def __init__(self, storage: Storage, options: EngineOptions) -> None:
         self.storage = storage
         self.options = options
+        self._parse_options = ParseOptions.for_semantics(options.semantics)
         # Results of subquery steps, reused while no sample at or before their time is written
         # (rules evaluated every step re-run the same long subqueries).
         self.step_cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]] = {}
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
         self.cacheable: dict[int, tuple[A.Expr, bool]] = {}
+        # Per tree: why it cannot be evaluated yet (3.14 syntax), or None.
+        self.evaluable: dict[int, tuple[A.Expr, str | None]] = {}
 
     def parse(self, expr: str) -> A.Expr:
-        return A.parse(expr, self.options.semantics.version)
+        return A.parse(expr, self._parse_options)
 
     def query(self, expr: str | A.Expr, t_ms: int, *, start_ms: int | None = None,
               end_ms: int | None = None) -> Value:
         node = self.parse(expr) if isinstance(expr, str) else expr
+        known = self.evaluable.get(id(node))
+        if known is None or known[0] is not node:
+            known = self._check_evaluable(node)
+        if known[1] is not None:
+            raise UnsupportedError(known[1])
         q = _Query(self, t_ms if start_ms is None else start_ms, t_ms if end_ms is None else end_ms)
         return q.eval(node, t_ms)
+
+    def _check_evaluable(self, node: A.Expr) -> tuple[A.Expr, str | None]:
+        hit = (node, A.not_evaluable(node))
+        if len(self.evaluable) > 10_000:
+            self.evaluable.clear()
+        self.evaluable[id(node)] = hit
+        return hit
 
     def select(self, vs: A.VectorSelector) -> list[StoredSeries]:
         hit = self.selections.get(id(vs))

@@ -5,11 +5,12 @@ rule's error is recorded without stopping the others."""
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine
+from ruletest.promql.parser import ParseOptions
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.values import METRIC_NAME, STALE, Labels, Sample, Scalar, Vector, labels_from
 from ruletest.rules.alerting import AlertingRuleState, TemplateEnv
@@ -29,31 +30,27 @@ class RuleError:
 def rule_expression(rule: Rule, semantics: Semantics) -> A.Expr:
     """The expression as Prometheus evaluates it: rules run ``expr.String()``, which sorts each
     selector's matchers. Only ``absent()`` can tell (it derives labels in matcher order)."""
-    return _sort_matchers(A.parse(rule.expr, semantics.version))
+    return _sort_matchers(A.parse(rule.expr, ParseOptions.for_semantics(semantics)))
 
 
 def _sort_matchers(e: A.Expr) -> A.Expr:
     if isinstance(e, A.VectorSelector):
         name = [m for m in e.matchers if m.name == "__name__" and m.op == "=" and m.value == e.name]
         rest = sorted((m for m in e.matchers if m not in name), key=str)
-        return A.VectorSelector(e.name, tuple(name + rest), e.offset_ms, e.at)
+        return replace(e, matchers=tuple(name + rest))
     if isinstance(e, A.MatrixSelector):
         sel = _sort_matchers(e.selector)
         assert isinstance(sel, A.VectorSelector)
-        return A.MatrixSelector(sel, e.range_ms)
+        return replace(e, selector=sel)
     if isinstance(e, A.Call):
-        return A.Call(e.func, tuple(_sort_matchers(a) for a in e.args), e.type, e.experimental)
-    if isinstance(e, A.Subquery):
-        return A.Subquery(_sort_matchers(e.expr), e.range_ms, e.step_ms, e.offset_ms, e.at)
-    if isinstance(e, A.Paren):
-        return A.Paren(_sort_matchers(e.expr), e.type)
-    if isinstance(e, A.Unary):
-        return A.Unary(e.op, _sort_matchers(e.expr), e.type)
+        return replace(e, args=tuple(_sort_matchers(a) for a in e.args))
+    if isinstance(e, A.Subquery | A.Paren | A.Unary):
+        return replace(e, expr=_sort_matchers(e.expr))
     if isinstance(e, A.Aggregate):
         param = _sort_matchers(e.param) if e.param is not None else None
-        return A.Aggregate(e.op, _sort_matchers(e.expr), param, e.grouping, e.without, e.has_grouping)
+        return replace(e, expr=_sort_matchers(e.expr), param=param)
     if isinstance(e, A.Binary):
-        return A.Binary(e.op, _sort_matchers(e.lhs), _sort_matchers(e.rhs), e.return_bool, e.matching, e.type)
+        return replace(e, lhs=_sort_matchers(e.lhs), rhs=_sort_matchers(e.rhs))
     return e
 
 

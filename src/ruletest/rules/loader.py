@@ -13,11 +13,13 @@ from yaml.nodes import MappingNode, Node
 from ruletest.durations import DurationError, parse_duration
 from ruletest.errors import PromQLSyntaxError, RuletestError
 from ruletest.promql.ast import parse
+from ruletest.promql.parser import ParseOptions
 from ruletest.promql.values import labels_from
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
 from ruletest.templates import TemplateError, parse_alert_text
 from ruletest.yamlnodes import Decoder, Source, YamlError, line_of, parse_source
+from ruletest.yamlpos import scalar_position
 
 GROUP_FIELDS = frozenset({"name", "interval", "query_offset", "limit", "rules", "labels"})
 # Prometheus 2.42 (the 2.x we mirror) has neither group `labels` (3.0) nor `query_offset` (2.53).
@@ -94,7 +96,7 @@ def load_rule_source(src: Source, options: LoadOptions) -> list[RuleGroup]:
     seen: dict[str, int] = {}
     for groups_node in group_lists:
         for gnode in dec.sequence(groups_node, "groups"):
-            group = _load_group(gnode, path, opts, problems)
+            group = _load_group(gnode, path, opts, problems, src.text)
             if group is None:
                 continue
             if group.name in seen:
@@ -109,6 +111,16 @@ def load_rule_source(src: Source, options: LoadOptions) -> list[RuleGroup]:
     if problems:
         raise _combine(problems)
     return groups
+
+
+def _expr_location(text: str, node: Node | None, exc: PromQLSyntaxError) -> tuple[int, int] | None:
+    """The file line and column of the character a PromQL error points at."""
+    if node is None:
+        return None
+    offset = getattr(exc, "offset", None)
+    if offset is None or not text:
+        return line_of(node), node.start_mark.column + 1
+    return scalar_position(text, node, offset)
 
 
 def _is_prometheus_rule(doc: Node) -> bool:
@@ -155,7 +167,8 @@ def _valid_metric_name(name: str, utf8: bool) -> bool:
     return bool(_LEGACY_METRIC.match(name))
 
 
-def _load_group(gnode: Node, path: str, opts: LoadOptions, problems: list[RuleFileError]) -> RuleGroup | None:
+def _load_group(gnode: Node, path: str, opts: LoadOptions, problems: list[RuleFileError],
+                text: str = "") -> RuleGroup | None:
     dec = Decoder(path, opts.ignore_unknown_fields)
     sem = opts.semantics
     fields = dec.mapping(gnode, "rulefmt.RuleGroup", GROUP_FIELDS if sem.group_labels_and_query_offset else GROUP_FIELDS_2)
@@ -171,7 +184,7 @@ def _load_group(gnode: Node, path: str, opts: LoadOptions, problems: list[RuleFi
     rules: list[Rule] = []
     rule_nodes = dec.sequence(fields["rules"][1], "rules") if "rules" in fields else []
     for i, rnode in enumerate(rule_nodes):
-        rule = _load_rule(rnode, i, name, glabels, path, opts, problems)
+        rule = _load_rule(rnode, i, name, glabels, path, opts, problems, text)
         if rule is not None:
             rules.append(rule)
     for e in dec.errors:
@@ -186,7 +199,7 @@ def _load_group(gnode: Node, path: str, opts: LoadOptions, problems: list[RuleFi
 
 
 def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], path: str, opts: LoadOptions,
-               problems: list[RuleFileError]) -> Rule | None:
+               problems: list[RuleFileError], text: str = "") -> Rule | None:
     dec = Decoder(path, opts.ignore_unknown_fields)
     fields = dec.mapping(rnode, "rulefmt.Rule", RULE_FIELDS)
     line = line_of(rnode)
@@ -198,10 +211,13 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
     before = len(problems)
     sem = opts.semantics
 
-    def bad(message: str, node: Node | None = None, code: str = "schema/invalid") -> None:
+    def bad(message: str, node: Node | None = None, at: tuple[int, int] | None = None,
+            code: str = "schema/invalid") -> None:
         where = f'group "{group}", rule {index + 1}, "{name}": ' if name else f'group "{group}", rule {index + 1}: '
-        problems.append(RuleFileError(where + message, file=path, line=line_of(node) if node is not None else line,
-                                      column=node.start_mark.column + 1 if node is not None else None, code=code))
+        column = at[1] if at else node.start_mark.column + 1 if node is not None else None
+        problems.append(RuleFileError(where + message, file=path,
+                                      line=at[0] if at else line_of(node) if node is not None else line,
+                                      column=column, code=code))
 
     if record and alert:
         bad("only one of 'record' and 'alert' must be set")
@@ -211,9 +227,10 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
         bad("field 'expr' must be set in rule")
     else:
         try:
-            parse(expr, opts.semantics.version)
+            parse(expr, ParseOptions.for_semantics(opts.semantics))
         except PromQLSyntaxError as exc:
-            bad(f"could not parse expression: {exc.message}", expr_node, code=exc.code)
+            bad(f"could not parse expression: {exc.message}", expr_node, _expr_location(text, expr_node, exc),
+                code=exc.code)
     for_ms = _duration(dec, fields.get("for", (None, None))[1], "for", problems, path)
     kff_ms = _duration(dec, fields.get("keep_firing_for", (None, None))[1], "keep_firing_for", problems, path)
     labels = dec.string_map(fields["labels"][1], "labels") if "labels" in fields else {}
