@@ -6,6 +6,7 @@ or parsed, 5 no test ran (promtool uses 1 for everything)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     t = sub.add_parser("test", help="run promtool-format rule unit tests (like `promtool test rules`)")
     t.add_argument("files", nargs="+", metavar="FILE", help="test files, or directories to search for *.yml")
+    t.add_argument("--related", action="store_true",
+                   help="FILEs are changed files (pre-commit): run those that are test files and the test files "
+                        "(under [tool.ruletest] test_paths, default .) whose rule_files include a changed rule file")
     t.add_argument("--run", action="append", default=[], metavar="REGEX",
                    help="only run test groups whose name matches (repeatable)")
     t.add_argument("--junit", metavar="PATH", help="write JUnit XML results to PATH")
@@ -61,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="test: promtool test files with ruletest's additions (default); rules: rule files")
     lint = sub.add_parser("lint", help="check rule files and Grafana dashboards offline (see --list)")
     lint.add_argument("paths", nargs="*", metavar="PATH", help="rule files, Grafana dashboard JSON files, or directories")
+    lint.add_argument("--only-recognized", action="store_true",
+                      help="skip given files that are not rule files, promtool test files or Grafana dashboards by "
+                           "their content (for pre-commit, which passes every changed YAML and JSON file)")
     lint.add_argument("--format", choices=["text", "json", "github", "sarif", "checkstyle"], default=None,
                       help="output format (default: github under GitHub Actions, else text)")
     lint.add_argument("--fail-on", choices=["error", "warning", "info"], default="error",
@@ -161,6 +168,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
             for f, lines in changed.items():
                 if f == str(base) or f.startswith(str(base) + os.sep):
                     only[str(Path(p) / Path(f).relative_to(base)) if base.is_dir() else p] = lines
+    if args.only_recognized:
+        from ruletest.lint.discover import recognized
+
+        args.paths = [p for p in args.paths if Path(p).is_dir() or recognized(Path(p))]
+        if not args.paths:
+            print("ruletest lint: none of the given files is a rule file, test file or dashboard", file=sys.stderr)
+            return EXIT_OK
     result = lint_paths(args.paths, cfg, only=only, base_recordings=base_recordings)
     if result.files == 0 and result.test_files == 0:
         # A gate that lints nothing must not pass silently (a renamed directory, unusual names).
@@ -205,7 +219,13 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(f"  WARNING: Unknown feature passed to \"--enable-feature\": {feature}", file=sys.stderr)
     opts = RunOptions(sem, run=tuple(args.run), ignore_unknown_fields=args.ignore_unknown_fields, debug=args.debug,
                       strict=not args.promtool_compat, timing=args.timing)
-    files = collect_test_files(args.files)
+    if args.related:
+        files = related_test_files(args.files, project.test_paths)
+        if not files:
+            print("ruletest test: no promtool test file among or using the given files", file=sys.stderr)
+            return EXIT_OK
+    else:
+        files = collect_test_files(args.files)
     if not files:
         print(f"ruletest test: no promtool test files (YAML with a top-level tests:) in {', '.join(args.files)}",
               file=sys.stderr)
@@ -237,6 +257,35 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(f"ruletest test: no test ran ({what})", file=sys.stderr)
         return EXIT_NO_TESTS
     return EXIT_OK
+
+
+def related_test_files(changed: Sequence[str], test_paths: Sequence[str]) -> list[str]:
+    """The changed files that are test files, and the test files under ``test_paths`` whose
+    ``rule_files`` match a changed file (what a pre-commit hook should run)."""
+    from ruletest.promtool_format import looks_like_test_file
+    from ruletest.rule_files import resolve
+
+    changed_abs = {os.path.abspath(f) for f in changed}
+    out: list[str] = []
+    # Changed rule files are matched by path, so their tests are found wherever they live.
+    for f in changed:
+        try:
+            if looks_like_test_file(Path(f).read_text(encoding="utf-8")):
+                out.append(f)
+        except (OSError, UnicodeDecodeError):
+            continue
+    for candidate in collect_test_files([p for p in test_paths if Path(p).exists()]):
+        if os.path.abspath(candidate) in {os.path.abspath(x) for x in out}:
+            continue
+        try:
+            tf = load_test_file(candidate)
+        except TestFileError:
+            continue  # broken test files are reported when they are run, not when searched
+        files, _ = resolve(tf)
+        if changed_abs & {os.path.abspath(x) for x in files}:
+            rel = os.path.relpath(candidate)
+            out.append(candidate if rel.startswith("..") else rel)
+    return out
 
 
 def run_files(files: Sequence[str], opts: RunOptions) -> list[tuple[FileResult, TestFile | None]]:

@@ -153,6 +153,9 @@ class LintConfig:
     # --enable-feature values of the target Prometheus (e.g. promql-experimental-functions).
     features: frozenset[str] = frozenset()
     policy: Policy = field(default_factory=Policy)
+    # Where promtool test files live (`ruletest test --related` looks there for the tests of a
+    # changed rule file); the working directory when unset.
+    test_paths: tuple[str, ...] = (".",)
     group_max_rules: int = 50  # group/size
 
     @property
@@ -218,4 +221,6 @@ def load_config(start: Path | None = None, explicit: str | None = None) -> LintC
         cfg.policy = _load_policy(dict(section["policy"]), path)
     if "inventory" in section:
         cfg.inventory = load_inventory(path.parent / section["inventory"])
+    if "test_paths" in section:
+        cfg.test_paths = tuple(str(path.parent / p) for p in section["test_paths"])
     return cfg
