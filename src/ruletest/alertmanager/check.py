@@ -146,7 +146,8 @@ def check_notifications(config: Config, sim: Simulation, tests: Sequence[Notific
             problems.append(f"receiver {test.receiver}: expected {len(test.exp_notifications)} notification(s) "
                             f"between {_fmt_ms(test.from_ms)} and {_fmt_ms(test.eval_time_ms)}, got {len(got)}")
         for i, (exp, n) in enumerate(zip(test.exp_notifications, got, strict=False)):
-            problems.extend(f"notification {i + 1} (line {exp.line}): {p}" for p in _compare(exp, n, start_ms))
+            where = f" (line {exp.line})" if exp.line else ""  # line 0: not from a file (the Python API)
+            problems.extend(f"notification {i + 1}{where}: {p}" for p in _compare(exp, n, start_ms))
         detail = _explain(sim, test, got, start_ms, lo, hi)
         out.append(NotificationResult(test, got, tuple(problems), detail))
     return out
