@@ -391,3 +391,42 @@ def test_cli_exit_status_for_a_config_alertmanager_refuses(tmp_path: Path) -> No
     proc = subprocess.run([sys.executable, "-m", "ruletest.cli", "test", str(path)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert f'{tmp_path / "am.yml"}:9: alertmanager config: undefined receiver "europe" used in route' in proc.stderr
+
+
+# --- coverage: alerts that reach only the default receiver ------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def _coverage_text(tmp: Path, config: str) -> str:
+    from ruletest.coverage import CoverageReport
+    from ruletest.rule_files import test_rules
+    from ruletest.rules.loader import LoadOptions
+
+    (tmp / "am.yml").write_text(config)
+    path = tmp / "t_test.yml"
+    path.write_text(f"rule_files: [{REPO / 'rules' / 'alerts.yml'}]\nalertmanager: {{config: am.yml}}\n"
+                    "tests: [{name: g, routing_test: {cases: ['alertname=X -> slack-notifications']}}]\n")
+    tf = load_test_file(path)
+    report = CoverageReport()
+    report.record(tf, test_rules(tf, LoadOptions(PROMETHEUS_3)).groups, PROMETHEUS_3)
+    return report.text()
+
+
+def test_coverage_names_alerts_that_reach_only_the_default_receiver(tmp_path: Path) -> None:
+    # The guide's route tree: severity=critical -> PagerDuty, severity=warning -> Slack, the rest
+    # stays at the root (Slack). HighMessageVolume and UserRegistrationSpike are severity: info.
+    guide = (REPO / "tests" / "data" / "veza_original" / "alertmanager" / "alertmanager.yml").read_text()
+    guide = guide.replace("    subject: '{{ template \"email.subject\" . }}'\n", "").replace(
+        "    body: '{{ template \"email.body\" . }}'\n", "").replace("templates:\n- '/etc/alertmanager/template/*.tmpl'\n",
+                                                                      "")
+    text = _coverage_text(tmp_path, guide)
+    alerts = REPO / "rules" / "alerts.yml"
+    assert text.endswith(f"  Alertmanager {tmp_path / 'am.yml'}: 2 of 12 alerts reach only the default receiver "
+                         f"(slack-notifications):\n    {alerts}:128  HighMessageVolume\n"
+                         f"    {alerts}:138  UserRegistrationSpike")
+    # The Veza config's last route takes every alert.
+    veza = (REPO / "alertmanager" / "alertmanager.yml").read_text().replace(
+        "templates:\n- '/etc/alertmanager/template/*.tmpl'\n", "")
+    assert _coverage_text(tmp_path, veza).endswith(
+        f"  Alertmanager {tmp_path / 'am.yml'}: 0 of 12 alerts reach only the default receiver (slack-notifications)")
