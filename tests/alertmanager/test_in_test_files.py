@@ -21,7 +21,7 @@ import pytest
 
 from ruletest.promtool_format import TestFileError, case_refs, load_test_file
 from ruletest.reporting import render
-from ruletest.results import Code, FileResult, LoadProblem, NotificationMismatch, RoutingMismatch
+from ruletest.results import Code, FileResult, LoadProblem, NotificationMismatch, RoutingMismatch, RuleEvalError
 from ruletest.runner import RunOptions, run_test_file
 from ruletest.semantics import PROMETHEUS_3
 
@@ -430,3 +430,42 @@ def test_coverage_names_alerts_that_reach_only_the_default_receiver(tmp_path: Pa
         "templates:\n- '/etc/alertmanager/template/*.tmpl'\n", "")
     assert _coverage_text(tmp_path, veza).endswith(
         f"  Alertmanager {tmp_path / 'am.yml'}: 0 of 12 alerts reach only the default receiver (slack-notifications)")
+
+
+def test_an_error_while_running_on_for_notifications_is_reported(tmp_path: Path) -> None:
+    # The recording rule writes x every minute; the input series x starts at 3m: the rules fail
+    # at 3m, after promtool's last time (1m), where only the notification test takes them.
+    rules = RULES + "      - record: x\n        expr: vector(1)\n"
+    result = run(tmp_path, GROUP + """\
+    - {series: x, values: '_x3 5x10'}
+  alert_rule_test:
+    - {alertname: Load, eval_time: 1m, exp_alerts: [{exp_labels: {severity: page}, exp_annotations: {value: '2'}}]}
+  notification_test:
+    - {eval_time: 5m, receiver: team, exp_notifications: [{at: 30s}, {at: 2m30s}, {at: 4m30s}]}
+""", rules=rules)
+    (problem,) = result.groups[0].problems
+    assert isinstance(problem, RuleEvalError)
+    assert (problem.rule, problem.time_ms, problem.message) == ("x", 180_000, "duplicate sample for timestamp")
+    assert not result.passed
+
+
+def test_the_version_decides_which_template_functions_exist(tmp_path: Path) -> None:
+    # `since` exists from Alertmanager 0.28 (reference §6.3): 0.25 refuses the template file.
+    (tmp_path / "since.tmpl").write_text('{{ define "age" }}{{ (index .Alerts 0).StartsAt | since }}{{ end }}')
+    config = CONFIG + "templates: ['since.tmpl']\n"
+    result = run(tmp_path, GROUP, config=config, block="alertmanager: {config: am.yml, version: '0.25'}\n")
+    assert [p.message for p in result.all_problems()] == [
+        'alertmanager templates: template: since.tmpl:1: function "since" not defined']
+    result = run(tmp_path, GROUP, config=config, block="alertmanager: {config: am.yml, version: '0.28'}\n")
+    assert result.passed
+
+
+def test_the_integration_of_a_receiver_with_several(tmp_path: Path) -> None:
+    # Every alert to `both`: its webhook and its Slack integration are each called at 30s.
+    config = CONFIG.replace("  receiver: team\n", "  receiver: both\n", 1)
+    result = run(tmp_path, GROUP + """\
+  notification_test:
+    - {eval_time: 1m, receiver: both, integration: webhook, exp_notifications: [{at: 30s}]}
+    - {eval_time: 1m, receiver: both, integration: 'slack[0]', exp_notifications: [{at: 30s, fields: {title: both}}]}
+""", config=config)
+    assert outcomes(result) == [("notifications to both/webhook@1m", True), ("notifications to both/slack[0]@1m", True)]
