@@ -142,6 +142,9 @@ def load_alertmanager(tf: TestFile, strict: bool = True) -> tuple[Testbed | None
     from ruletest.alertmanager.testbed import load_testbed, unmatched_templates
 
     config_path = os.path.normpath(tf.directory / ref.config)
+    if not os.path.isfile(config_path):  # a wrong path in the test file, so located there
+        return None, [LoadProblem(Code.ALERTMANAGER_CONFIG, f"alertmanager config {ref.config!r}: no such file "
+                                  f"({config_path})", Location(tf.path, ref.line))]
     try:
         tb = load_testbed(ref.config, base=tf.directory, version=ref.version, template_paths=ref.template_paths,
                           external_url=ref.external_url, resend_delay_ms=ref.resend_delay_ms)

@@ -187,6 +187,12 @@ def test_a_config_alertmanager_refuses_fails_every_group_at_its_line(tmp_path: P
     assert result.unreadable and not result.cases
 
 
+def test_a_config_that_is_not_there_is_located_in_the_test_file(tmp_path: Path) -> None:
+    result = run(tmp_path, GROUP, block="alertmanager: {config: alertmanager.yml}\n")
+    assert _load_problems(result) == [(Code.ALERTMANAGER_CONFIG, "t_test.yml", 3, "alertmanager config "
+                                       f"'alertmanager.yml': no such file ({tmp_path / 'alertmanager.yml'})")]
+
+
 def test_a_template_that_does_not_parse(tmp_path: Path) -> None:
     (tmp_path / "bad.tmpl").write_text('{{ define "x" }}{{ nofunc }}{{ end }}')
     result = run(tmp_path, GROUP, config=CONFIG + "templates: ['*.tmpl']\n")
