@@ -354,17 +354,19 @@ def test_output_formats_locate_dashboard_findings(tmp_path: Path) -> None:
     assert f'<error line="{line}" severity="error"' in run("checkstyle")
 
 
-def test_pre_commit_hook_for_dashboards() -> None:
-    import re
-
+def test_pre_commit_hook_lints_dashboards_and_skips_other_json(tmp_path: Path) -> None:
+    # One lint hook for rules and dashboards: pre-commit passes every changed JSON file, and
+    # `--only-recognized` keeps the dashboards (by content, wherever they are).
     import yaml
 
+    from ruletest.lint.discover import recognized
+
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
-    hook = hooks["ruletest-lint-dashboards"]
-    assert hook["entry"] == "ruletest lint" and hook["types"] == ["json"]
-    files = re.compile(hook["files"])
-    assert files.search("dashboards/veza-platform-overview.json") and files.search("ops/grafana/x.json")
-    assert not files.search("package.json")
+    assert "json" in hooks["ruletest-lint"]["types_or"]
+    assert hooks["ruletest-lint"]["entry"] == "ruletest lint --only-recognized"
+    (tmp_path / "package.json").write_text('{"name": "x", "dependencies": {}}')
+    assert recognized(REPO / "dashboards" / "veza-platform-overview.json")
+    assert not recognized(tmp_path / "package.json")
 
 
 def test_every_grafana_check_is_exercised() -> None:

@@ -4,8 +4,10 @@ Kept import-light (the engine is imported when a file is collected), so installi
 does not slow down pytest in projects that do not use it.
 
 * Files matching the ``ruletest_files`` ini globs (default ``fixtures/**/*.yml``) are collected;
-  each ``alert_rule_test`` and ``promql_expr_test`` entry is one item, id
-  ``file::group::HighErrorRate@10m`` (``-k`` selects on it). A matching file that cannot be
+  each ``alert_rule_test``, ``promql_expr_test``, ``alert_state_test`` and ``notification_test``
+  entry and each ``routing_test`` case is one item, id ``file::group::HighErrorRate@10m``,
+  ``file::group::route {alertname="X"}``, ``file::group::notifications to slack@10m`` (``-k``
+  selects on it). A matching file that cannot be
   loaded is a collection error naming file:line, never a silent pass; rule files among them
   (a top-level ``groups:``) are left to ``--ruletest-lint``.
 * A failing item shows promtool's exp/got, ruletest's explanation (state timeline, values)

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ruletest.promql.values import Labels, Sample
+
+if TYPE_CHECKING:
+    from ruletest.alertmanager.assertions import ExpNotification
+    from ruletest.alertmanager.dispatch import Event, Notification
 
 
 class Code(StrEnum):
@@ -32,6 +36,10 @@ class Code(StrEnum):
     STATE_MISMATCH = "alert/state"
     EXPR_ERROR = "expr/error"
     EXPR_MISMATCH = "expr/mismatch"
+    ALERTMANAGER_CONFIG = "load/alertmanager-config"  # the alertmanager block's config or templates
+    NOTIFICATION_TEST = "load/notification-test"  # a notification_test naming no receiver / integration of the config
+    ROUTING_MISMATCH = "alertmanager/routing"
+    NOTIFICATION_MISMATCH = "alertmanager/notification"
     NO_TESTS = "run/no-tests"  # a test file without test groups (ruletest's own mode)
     INTERNAL = "internal"  # a bug in ruletest: reported for that test, never ending the run
 
@@ -124,6 +132,38 @@ class StateMismatch:
 
 
 @dataclass(frozen=True)
+class RoutingMismatch:
+    """A ``routing_test`` case that did not hold: one message per difference (receivers, group
+    labels, inhibition, muting), each naming the label set."""
+
+    labels: Labels
+    expected_receivers: tuple[str, ...]
+    receivers: tuple[str, ...]  # what Route.Match gives, in order
+    messages: tuple[str, ...]
+    where: Location
+    code: Code = Code.ROUTING_MISMATCH
+
+
+@dataclass(frozen=True)
+class NotificationMismatch:
+    """A ``notification_test`` that did not hold: what the receiver (integration) was expected to
+    be sent between ``from`` and ``eval_time`` and what it was sent, with why."""
+
+    receiver: str
+    integration: str  # "slack[0]"; "" when the receiver has no integration
+    from_ms: int  # relative to the test group's start
+    eval_time_ms: int
+    start_ms: int  # the group's start: notification times are absolute
+    expected: tuple[ExpNotification, ...]
+    got: tuple[Notification, ...]
+    messages: tuple[str, ...]  # one per difference
+    where: Location
+    flushes: tuple[Event, ...] = ()  # the receiver's flushes in the window that sent nothing, and why
+    timeline: AlertTimeline | None = None  # the alerts routed to the receiver, evaluation by evaluation
+    code: Code = Code.NOTIFICATION_MISMATCH
+
+
+@dataclass(frozen=True)
 class ExprError:
     expr: str
     eval_time_ms: int
@@ -151,18 +191,20 @@ class InternalError:
     code: Code = Code.INTERNAL
 
 
-Problem = LoadProblem | RuleEvalError | AlertMismatch | StateMismatch | ExprError | ExprMismatch | InternalError
+Problem = (LoadProblem | RuleEvalError | AlertMismatch | StateMismatch | ExprError | ExprMismatch | RoutingMismatch
+           | NotificationMismatch | InternalError)
 
-CaseKind = Literal["alert", "expr", "state"]
+CaseKind = Literal["alert", "expr", "state", "routing", "notification"]
 
 
 @dataclass(frozen=True)
 class CaseResult:
-    """One ``alert_rule_test`` or ``promql_expr_test`` entry."""
+    """One ``alert_rule_test``, ``promql_expr_test``, ``alert_state_test`` or ``notification_test``
+    entry, or one ``routing_test`` case."""
 
     id: str  # stable within the file: "<group>::<label>", see promtool_format.case_ids
     kind: CaseKind
-    label: str  # HighErrorRate@10m or expr@10m
+    label: str  # HighErrorRate@10m, expr@10m, route {...}, notifications to slack@10m
     where: Location
     ran: bool
     problem: Problem | None = None
@@ -277,5 +319,5 @@ class FileResult:
     @property
     def unreadable(self) -> bool:
         """The file (or a rule file it needs) could not be read or parsed."""
-        return any(isinstance(p, LoadProblem) and p.code in (Code.TEST_FILE, Code.RULE_FILE)
+        return any(isinstance(p, LoadProblem) and p.code in (Code.TEST_FILE, Code.RULE_FILE, Code.ALERTMANAGER_CONFIG)
                    for p in self.all_problems())

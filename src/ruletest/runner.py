@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import re2
 
@@ -48,7 +48,9 @@ from ruletest.results import (
     InternalError,
     LoadProblem,
     Location,
+    NotificationMismatch,
     Problem,
+    RoutingMismatch,
     RuleEvalError,
     SeriesDump,
     SeriesTrace,
@@ -57,9 +59,13 @@ from ruletest.results import (
 from ruletest.rule_files import RuleFileCache, test_rules
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
-from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
+from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions, StepOutcome
 from ruletest.semantics import VERSION_SWITCHES, Semantics
 from ruletest.series import parse_series, parse_series_description
+
+if TYPE_CHECKING:
+    from ruletest.alertmanager.sending import EvalStep
+    from ruletest.alertmanager.testbed import Testbed
 
 
 @dataclass(frozen=True)
@@ -110,17 +116,52 @@ def run_test_file(tf: TestFile, opts: RunOptions, cache: RuleFileCache | None = 
         result.problems.extend(rules.unmatched)
     run_re = re2.compile("|".join(opts.run)) if opts.run else None
     ordered = order_groups(rules.groups, tf.group_eval_order)
+    am, am_problems = load_alertmanager(tf, opts.strict)
     for tg in tf.tests:
         if run_re is not None and not run_re.search(tg.name):
             continue
         gr = _new_group_result(tf, tg)
         result.groups.append(gr)
-        if rules.problems:
+        if rules.problems or am_problems:
             gr.problems.extend(rules.problems)
+            gr.problems.extend(am_problems)
             continue
-        _run_group_safely(tf, tg, ordered, opts, gr)
+        _run_group_safely(tf, tg, ordered, opts, gr, am)
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def load_alertmanager(tf: TestFile, strict: bool = True) -> tuple[Testbed | None, list[Problem]]:
+    """The Alertmanager of the file's ``alertmanager`` block (config and templates), or the
+    problems that stop it from loading, located in the config (or the test file)."""
+    ref = tf.alertmanager
+    if ref is None:
+        return None, []
+    from ruletest.alertmanager.loader import ConfigError
+    from ruletest.alertmanager.template_set import TemplateLoadError
+    from ruletest.alertmanager.testbed import load_testbed, unmatched_templates
+
+    config_path = os.path.normpath(tf.directory / ref.config)
+    if not os.path.isfile(config_path):  # a wrong path in the test file, so located there
+        return None, [LoadProblem(Code.ALERTMANAGER_CONFIG, f"alertmanager config {ref.config!r}: no such file "
+                                  f"({config_path})", Location(tf.path, ref.line))]
+    try:
+        tb = load_testbed(ref.config, base=tf.directory, version=ref.version, template_paths=ref.template_paths,
+                          external_url=ref.external_url, resend_delay_ms=ref.resend_delay_ms)
+    except ConfigError as exc:
+        return None, [LoadProblem(Code.ALERTMANAGER_CONFIG, f"alertmanager config: {p.message}",
+                                  Location(config_path, p.line), cause="am/config-invalid") for p in exc.problems]
+    except TemplateLoadError as exc:
+        return None, [LoadProblem(Code.ALERTMANAGER_CONFIG, f"alertmanager templates: {exc.message}",
+                                  Location(tf.path, ref.line), cause="am/template-syntax")]
+    problems: list[Problem] = []
+    if strict:
+        for written, resolved, line in unmatched_templates(tb.config):
+            problems.append(LoadProblem(
+                Code.ALERTMANAGER_CONFIG, f"templates entry {written!r} matches no file (looked for {resolved}): map "
+                "the deployed directory to the repository with template_paths in the test file's alertmanager block",
+                Location(config_path, line or None)))
+    return (None, problems) if problems else (tb, [])
 
 
 def _new_group_result(tf: TestFile, tg: TestGroup) -> GroupResult:
@@ -128,27 +169,28 @@ def _new_group_result(tf: TestFile, tg: TestGroup) -> GroupResult:
 
 
 def _run_group_safely(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions,
-                      gr: GroupResult) -> None:
+                      gr: GroupResult, am: Testbed | None = None) -> None:
     started = time.perf_counter()
     try:
-        _run_group(tf, tg, rule_groups, opts, gr)
+        _run_group(tf, tg, rule_groups, opts, gr, am)
         if not gr.passed and opts.explain:
             if opts.semantics.v3:
-                gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts)
-            gr.passes_with_timing = _timing_that_passes(tf, tg, rule_groups, opts)
+                gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts, am)
+            gr.passes_with_timing = _timing_that_passes(tf, tg, rule_groups, opts, am)
     except Exception as exc:
         gr.problems.append(InternalError(f"internal error: {type(exc).__name__}: {exc}", Location(tf.path, tg.line),
                                          traceback.format_exc()))
     gr.duration_s = time.perf_counter() - started
 
 
-def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions) -> tuple[str, ...]:
+def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions,
+                        am: Testbed | None = None) -> tuple[str, ...]:
     """The Prometheus 3.0 changes under which this failing group would pass, if any."""
     quiet = replace(opts, explain=False, debug=False, trace=False)
 
     def passes(semantics: Semantics) -> bool:
         probe = _new_group_result(tf, tg)
-        _run_group(tf, tg, rule_groups, replace(quiet, semantics=semantics), probe)
+        _run_group(tf, tg, rule_groups, replace(quiet, semantics=semantics), probe, am)
         return probe.passed
 
     if not passes(opts.semantics.with_switches(_EVALUATION_SWITCHES, False)):
@@ -157,13 +199,14 @@ def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup
     return single or _EVALUATION_SWITCHES
 
 
-def _timing_that_passes(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions) -> str | None:
+def _timing_that_passes(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions,
+                        am: Testbed | None = None) -> str | None:
     """The other evaluation schedule, if this failing group passes with it."""
     if all(g.interval_ms in (None, tf.evaluation_interval_ms) for g in rule_groups):
         return None  # both schedules evaluate the same groups at the same times
     other: Literal["promtool", "server"] = "server" if (opts.timing or tf.timing) == "promtool" else "promtool"
     probe = _new_group_result(tf, tg)
-    _run_group(tf, tg, rule_groups, replace(opts, explain=False, debug=False, trace=False, timing=other), probe)
+    _run_group(tf, tg, rule_groups, replace(opts, explain=False, debug=False, trace=False, timing=other), probe, am)
     return other if probe.passed else None
 
 
@@ -204,7 +247,8 @@ def _load_input(tg: TestGroup, interval: int, start: int, end: int, path: str
     return [InputSeries(k, v[0], v[1]) for k, v in feeds.items()], problems
 
 
-def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions, gr: GroupResult) -> None:
+def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions, gr: GroupResult,
+               am: Testbed | None = None) -> None:
     sem = opts.semantics
     eval_interval = tf.evaluation_interval_ms
     interval = tg.interval_ms if tg.interval_ms else (
@@ -214,7 +258,10 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
                    + [s.last_time_ms for s in tg.state_tests] + [0])
     maxt = mint + max_eval
     refs = case_refs(tg)
-    inputs, problems = _load_input(tg, interval, mint, maxt, tf.path)
+    # Notification tests run the rules on past promtool's last time (see _evaluate): the input is
+    # expanded that far, and still fed to the rules only as the clock reaches it.
+    notify_until = max((nt.eval_time_ms for nt in tg.notification_tests), default=0)
+    inputs, problems = _load_input(tg, interval, mint, max(maxt, mint + notify_until), tf.path)
     if problems:
         gr.problems.extend(problems)
         return
@@ -231,10 +278,15 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
                 promtool_message="an item under alert_rule_test misses required attribute alertname at eval_time "
                                  f"{_fmt_duration(at.eval_time_ms)}" + (f" (in TestGroup {tg.name})" if tg.name else "")))
             return
+    if (tg.notification_tests or tg.routing_test is not None) and am is not None:
+        gr.problems.extend(_unknown_receivers(tf, tg, am))
+        if gr.problems:
+            return
     tested = {at.alertname for at in tg.alert_tests} | {st.alertname for st in tg.state_tests}
     timing = opts.timing or tf.timing
     sim = Simulation(rule_groups, inputs, SimulationOptions(sem, eval_interval, dict(tg.external_labels),
-                                                            tg.external_url, schedule=timing), record=tested)
+                                                            tg.external_url, schedule=timing), record=tested,
+                     record_groups=bool(tg.notification_tests))
     defined = sim.alert_names()
     for name, line in [(at.alertname, at.line) for at in tg.alert_tests if opts.strict] + [
             (st.alertname, st.line) for st in tg.state_tests]:  # ruletest's own tests are always strict
@@ -245,7 +297,7 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     if gr.problems:
         return
     try:
-        _evaluate(tf, tg, sim, refs, gr, mint, maxt)
+        _evaluate(tf, tg, sim, refs, gr, mint, maxt, am, rule_groups, sem)
         if opts.trace:
             gr.trace = _trace(tf, tg, sim, inputs, mint, maxt)
     finally:
@@ -256,8 +308,12 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
 
 
 def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
-              maxt: int) -> None:
+              maxt: int, am: Testbed | None = None, rule_groups: Sequence[RuleGroup] = (),
+              sem: Semantics | None = None) -> None:
     eval_interval = tf.evaluation_interval_ms
+    steps: list[EvalStep] = []  # every rule group's alerts after each evaluation (for notification tests)
+    if tg.notification_tests:
+        from ruletest.alertmanager.sending import steps_from_outcome
     alert_refs = [r for r in refs if r.kind == "alert"]
     expr_refs = [r for r in refs if r.kind == "expr"]
     by_time: dict[int, list[int]] = {}
@@ -286,6 +342,8 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
             stopped = True
             break
         gr.firing_seen |= sim.firing_names()
+        if tg.notification_tests:
+            steps.extend(steps_from_outcome(outcome))
         while curr < len(alert_times) and ts - mint <= alert_times[curr] < ts + step - mint:
             for i in by_time[alert_times[curr]]:
                 at = tg.alert_tests[i]
@@ -305,22 +363,96 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
         problem = _check_expr(tf, et, sim, mint)
         gr.cases.append(CaseResult(expr_refs[i].id, "expr", expr_refs[i].label, Location(tf.path, et.line), True,
                                    problem))
-    # "When does it fire / resolve" may be answered after the last time the test names: run on
-    # (after the expression tests, so they still see only what promtool would have loaded) until
-    # the input has gone stale and the rules have had a step to react.
-    if any(st.fires_at_ms is not None or st.resolves_at_ms is not None for st in tg.state_tests) and step > 0:
+    # "When does it fire / resolve" may be answered after the last time the test names, and
+    # notifications are sent after the alerts fire: run on (after the expression tests, so they
+    # still see only what promtool would have loaded) until the input has gone stale and the rules
+    # have had a step to react, and up to the last notification test's eval_time.
+    horizon = maxt
+    if any(st.fires_at_ms is not None or st.resolves_at_ms is not None for st in tg.state_tests):
         last_input = max((s.timestamps[-1] for s in sim.inputs if s.timestamps), default=mint)
         horizon = max(last_input + sim.engine.options.lookback_ms + step, maxt)
-        t = (sim.last_time if sim.last_time is not None else mint) + step
-        if t <= horizon:
-            for outcome in sim.run(t, horizon):
-                if outcome.failed:
-                    break
+    if tg.notification_tests:
+        horizon = max(horizon, mint + max(nt.eval_time_ms for nt in tg.notification_tests))
+    t = (sim.last_time if sim.last_time is not None else mint) + step
+    if step > 0 and t <= horizon:
+        for outcome in sim.run(t, horizon):
+            if outcome.failed:
+                if tg.notification_tests:  # what the rules would have sent from here on is unknown
+                    gr.problems.extend(_outcome_problems(tf, tg, outcome, mint))
+                    return
+                break
+            if tg.notification_tests:
+                steps.extend(steps_from_outcome(outcome))
     state_refs = [r for r in refs if r.kind == "state"]
     for i, st in enumerate(tg.state_tests):
         problem = _check_state(tf, st, sim, mint, sim.step_ms)
         gr.cases.append(CaseResult(state_refs[i].id, "state", state_refs[i].label, Location(tf.path, st.line), True,
                                    problem))
+    if am is not None:
+        _check_alertmanager(tf, tg, refs, gr, am, steps, mint, rule_groups, sem)
+
+
+def _outcome_problems(tf: TestFile, tg: TestGroup, outcome: StepOutcome, mint: int) -> list[Problem]:
+    if outcome.load_error is not None:
+        return [LoadProblem(Code.DUPLICATE_SAMPLE, outcome.load_error, Location(tf.path, tg.line))]
+    return [RuleEvalError(e.rule.name, Location(e.rule.file, e.rule.line), e.ts, e.message) for e in outcome.errors]
+
+
+# --- Alertmanager: routing tables and notifications ---------------------------------------------
+
+
+def _unknown_receivers(tf: TestFile, tg: TestGroup, am: Testbed) -> list[Problem]:
+    from ruletest.alertmanager.check import NotificationTestError, notification_target
+
+    out: list[Problem] = []
+    for nt in tg.notification_tests:
+        try:
+            notification_target(am.config, nt)
+        except NotificationTestError as exc:
+            out.append(LoadProblem(Code.NOTIFICATION_TEST, exc.message, Location(tf.path, nt.line)))
+    names = {r.name for r in am.config.receivers}
+    for case in tg.routing_test.cases if tg.routing_test is not None else ():
+        for name in case.receivers:
+            if name not in names:  # a typo would only ever read as "receivers differ"
+                out.append(LoadProblem(Code.NOTIFICATION_TEST, f"routing_test: receiver {name!r} is not defined in "
+                                       f"{am.config.path}{_suggest(name, names)}", Location(tf.path, case.line)))
+    return out
+
+
+def _check_alertmanager(tf: TestFile, tg: TestGroup, refs: list[CaseRef], gr: GroupResult, am: Testbed,
+                        steps: list[EvalStep], mint: int, rule_groups: Sequence[RuleGroup], sem: Semantics | None) -> None:
+    from ruletest.alertmanager.check import check_notifications, check_routing, notification_target
+    from ruletest.alertmanager.sending import rule_exprs
+    from ruletest.alertmanager.testbed import Feed, routed_timeline, simulate
+
+    if tg.routing_test is not None:
+        routing_refs = [r for r in refs if r.kind == "routing"]
+        for ref, res in zip(routing_refs, check_routing(am.config, tg.routing_test), strict=True):
+            where = Location(tf.path, res.case.line)
+            problem = None if res.passed else RoutingMismatch(res.case.labels, res.case.receivers, res.receivers,
+                                                              res.problems, where)
+            gr.cases.append(CaseResult(ref.id, "routing", ref.label, where, True, problem))
+    if not tg.notification_tests:
+        return
+    until = mint + max(nt.eval_time_ms for nt in tg.notification_tests)
+    feed = Feed(tuple(steps), rule_exprs(rule_groups, sem) if sem is not None else {}, tg.external_url,
+                dict(tg.external_labels))
+    sim = simulate(am, feed, start_ms=mint, until_ms=until)
+    notification_refs = [r for r in refs if r.kind == "notification"]
+    results = check_notifications(am.config, sim, tg.notification_tests, start_ms=mint)
+    for ref, nt, outcome in zip(notification_refs, tg.notification_tests, results, strict=True):
+        where = Location(tf.path, nt.line)
+        mismatch = None
+        if not outcome.passed:
+            kind, index = notification_target(am.config, nt)
+            lo, hi = mint + nt.from_ms, mint + nt.eval_time_ms
+            mismatch = NotificationMismatch(
+                nt.receiver, f"{kind}[{index}]" if kind else "", nt.from_ms, nt.eval_time_ms, mint,
+                nt.exp_notifications, outcome.got, outcome.problems, where,
+                tuple(e for e in sim.events if e.receiver == nt.receiver and lo <= e.at_ms <= hi),
+                routed_timeline(am.config, steps, nt.receiver, start_ms=mint, until_ms=hi,
+                                external_labels=tg.external_labels))
+        gr.cases.append(CaseResult(ref.id, "notification", ref.label, where, True, mismatch))
 
 
 def _fmt_duration(ms: int) -> str:
@@ -378,8 +510,8 @@ def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, c
     if ok:
         return None
     return AlertMismatch(at.alertname, at.eval_time_ms, checked_at, tg.name, tuple((e[0], e[1]) for e in exp),
-                         tuple(got), Location(tf.path, at.line), alert_timeline(sim, at.alertname), match=at.match,
-                         count=at.count, expected_re=tuple((e[2], e[3]) for e in exp) if flexible else ())
+                         tuple(got), Location(tf.path, at.line), alert_timeline(sim, at.alertname, tg.start_ms or 0),
+                         match=at.match, count=at.count, expected_re=tuple((e[2], e[3]) for e in exp) if flexible else ())
 
 
 def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interval: int) -> Problem | None:
@@ -389,7 +521,7 @@ def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interv
     if check.ok:
         return None
     return StateMismatch(st.alertname, st.describe(), check.message, Location(tf.path, st.line),
-                         alert_timeline(sim, st.alertname))
+                         alert_timeline(sim, st.alertname, mint))
 
 
 # --- expression tests ------------------------------------------------------------------------
