@@ -49,6 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail the session when rule coverage is below PCT percent")
     group.addoption("--ruletest-lint", action="store_true", default=False,
                     help="also collect rule files (ini ruletest_rule_files) as lint items")
+    group.addoption("--ruletest-html", metavar="PATH", default=None,
+                    help="write an HTML report with charts of the rule test files that ran to PATH")
     parser.addini("ruletest_files", "globs of promtool-format test files to collect", type="linelist",
                   default=["fixtures/**/*.yml", "fixtures/*.yml"])
     parser.addini("ruletest_prometheus", "PromQL semantics (2 or 3)", default="")
@@ -67,6 +69,7 @@ class _State:
     lint: LintResult | None = None
     lint_paths: list[Path] = field(default_factory=list)
     coverage: Any = None
+    results: dict[str, tuple[FileResult, TestFile]] = field(default_factory=dict)  # by file node id
 
 
 _STATE = pytest.StashKey[_State]()
@@ -75,6 +78,11 @@ _STATE = pytest.StashKey[_State]()
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ruletest: a promtool-format rule test collected by ruletest")
     config.stash[_STATE] = _State()
+    if config.getoption("--ruletest-html") and not hasattr(config, "workerinput"):
+        from ruletest.plugin_html import HtmlReportPlugin
+
+        config.pluginmanager.register(HtmlReportPlugin(config, config.getoption("--ruletest-html")),
+                                      "ruletest-html")
 
 
 def _state(config: pytest.Config) -> _State:
@@ -130,7 +138,9 @@ def run_options(config: pytest.Config) -> RunOptions:
                       or project.prometheus)
         features = set(project.features) | set(split_features(config.getoption("--ruletest-enable-feature")))
         state.run_options = RunOptions(Semantics.of(version, features),
-                                       strict=not config.getoption("--ruletest-promtool-compat"))
+                                       strict=not config.getoption("--ruletest-promtool-compat"),
+                                       trace=bool(config.getoption("--ruletest-html"))
+                                       and not hasattr(config, "workerinput"))
     return state.run_options
 
 
@@ -160,6 +170,7 @@ class RuleTestFile(pytest.File):
 
             assert self._test_file is not None
             self._result = run_test_file(self._test_file, run_options(self.config), _rule_cache(self.config))
+            _state(self.config).results[self.nodeid] = (self._result, self._test_file)
         return self._result
 
     def collect(self) -> Any:
