@@ -45,10 +45,10 @@ def _path(path: Path, what: str, env: str) -> Callable[[], str | None]:
 
 REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "promtool": _binary("promtool", "prometheus"),
-    "chromium": _binary("chromium", "chromium"),
     "corpus": _path(CORPUS / "MANIFEST.json", "the realworld corpus", "RULETEST_CORPUS"),
     "promqltest": _path(PROMQLTEST, "Prometheus 3.14's engine tests", "RULETEST_PROMQLTEST"),
     "shared": _path(SHARED, "the shared reference material", "RULETEST_SHARED"),
+    "chromium": _binary("chromium", "chromium"),  # the HTML report's browser tests
 }
 
 

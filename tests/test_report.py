@@ -340,7 +340,7 @@ def test_progress_line_after_a_delay_and_erased() -> None:
     out = _Tty()
     p = Progress(out, 3, delay_s=2.0, clock=lambda: now[0])
     p.group_done(True)
-    p.file_done()
+    p.files_done(1)
     assert out.getvalue() == ""  # a quick run shows nothing
     now[0] = 2.5
     p.group_done(False)
@@ -431,3 +431,27 @@ def test_pytest_option_writes_the_report(pytester: pytest.Pytester) -> None:
     # Only the files whose items ran are reported.
     pytester.runpytest("--ruletest-html=none.html", "-k", "nothing-matches")
     assert 'data-total="files">0<' in (pytester.path / "none.html").read_text()
+
+
+@pytest.mark.slow
+def test_readme_report_commands_run(tmp_path: Path) -> None:
+    """The README's Reports examples, run as written in a copy of the repository's fixtures."""
+    import shutil
+
+    block = (REPO / "README.md").read_text().split("\n## Reports\n", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [ln for ln in block.splitlines() if ln.strip()]
+    assert len(commands) == 4
+    for folder in ("fixtures", "rules"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    for command in commands:
+        if (tmp_path / "report.html").exists():
+            (tmp_path / "report.html").unlink()
+        proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
+        if "html" in command:
+            assert 'data-total="failed">0<' in (tmp_path / "report.html").read_text()
+    assert (tmp_path / "summary.md").read_text().startswith("## ruletest: ✅ ")
+    root = ET.parse(tmp_path / "junit.xml").getroot()
+    assert all(set(c.attrib) == {"name"} for c in root.iter("testcase"))  # the last one: promtool's shape

@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ruletest import __version__
@@ -186,7 +187,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         # promtool warns about features it does not know and goes on; so does ruletest.
         print(f"  WARNING: Unknown feature passed to \"--enable-feature\": {feature}", file=sys.stderr)
     opts = RunOptions(sem, run=tuple(args.run), ignore_unknown_fields=args.ignore_unknown_fields, debug=args.debug,
-                      strict=not args.promtool_compat, trace=bool(args.html))
+                      strict=not args.promtool_compat)
     files = collect_test_files(args.files)
     if not files:
         print(f"ruletest test: no promtool test files (YAML with a top-level tests:) in {', '.join(args.files)}",
@@ -194,7 +195,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     started = time.perf_counter()
     progress = Progress(sys.stderr, len(files))
-    results = run_files(files, opts, progress)
+    results = run_files(files, replace(opts, trace=True) if args.html else opts, progress)  # --html draws the runs
     progress.clear()
     show_coverage = args.coverage or args.coverage_fail_under > 0
     coverage = CoverageReport() if show_coverage or args.html or args.summary_md else None
@@ -238,18 +239,20 @@ def run_files(files: Sequence[str], opts: RunOptions,
     out: list[tuple[FileResult, TestFile | None]] = []
     on_group = (lambda g: progress.group_done(g.passed)) if progress is not None else None
     for f in files:
+        if progress is not None:
+            progress.files_done(len(out))
         try:
             tf = load_test_file(f, ignore_unknown_fields=opts.ignore_unknown_fields)
         except TestFileError as exc:
             out.append((FileResult(f, problems=list(exc.problems)), None))
-        else:
-            result = run_test_file(tf, opts, cache, on_group)
-            if not tf.tests and opts.strict:
-                result.problems.append(LoadProblem(Code.NO_TESTS, "the test file has no test groups (tests:)",
-                                                   Location(f)))
-            out.append((result, tf))
-        if progress is not None:
-            progress.file_done()
+            continue
+        result = run_test_file(tf, opts, cache, on_group)
+        if not tf.tests and opts.strict:
+            result.problems.append(LoadProblem(Code.NO_TESTS, "the test file has no test groups (tests:)",
+                                               Location(f)))
+        out.append((result, tf))
+    if progress is not None:
+        progress.files_done(len(out))
     return out
 
 

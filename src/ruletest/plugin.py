@@ -19,7 +19,7 @@ does not slow down pytest in projects that do not use it.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,9 +138,7 @@ def run_options(config: pytest.Config) -> RunOptions:
                       or project.prometheus)
         features = set(project.features) | set(split_features(config.getoption("--ruletest-enable-feature")))
         state.run_options = RunOptions(Semantics.of(version, features),
-                                       strict=not config.getoption("--ruletest-promtool-compat"),
-                                       trace=bool(config.getoption("--ruletest-html"))
-                                       and not hasattr(config, "workerinput"))
+                                       strict=not config.getoption("--ruletest-promtool-compat"))
     return state.run_options
 
 
@@ -169,7 +167,10 @@ class RuleTestFile(pytest.File):
             from ruletest.runner import run_test_file
 
             assert self._test_file is not None
-            self._result = run_test_file(self._test_file, run_options(self.config), _rule_cache(self.config))
+            opts = run_options(self.config)
+            if self.config.getoption("--ruletest-html") and not hasattr(self.config, "workerinput"):
+                opts = replace(opts, trace=True)  # the report draws each group's run
+            self._result = run_test_file(self._test_file, opts, _rule_cache(self.config))
             _state(self.config).results[self.nodeid] = (self._result, self._test_file)
         return self._result
 

@@ -8,6 +8,7 @@ their files are run again here, once, for the report.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ class HtmlReportPlugin:
         from ruletest.runner import run_test_file
 
         state = _state(self.config)
-        opts = run_options(self.config)
+        opts = replace(run_options(self.config), trace=True)
         cache = _rule_cache(self.config)
         results: list[FileResult] = []
         coverage = CoverageReport()

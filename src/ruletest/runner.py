@@ -22,19 +22,15 @@ from typing import Literal
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.promql import ast
-from ruletest.promql.ast import to_promql
 from ruletest.promql.values import Labels, Stale
 from ruletest.promtool_format import AlertTest, CaseRef, ExprTest, TestFile, TestGroup, case_refs, looks_like_test_file
 from ruletest.results import (
-    AlertCheckTrace,
     AlertInstanceState,
     AlertMismatch,
     AlertRuleTrace,
     AlertTimeline,
     CaseResult,
     Code,
-    ComparedTrace,
     ExprError,
     ExprMismatch,
     ExprTrace,
@@ -51,11 +47,9 @@ from ruletest.results import (
 )
 from ruletest.rule_files import RuleFileCache, test_rules
 from ruletest.rules.alerting import AlertState
-from ruletest.rules.group import query_vector
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
-from ruletest.rules.simulation import InputSeries, RuleStep, Simulation, SimulationOptions
-from ruletest.rules.threshold import find_threshold
+from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
 from ruletest.semantics import VERSION_SWITCHES, Semantics
 from ruletest.series import parse_series, parse_series_description
 
@@ -224,7 +218,9 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     try:
         _evaluate(tf, tg, sim, refs, gr, mint, maxt)
         if opts.trace:
-            gr.trace = _trace(tf, tg, sim, rule_groups, inputs, mint, maxt, interval, sem)
+            from ruletest.report_trace import for_report  # what charts need beyond the run's own trace
+
+            gr.trace = for_report(_trace(tf, tg, sim, inputs, mint, maxt), tg, sim, rule_groups, interval, sem)
     finally:
         if opts.debug:
             gr.dump = tuple(SeriesDump(s.labels, tuple((t, v) for t, v in zip(s.ts, s.vs, strict=True) if t <= maxt))
@@ -286,25 +282,15 @@ def _suggest(name: str, names: set[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, rule_groups: list[RuleGroup], inputs: list[InputSeries],
-           mint: int, maxt: int, input_interval: int, sem: Semantics) -> GroupTrace:
+def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSeries], mint: int,
+           maxt: int) -> GroupTrace:
     step = tf.evaluation_interval_ms
-    alert_ids = [r.id for r in case_refs(tg) if r.kind == "alert"]
-    expr_ids = [r.id for r in case_refs(tg) if r.kind == "expr"]
-    offsets = {id(r): g.query_offset_ms for g in rule_groups for r in g.rules}
     alerts = []
     for name in dict.fromkeys(at.alertname for at in tg.alert_tests):
-        named = [r for r in sim.rules() if r.is_alert and r.name == name]
-        rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in named)
-        history = sim.history(name)
-        times = [s.t for s in history]
-        compared = tuple(c for i, r in enumerate(named)
-                         if (c := _compared(sim, i, r.expr, times, offsets.get(id(r), 0), sem)) is not None)
-        checks = tuple(_check_trace(alert_ids[i], at.eval_time_ms, history, mint)
-                       for i, at in enumerate(tg.alert_tests) if at.alertname == name)
-        alerts.append(AlertRuleTrace(name, rules, _timeline(sim, name), compared, checks))
+        rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
+        alerts.append(AlertRuleTrace(name, rules, _timeline(sim, name)))
     exprs = []
-    for i, et in enumerate(tg.expr_tests):
+    for et in tg.expr_tests:
         points = []
         t0 = mint + et.eval_time_ms
         for k in range(-10, 11):  # ten evaluation steps either side of eval_time
@@ -315,45 +301,10 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, rule_groups: list[RuleG
                 points.append((t, tuple(sim.query(et.expr, t))))
             except RuletestError:
                 break
-        exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points), expr_ids[i]))
+        exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points)))
     series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
                                tuple(None if isinstance(v, Stale) else v for v in s.values)) for s in inputs)
-    return GroupTrace(mint, maxt, step, series, tuple(alerts), tuple(exprs), input_interval)
-
-
-def _compared(sim: Simulation, index: int, expr: str, times: list[int], offset: int,
-              sem: Semantics) -> ComparedTrace | None:
-    """The side of the rule's comparison with a constant, at every evaluation time of the run.
-    Evaluated after the run, over the same storage: instant and range selectors at ``t`` read
-    only samples up to ``t``, as during the run (a negative ``offset`` or ``@`` could read later
-    ones; charts of such rules may show what the rule could not see yet)."""
-    try:
-        threshold = find_threshold(ast.parse(expr, sem.version))
-    except RuletestError:
-        return None
-    if threshold is None:
-        return None
-    values = []
-    for t in times:
-        try:
-            values.append((t, tuple(query_vector(sim.engine, threshold.compared, t - offset))))
-        except RuletestError:
-            break  # the rule failed here too: the run reports it
-    return ComparedTrace(index, to_promql(threshold.compared), threshold.op, threshold.value, tuple(values))
-
-
-def _check_trace(case_id: str, eval_time: int, history: list[RuleStep], mint: int) -> AlertCheckTrace:
-    """What fired at the evaluation an alert test is checked against: the last one at or before
-    its eval_time (as ``_evaluate`` checks)."""
-    at = None
-    for s in history:
-        if s.t - mint > eval_time:
-            break
-        at = s
-    if at is None:
-        return AlertCheckTrace(case_id, eval_time, eval_time, ())
-    firing = tuple(sorted((a.labels, a.annotations) for a in at.alerts if a.state == AlertState.FIRING))
-    return AlertCheckTrace(case_id, eval_time, at.t - mint, firing)
+    return GroupTrace(mint, maxt, step, series, tuple(alerts), tuple(exprs))
 
 
 # --- alert comparison ------------------------------------------------------------------------

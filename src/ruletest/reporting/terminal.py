@@ -60,8 +60,8 @@ class Progress:
         self.failed += 0 if passed else 1
         self._draw()
 
-    def file_done(self) -> None:
-        self.files += 1
+    def files_done(self, count: int) -> None:
+        self.files = count
         self._draw()
 
     def line(self) -> str:
