@@ -92,6 +92,11 @@ def _chart_y(c: LineChart, v: float) -> float:
     return f.y1 - (v - f.v0) * (f.y1 - f.y0) / (f.v1 - f.v0)
 
 
+def _entry_lines(path: Path) -> list[int]:
+    """Lines of the `- alertname:` entries of a test file, as a reader counts them."""
+    return [i + 1 for i, ln in enumerate(path.read_text().splitlines()) if ln.strip().startswith("- alertname:")]
+
+
 def _fixture_charts() -> GroupCharts:
     (result,) = traced(FIXTURE)
     charts = group_charts(result.groups[0])
@@ -127,7 +132,7 @@ def test_alert_chart_of_a_known_fixture() -> None:
     assert [m.x for m in c.markers] == pytest.approx([_chart_x(c, 120_000), _chart_x(c, 135_000)])
     # The passing check at 2m15s shows what fired, with its rendered annotation.
     check = alert.checks[1]
-    assert check.status == "passed" and check.where.endswith("high_error_rate_test.yml:20")
+    assert check.status == "passed" and check.where.endswith(f"high_error_rate_test.yml:{_entry_lines(FIXTURE)[1]}")
     assert dict(check.got[0].annotations)["description"] == (
         "Le taux d'erreur HTTP 5xx de veza-backend-api est de 11% (seuil 10%)")
 
@@ -261,9 +266,7 @@ def test_markdown_summary() -> None:
     assert lines[0] == "## ruletest: ❌ 2 failed, 3 passed"
     assert "| files | groups | cases | passed | failed | duration |" in lines
     assert "| 2 | 4 | 5 | 3 | 2 | 1.2 s |" in lines
-    assert ("- **`busy service, 5% errors::HighErrorRate@9m`** at "
-            f"`{VEZA_DEFECT.relative_to(REPO)}:14`") in lines or any(
-        ln.startswith("- **`busy service, 5% errors::HighErrorRate@9m`** at `") and ln.endswith(":14`") for ln in lines)
+    assert f"- **`busy service, 5% errors::HighErrorRate@9m`** at `{VEZA_DEFECT}:{_entry_lines(VEZA_DEFECT)[0]}`" in lines
     assert "    + firing, not expected:        " in md  # the failure's first lines, fenced
     assert md.count("```text") == 2
 
@@ -293,10 +296,7 @@ def test_junit_one_testcase_per_assertion_named_like_pytest(pytester: pytest.Pyt
     assert suite is not None
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == ids
-    # Lines of the `- alertname:` entries in the YAML, as a reader counts them.
-    text = FIXTURE.read_text().splitlines()
-    entry_lines = [str(i + 1) for i, ln in enumerate(text) if ln.strip().startswith("- alertname:")]
-    assert [c.get("line") for c in cases] == entry_lines
+    assert [c.get("line") for c in cases] == [str(n) for n in _entry_lines(FIXTURE)]
     for c in cases:
         props = {p.get("name"): p.get("value") for p in c.iter("property")}
         assert props == {"file": f"fixtures/{FIXTURE.name}", "line": c.get("line")}
@@ -455,3 +455,20 @@ def test_readme_report_commands_run(tmp_path: Path) -> None:
     assert (tmp_path / "summary.md").read_text().startswith("## ruletest: ✅ ")
     root = ET.parse(tmp_path / "junit.xml").getroot()
     assert all(set(c.attrib) == {"name"} for c in root.iter("testcase"))  # the last one: promtool's shape
+
+
+@pytest.mark.slow
+def test_pytest_option_under_xdist(pytester: pytest.Pytester) -> None:
+    # Items run in workers; the controlling process runs their files once more for the report.
+    import xdist  # noqa: F401 (a [test] dependency: missing, this errors instead of skipping)
+
+    pytester.mkdir("fixtures")
+    (pytester.path / "rules").mkdir()
+    for name in ("alerts.yml", "recording_rules.yml"):
+        (pytester.path / "rules" / name).write_text((REPO / "rules" / name).read_text())
+    (pytester.path / "fixtures" / FIXTURE.name).write_text(FIXTURE.read_text())
+    pytester.makeini("[pytest]\nruletest_files = fixtures/*.yml\n")
+    result = pytester.runpytest("-n", "2", "-p", "xdist", "--ruletest-html=report.html")
+    result.assert_outcomes(passed=3)
+    page = (pytester.path / "report.html").read_text()
+    assert 'data-total="cases">3<' in page and page.count('class="band st-firing"') == 1
