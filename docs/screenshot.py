@@ -36,12 +36,12 @@ def main() -> int:
             # From the group's header to its alert chart and the failed assertion.
             box = json.loads(page.evaluate("""(() => {
               const group = [...document.querySelectorAll('section.group')]
-                .find(s => s.querySelector('.gname').textContent === %s);
+                .find(s => s.querySelector('.gname').textContent === GROUP_NAME);
               const top = group.getBoundingClientRect();
               const end = group.querySelector('.alert-section table.checks tr[data-case]');
               return JSON.stringify({x: top.left, y: top.top + window.scrollY, width: top.width,
                                      height: end.getBoundingClientRect().bottom - top.top + 8});
-            })()""" % json.dumps(GROUP)))
+            })()""".replace("GROUP_NAME", json.dumps(GROUP))))
             OUT.write_bytes(page.screenshot(clip=box))
     print(f"wrote {OUT.relative_to(REPO)}")
     return 0
