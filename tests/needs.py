@@ -59,6 +59,7 @@ REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "corpus": _path(CORPUS / "MANIFEST.json", "the realworld corpus", "RULETEST_CORPUS"),
     "promqltest": _path(PROMQLTEST, "Prometheus 3.14's engine tests", "RULETEST_PROMQLTEST"),
     "shared": _path(SHARED, "the shared reference material", "RULETEST_SHARED"),
+    "chromium": _binary("chromium", "chromium"),  # the HTML report's browser tests
 }
 
 

@@ -53,7 +53,7 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
 
 def test_junit_has_promtool_shape(tmp_path: Path) -> None:
     out = tmp_path / "junit.xml"
-    ruletest("test", "--junit", str(out), "scenarios_test.yml", "limit_test.yml")
+    ruletest("test", "--promtool-compat", "--junit", str(out), "scenarios_test.yml", "limit_test.yml")
     root = ET.parse(out).getroot()
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == ["scenarios_test.yml", "limit_test.yml"]

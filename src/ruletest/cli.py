@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ruletest import __version__
@@ -16,6 +18,8 @@ from ruletest.coverage import CoverageReport
 from ruletest.errors import RuletestError
 from ruletest.promtool_format import TestFile, TestFileError, load_test_file
 from ruletest.reporting import file_text, junit_xml
+from ruletest.reporting.files import write_reports
+from ruletest.reporting.terminal import Progress, colour_verdicts, use_colour
 from ruletest.results import Code, FileResult, LoadProblem, Location
 from ruletest.rule_files import RuleFileCache
 from ruletest.rules.loader import LoadOptions
@@ -43,7 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "(under [tool.ruletest] test_paths, default .) whose rule_files include a changed rule file")
     t.add_argument("--run", action="append", default=[], metavar="REGEX",
                    help="only run test groups whose name matches (repeatable)")
-    t.add_argument("--junit", metavar="PATH", help="write JUnit XML results to PATH")
+    t.add_argument("--junit", metavar="PATH", help="write JUnit XML results to PATH (one testcase per assertion; "
+                                                    "per test group, as promtool, with --promtool-compat)")
+    t.add_argument("--html", metavar="PATH", help="write a self-contained HTML report with charts to PATH")
+    t.add_argument("--summary-md", metavar="PATH",
+                   help="append a Markdown summary to PATH (e.g. \"$GITHUB_STEP_SUMMARY\")")
     t.add_argument("--diff", action="store_true", help="show a readable diff for every failure")
     t.add_argument("--debug", action="store_true", help="print all series at the last evaluation time")
     t.add_argument("--ignore-unknown-fields", action="store_true",
@@ -230,19 +238,29 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(f"ruletest test: no promtool test files (YAML with a top-level tests:) in {', '.join(args.files)}",
               file=sys.stderr)
         return EXIT_USAGE
-    results = run_files(files, opts)
-    coverage = CoverageReport() if args.coverage or args.coverage_fail_under > 0 else None
+    started = time.perf_counter()
+    progress = Progress(sys.stderr, len(files))
+    results = run_files(files, replace(opts, trace=True) if args.html else opts, progress)  # --html draws the runs
+    progress.clear()
+    show_coverage = args.coverage or args.coverage_fail_under > 0
+    coverage = CoverageReport() if show_coverage or args.html or args.summary_md else None
+    colour_out, colour_err = use_colour(sys.stdout), use_colour(sys.stderr)
     for result, tf in results:
         if coverage is not None and tf is not None:
             coverage.record(tf, _groups_of(tf, opts), sem)
         out, err = file_text(result, diff=args.diff, promtool_compat=args.promtool_compat)
-        sys.stdout.write(out)
-        sys.stderr.write(err)
+        sys.stdout.write(colour_verdicts(out) if colour_out else out)
+        sys.stderr.write(colour_verdicts(err) if colour_err else err)
     plain = [r for r, _ in results]
     if args.junit:
-        Path(args.junit).write_text(junit_xml(plain), encoding="utf-8")
+        Path(args.junit).write_text(junit_xml(plain, promtool_compat=args.promtool_compat), encoding="utf-8")
+    problem = write_reports(plain, html=args.html, summary_md=args.summary_md, coverage=coverage,
+                            duration_s=time.perf_counter() - started)
+    if problem:
+        print(f"ruletest test: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     failed = any(not r.passed for r in plain)
-    if coverage is not None:
+    if coverage is not None and show_coverage:
         print(coverage.text(), file=sys.stderr)
         if args.coverage_fail_under > 0 and coverage.percent() < args.coverage_fail_under:
             print(f"Rule test coverage {coverage.percent():.1f}% is below the threshold of "
@@ -288,21 +306,27 @@ def related_test_files(changed: Sequence[str], test_paths: Sequence[str]) -> lis
     return out
 
 
-def run_files(files: Sequence[str], opts: RunOptions) -> list[tuple[FileResult, TestFile | None]]:
+def run_files(files: Sequence[str], opts: RunOptions,
+              progress: Progress | None = None) -> list[tuple[FileResult, TestFile | None]]:
     """Load and run each test file; a file that cannot be loaded is a failed result, never an exception."""
     cache = RuleFileCache()
     out: list[tuple[FileResult, TestFile | None]] = []
+    on_group = (lambda g: progress.group_done(g.passed)) if progress is not None else None
     for f in files:
+        if progress is not None:
+            progress.files_done(len(out))
         try:
             tf = load_test_file(f, ignore_unknown_fields=opts.ignore_unknown_fields, promtool_compat=not opts.strict)
         except TestFileError as exc:
             out.append((FileResult(f, problems=list(exc.problems)), None))
             continue
-        result = run_test_file(tf, opts, cache)
+        result = run_test_file(tf, opts, cache, on_group)
         if not tf.tests and opts.strict:
             result.problems.append(LoadProblem(Code.NO_TESTS, "the test file has no test groups (tests:)",
                                                Location(f)))
         out.append((result, tf))
+    if progress is not None:
+        progress.files_done(len(out))
     return out
 
 

@@ -21,7 +21,7 @@ does not slow down pytest in projects that do not use it.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail the session when rule coverage is below PCT percent")
     group.addoption("--ruletest-lint", action="store_true", default=False,
                     help="also collect rule files (ini ruletest_rule_files) as lint items")
+    group.addoption("--ruletest-html", metavar="PATH", default=None,
+                    help="write an HTML report with charts of the rule test files that ran to PATH")
     parser.addini("ruletest_files", "globs of promtool-format test files to collect", type="linelist",
                   default=["fixtures/**/*.yml", "fixtures/*.yml"])
     parser.addini("ruletest_prometheus", "PromQL semantics (2 or 3)", default="")
@@ -71,6 +73,7 @@ class _State:
     lint: LintResult | None = None
     lint_paths: list[Path] = field(default_factory=list)
     coverage: Any = None
+    results: dict[str, tuple[FileResult, TestFile]] = field(default_factory=dict)  # by file node id
 
 
 _STATE = pytest.StashKey[_State]()
@@ -79,6 +82,11 @@ _STATE = pytest.StashKey[_State]()
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ruletest: a promtool-format rule test collected by ruletest")
     config.stash[_STATE] = _State()
+    if config.getoption("--ruletest-html") and not hasattr(config, "workerinput"):
+        from ruletest.plugin_html import HtmlReportPlugin
+
+        config.pluginmanager.register(HtmlReportPlugin(config, config.getoption("--ruletest-html")),
+                                      "ruletest-html")
 
 
 def _state(config: pytest.Config) -> _State:
@@ -164,7 +172,11 @@ class RuleTestFile(pytest.File):
             from ruletest.runner import run_test_file
 
             assert self._test_file is not None
-            self._result = run_test_file(self._test_file, run_options(self.config), _rule_cache(self.config))
+            opts = run_options(self.config)
+            if self.config.getoption("--ruletest-html") and not hasattr(self.config, "workerinput"):
+                opts = replace(opts, trace=True)  # the report draws each group's run
+            self._result = run_test_file(self._test_file, opts, _rule_cache(self.config))
+            _state(self.config).results[self.nodeid] = (self._result, self._test_file)
         return self._result
 
     def collect(self) -> Any:

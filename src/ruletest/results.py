@@ -232,12 +232,38 @@ class SeriesTrace:
 
 
 @dataclass(frozen=True)
+class ComparedTrace:
+    """An alerting rule that compares a value with a constant (``x > 0.1``): the constant and the
+    compared side at every evaluation, values that do not pass included (the rule's own result
+    holds only those that do)."""
+
+    rule: int  # index in AlertRuleTrace.rules
+    expr: str  # the compared side
+    op: str  # the comparison, with the compared side on the left
+    threshold: float
+    values: tuple[tuple[int, tuple[Sample, ...]], ...]  # (time ms, the compared side's result)
+
+
+@dataclass(frozen=True)
+class AlertCheckTrace:
+    """An alert_rule_test entry: the evaluation it was checked against and what fired then
+    (passed or not; a failure's expectation is in its AlertMismatch)."""
+
+    case_id: str  # CaseResult.id
+    eval_time_ms: int
+    checked_at_ms: int  # relative to the group's start, like eval_time_ms
+    firing: tuple[ExpectedAlert, ...]  # sorted (labels incl. alertname, rendered annotations)
+
+
+@dataclass(frozen=True)
 class AlertRuleTrace:
     """An alert name the group tests: its rules and what they did at every evaluation."""
 
     name: str
     rules: tuple[tuple[str, Location, int], ...]  # (expression, where, for in ms) of each rule with this name
     timeline: AlertTimeline
+    compared: tuple[ComparedTrace, ...] = ()  # the rules that compare with a constant
+    checks: tuple[AlertCheckTrace, ...] = ()  # the alert_rule_test entries for this name
 
 
 @dataclass(frozen=True)
@@ -247,6 +273,7 @@ class ExprTrace:
     expr: str
     eval_time_ms: int
     points: tuple[tuple[int, tuple[Sample, ...]], ...]  # (time, result) on the evaluation grid
+    case_id: str = ""  # CaseResult.id
 
 
 @dataclass(frozen=True)
@@ -259,6 +286,7 @@ class GroupTrace:
     inputs: tuple[SeriesTrace, ...]
     alerts: tuple[AlertRuleTrace, ...]
     exprs: tuple[ExprTrace, ...]
+    input_interval_ms: int = 0  # the group's `interval`: input samples further apart leave a gap
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -99,7 +99,9 @@ def order_groups(groups: Sequence[RuleGroup], order: Sequence[str]) -> list[Rule
     return sorted(groups, key=lambda g: rank.get(g.name, 0))
 
 
-def run_test_file(tf: TestFile, opts: RunOptions, cache: RuleFileCache | None = None) -> FileResult:
+def run_test_file(tf: TestFile, opts: RunOptions, cache: RuleFileCache | None = None,
+                  on_group: Callable[[GroupResult], None] | None = None) -> FileResult:
+    """``on_group`` is called after each test group (progress display)."""
     started = time.perf_counter()
     result = FileResult(tf.path)
     seen_order: set[str] = set()
@@ -127,6 +129,8 @@ def run_test_file(tf: TestFile, opts: RunOptions, cache: RuleFileCache | None = 
             gr.problems.extend(am_problems)
             continue
         _run_group_safely(tf, tg, ordered, opts, gr, am)
+        if on_group is not None:
+            on_group(gr)
     result.duration_s = time.perf_counter() - started
     return result
 
@@ -299,7 +303,9 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     try:
         _evaluate(tf, tg, sim, refs, gr, mint, maxt, am, rule_groups, sem)
         if opts.trace:
-            gr.trace = _trace(tf, tg, sim, inputs, mint, maxt)
+            from ruletest.report_trace import for_report  # what charts need beyond the run's own trace
+
+            gr.trace = for_report(_trace(tf, tg, sim, inputs, mint, maxt), tg, sim, rule_groups, interval, sem)
     finally:
         if opts.debug:
             gr.dump = tuple(SeriesDump(s.labels, tuple((t, v) for t, v in zip(s.ts, s.vs, strict=True) if t <= maxt))
