@@ -44,6 +44,8 @@ SWITCH_DOCS: dict[str, str] = {
                                    "which Go names in \"can't evaluate field\" errors",
     "template_functions_3x": "templates have now, toDuration, urlQueryEscape, Unicode-aware title and "
                              "negative parseDuration in Prometheus 3",
+    "template_range_over_int": "templates may {{ range }} over an integer (Go 1.22+, Prometheus 3); promtool "
+                               "2.42's Go 1.19 refuses it",
     "test_interval_defaults_to_evaluation_interval": "a promtool test group without interval loads series "
                                                      "every evaluation_interval (promtool 2.49+; 2.42 used 0)",
     "label_functions_check_names_first": "label_replace and label_join check their label names before evaluating "
@@ -79,6 +81,7 @@ class Semantics:
     group_labels_and_query_offset: bool
     template_value_is_interface: bool
     template_functions_3x: bool
+    template_range_over_int: bool
     test_interval_defaults_to_evaluation_interval: bool
     label_functions_check_names_first: bool
     go_1_23_time: bool

@@ -109,6 +109,7 @@ def alert_shapes(rule_paths: Sequence[str], external_labels: dict[str, str] | No
     from ruletest.lint.flow import flow, selectors
     from ruletest.lint.linter import collect_rule_files
     from ruletest.promql import ast as A
+    from ruletest.promql.parser import ParseOptions
     from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
 
     shapes: list[AlertShape] = []
@@ -127,7 +128,7 @@ def alert_shapes(rule_paths: Sequence[str], external_labels: dict[str, str] | No
                 known = dict(external_labels or {})
                 unknown: set[str] = set()
                 try:
-                    expr = A.parse(r.expr, semantics.version)
+                    expr = A.parse(r.expr, ParseOptions.for_lint(semantics))
                     f = flow(expr)
                     guaranteed = set(f.guaranteed) - {"__name__"}
                     maybe = None if f.possible is None else set(f.possible) - {"__name__"}

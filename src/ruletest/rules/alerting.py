@@ -111,7 +111,7 @@ class AlertingRuleState:
 
             def expand(text: str, data: AlertTemplateData = data) -> str:
                 query = None if template_query is None else _template_query(template_query, ts)
-                return expand_alert_text(text, rule.name, data, now_ms=ts, query=query, prometheus=sem.version)
+                return expand_alert_text(text, rule.name, data, now_ms=ts, query=query, semantics=sem)
 
             labels = drop_name(smpl.labels)
             for k, v in rule.labels:
