@@ -316,12 +316,35 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
 def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
               maxt: int, am: Testbed | None = None, rule_groups: Sequence[RuleGroup] = (),
               sem: Semantics | None = None) -> None:
-    eval_interval = tf.evaluation_interval_ms
+    """Run the group's phases in promtool's order: its evaluation loop with the alert tests, then
+    the expression tests, then ruletest's additions that may need the rules to run on."""
     steps: list[EvalStep] = []  # every rule group's alerts after each evaluation (for notification tests)
+    if not _run_alert_tests(tf, tg, sim, refs, gr, mint, maxt, steps):
+        gr.cases.extend(CaseResult(r.id, r.kind, r.label, Location(tf.path, r.line), False)
+                        for r in refs if r.kind != "alert")
+        return
+    expr_refs = [r for r in refs if r.kind == "expr"]
+    for ref, et in zip(expr_refs, tg.expr_tests, strict=True):
+        gr.cases.append(CaseResult(ref.id, "expr", ref.label, Location(tf.path, et.line), True,
+                                   _check_expr(tf, et, sim, mint)))
+    if not _run_on(tf, tg, sim, gr, mint, maxt, steps):
+        return
+    state_refs = [r for r in refs if r.kind == "state"]
+    for ref, st in zip(state_refs, tg.state_tests, strict=True):
+        gr.cases.append(CaseResult(ref.id, "state", ref.label, Location(tf.path, st.line), True,
+                                   _check_state(tf, st, sim, mint, sim.step_ms)))
+    if am is not None:
+        _check_alertmanager(tf, tg, refs, gr, am, steps, mint, rule_groups, sem)
+
+
+def _run_alert_tests(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
+                     maxt: int, steps: list[EvalStep]) -> bool:
+    """promtool's loop: evaluate up to ``maxt``, checking each alert test at its step. False when
+    a rule failed or a sample could not be loaded (promtool stops the group there; the alert tests
+    checked so far keep their results)."""
     if tg.notification_tests:
         from ruletest.alertmanager.sending import steps_from_outcome
     alert_refs = [r for r in refs if r.kind == "alert"]
-    expr_refs = [r for r in refs if r.kind == "expr"]
     by_time: dict[int, list[int]] = {}
     for i, at in enumerate(tg.alert_tests):
         by_time.setdefault(at.eval_time_ms, []).append(i)
@@ -329,73 +352,64 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
     alert_results: dict[int, CaseResult] = {}
     curr = 0
     start = mint
+    eval_interval = tf.evaluation_interval_ms
     if not sim.rules() and not tg.alert_tests and eval_interval > 0:
         # Nothing to evaluate per step: load what promtool's loop would have loaded (samples up
         # to its last step at or before maxt) in one go.
         start = mint + (maxt - mint) // eval_interval * eval_interval
     step = sim.step_ms
-    stopped = False
+    completed = True
     for outcome in sim.run(start, maxt):
-        ts = outcome.t
-        if outcome.load_error is not None:
-            gr.problems.append(LoadProblem(Code.DUPLICATE_SAMPLE, outcome.load_error, Location(tf.path, tg.line)))
-            stopped = True
-            break
-        if outcome.errors:
-            # promtool stops the group here; the alert tests checked so far keep their results.
-            for e in outcome.errors:
-                gr.problems.append(RuleEvalError(e.rule.name, Location(e.rule.file, e.rule.line), e.ts, e.message))
-            stopped = True
+        if outcome.failed:
+            gr.problems.extend(_outcome_problems(tf, tg, outcome, mint))
+            completed = False
             break
         gr.firing_seen |= sim.firing_names()
         if tg.notification_tests:
             steps.extend(steps_from_outcome(outcome))
-        while curr < len(alert_times) and ts - mint <= alert_times[curr] < ts + step - mint:
+        while curr < len(alert_times) and outcome.t - mint <= alert_times[curr] < outcome.t + step - mint:
             for i in by_time[alert_times[curr]]:
                 at = tg.alert_tests[i]
-                problem = _check_alerts(tf, tg, at, sim, ts - mint)
                 alert_results[i] = CaseResult(alert_refs[i].id, "alert", alert_refs[i].label,
-                                              Location(tf.path, at.line), True, problem)
+                                              Location(tf.path, at.line), True,
+                                              _check_alerts(tf, tg, at, sim, outcome.t - mint))
             curr += 1
     # In the order they were checked (promtool's order of failures), then those never reached.
     gr.cases.extend(alert_results.values())
     gr.cases.extend(CaseResult(r.id, "alert", r.label, Location(tf.path, r.line), False)
                     for i, r in enumerate(alert_refs) if i not in alert_results)
-    if stopped:
-        gr.cases.extend(CaseResult(r.id, r.kind, r.label, Location(tf.path, r.line), False)
-                        for r in refs if r.kind != "alert")
-        return
-    for i, et in enumerate(tg.expr_tests):
-        problem = _check_expr(tf, et, sim, mint)
-        gr.cases.append(CaseResult(expr_refs[i].id, "expr", expr_refs[i].label, Location(tf.path, et.line), True,
-                                   problem))
-    # "When does it fire / resolve" may be answered after the last time the test names, and
-    # notifications are sent after the alerts fire: run on (after the expression tests, so they
-    # still see only what promtool would have loaded) until the input has gone stale and the rules
-    # have had a step to react, and up to the last notification test's eval_time.
+    return completed
+
+
+def _run_on(tf: TestFile, tg: TestGroup, sim: Simulation, gr: GroupResult, mint: int, maxt: int,
+            steps: list[EvalStep]) -> bool:
+    """Evaluate past promtool's last step where ruletest's additions need it: "when does it fire
+    / resolve" may be answered after the last time the test names, and notifications are sent
+    after the alerts fire. Runs after the expression tests, so they still see only what promtool
+    would have loaded: until the input has gone stale and the rules have had a step to react, and
+    up to the last notification test's eval_time. False when notification tests cannot be
+    checked because a rule failed on the way."""
+    step = sim.step_ms
     horizon = maxt
     if any(st.fires_at_ms is not None or st.resolves_at_ms is not None for st in tg.state_tests):
         last_input = max((s.timestamps[-1] for s in sim.inputs if s.timestamps), default=mint)
         horizon = max(last_input + sim.engine.options.lookback_ms + step, maxt)
     if tg.notification_tests:
+        from ruletest.alertmanager.sending import steps_from_outcome
+
         horizon = max(horizon, mint + max(nt.eval_time_ms for nt in tg.notification_tests))
     t = (sim.last_time if sim.last_time is not None else mint) + step
-    if step > 0 and t <= horizon:
-        for outcome in sim.run(t, horizon):
-            if outcome.failed:
-                if tg.notification_tests:  # what the rules would have sent from here on is unknown
-                    gr.problems.extend(_outcome_problems(tf, tg, outcome, mint))
-                    return
-                break
-            if tg.notification_tests:
-                steps.extend(steps_from_outcome(outcome))
-    state_refs = [r for r in refs if r.kind == "state"]
-    for i, st in enumerate(tg.state_tests):
-        problem = _check_state(tf, st, sim, mint, sim.step_ms)
-        gr.cases.append(CaseResult(state_refs[i].id, "state", state_refs[i].label, Location(tf.path, st.line), True,
-                                   problem))
-    if am is not None:
-        _check_alertmanager(tf, tg, refs, gr, am, steps, mint, rule_groups, sem)
+    if step <= 0 or t > horizon:
+        return True
+    for outcome in sim.run(t, horizon):
+        if outcome.failed:
+            if tg.notification_tests:  # what the rules would have sent from here on is unknown
+                gr.problems.extend(_outcome_problems(tf, tg, outcome, mint))
+                return False
+            break
+        if tg.notification_tests:
+            steps.extend(steps_from_outcome(outcome))
+    return True
 
 
 def _outcome_problems(tf: TestFile, tg: TestGroup, outcome: StepOutcome, mint: int) -> list[Problem]:
