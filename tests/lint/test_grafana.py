@@ -18,10 +18,10 @@ from ruletest.lint.config import LintConfig, load_config, load_inventory
 from ruletest.lint.jsonpos import JsonError, load_json
 from ruletest.lint.model import Finding
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DASHBOARDS = REPO / "dashboards"
 VEZA_INVENTORY = REPO / "tests" / "data" / "veza_original" / "veza_metrics.txt"
-# Checks only dashboards have; each is exercised below (tests/test_lint.py counts on it).
+# Checks only dashboards have; each is exercised below (tests/lint/test_checks.py counts on it).
 GRAFANA_CHECKS = {"grafana/invalid-json", "grafana/legend-label", "grafana/legend-collision"}
 
 PROM = {"type": "prometheus", "uid": "prom"}

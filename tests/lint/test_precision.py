@@ -22,7 +22,7 @@ from ruletest.lint.model import Finding
 from ruletest.lint.rule import regex_prefixes
 from ruletest.promql import ast as A
 
-# Checks added for issue 19 and tested only here (tests/test_lint.py checks the catalog is covered).
+# Checks added for issue 19 and tested only here (tests/lint/test_checks.py checks the catalog is covered).
 PRECISION_CHECKS = {"alert/never-fires-gaps", "promql/phantom-series", "rule/promtool-duplicate"}
 
 
