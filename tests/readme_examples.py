@@ -12,8 +12,8 @@ Conventions (so a reader can copy any block and get what it shows):
   itself does, so those commands are not run again here.
 - A ```python block runs in the example project (blocks defining ``test_*`` functions run under
   pytest).
-- ``<!-- readme-test: skip REASON -->`` before a block skips it; the reason must name the test
-  that runs the same thing.
+- ``<!-- readme-test: skip REASON -->`` before a block leaves it out; REASON must name the test
+  that runs the same thing, as ``tests/FILE.py::test_name``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ it shows are the repository's, the commands exit as they say, and shown output i
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -17,7 +18,9 @@ import yaml
 from tests.needs import REPO
 from tests.readme_examples import Block, blocks, console_commands, in_file, shell_commands
 
-BLOCKS = blocks()
+ALL_BLOCKS = blocks()
+# Blocks marked `readme-test: skip` are run by the test their reason names (checked below).
+BLOCKS = [b for b in ALL_BLOCKS if b.skip is None]
 # What a user of the repository has: its files, not its build products or virtualenv.
 PROJECT_ENTRIES = ("rules", "fixtures", "alertmanager", "dashboards", "schemas", "tests", "benchmarks", "docs",
                    "pyproject.toml", "README.md", "conftest.py")
@@ -39,6 +42,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.text.split("\n", 1)[1] + "\n")
+    # A clone, as a reader has it: examples compare with git revisions (`--changed --base ...`).
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["-c", "user.name=readme", "-c", "user.email=readme@example.org", "commit", "-q", "-m", "clone"],
+                 ["update-ref", "refs/remotes/origin/main", "HEAD"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
     return root
 
 
@@ -61,15 +69,18 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-def _skip_marked(block: Block) -> None:
-    if block.skip is not None:
-        assert "test" in block.skip, f"{block.id}: a skipped example must name the test that runs it"
-        pytest.skip(f"README example covered elsewhere: {block.skip}")
+@pytest.mark.parametrize("block", [b for b in ALL_BLOCKS if b.skip is not None], ids=lambda b: b.id)
+def test_examples_not_run_here_name_the_test_that_runs_them(block: Block) -> None:
+    assert block.skip is not None
+    named = re.findall(r"(tests/[\w/]+\.py)::(\w+)", block.skip)
+    assert named, f"{block.id}: the skip reason must name a test as tests/FILE.py::test_name"
+    for path, name in named:
+        source = REPO / path
+        assert source.is_file() and f"def {name}(" in source.read_text(), f"{block.id}: no test {path}::{name}"
 
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.names_file], ids=lambda b: b.id)
 def test_shown_files_are_the_repositorys(block: Block) -> None:
-    _skip_marked(block)
     name = block.names_file
     assert name is not None
     path = REPO / name
@@ -86,7 +97,6 @@ def test_shown_files_are_the_repositorys(block: Block) -> None:
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "toml" and not b.names_file], ids=lambda b: b.id)
 def test_configuration_examples_load(block: Block, tmp_path: Path) -> None:
-    _skip_marked(block)
     from ruletest.lint.config import load_config
 
     data = tomllib.loads(block.text)
@@ -100,7 +110,6 @@ def test_configuration_examples_load(block: Block, tmp_path: Path) -> None:
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang in ("console", "text") and console_commands(b)],
                          ids=lambda b: b.id)
 def test_shown_output_is_what_commands_print(block: Block, project: Path) -> None:
-    _skip_marked(block)
     for cmd in console_commands(block):
         proc = _shell(cmd.command, project)
         got = _lines(proc.stdout + proc.stderr)
@@ -109,7 +118,6 @@ def test_shown_output_is_what_commands_print(block: Block, project: Path) -> Non
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "sh" and shell_commands(b)], ids=lambda b: b.id)
 def test_commands_run(block: Block, project: Path) -> None:
-    _skip_marked(block)
     for command, status in shell_commands(block):
         proc = _shell(command, project)
         assert proc.returncode == status, f"{block.id}: {command} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
@@ -117,7 +125,6 @@ def test_commands_run(block: Block, project: Path) -> None:
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "python"], ids=lambda b: b.id)
 def test_python_examples_run(block: Block, project: Path, tmp_path: Path) -> None:
-    _skip_marked(block)
     script = tmp_path / "test_readme_example.py"
     script.write_text(block.text + "\n")
     if "def test_" in block.text:
