@@ -44,7 +44,6 @@ from ruletest.durations import parse_duration
 from ruletest.errors import RuletestError
 from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine, EngineOptions
-from ruletest.promql.function_table import FUNCTIONS
 from ruletest.promql.storage import Storage
 from ruletest.promql.values import (
     METRIC_NAME,
@@ -433,7 +432,7 @@ class Run:
                     self.series.setdefault(base, _Series({})).histograms = True
 
     def evaluate(self, ev: Eval) -> Outcome:
-        why = self._not_run(ev)
+        why = self.not_run_reason(ev)
         out = Outcome(self.name, ev.line, ev.expr, "pass", unchecked_annotations=ev.annotation_expectations)
         if why is not None:
             out.status, out.detail = "not run", why
@@ -446,7 +445,8 @@ class Run:
 
     # --- classification ---
 
-    def _not_run(self, ev: Eval) -> str | None:
+    def not_run_reason(self, ev: Eval) -> str | None:
+        """Why ``ev`` is not run (a category of :data:`NATIVE_HISTOGRAMS`...), or None."""
         if self.name == "type_and_unit.test":
             return TYPE_AND_UNIT
         if ev.expects_histograms:
@@ -745,27 +745,6 @@ def run_commands(name: str, commands: list[Command], semantics: Semantics = TEST
 
 def run_file(path: Path, semantics: Semantics = TEST_SEMANTICS) -> list[Outcome]:
     return run_commands(path.name, parse_file(path.read_text(encoding="utf-8")), semantics)
-
-
-def features_needed(expr: str) -> frozenset[str]:
-    """The promtool 3.14 feature flags an expression needs to parse: experimental functions,
-    ``anchored``/``smoothed``, fill modifiers."""
-    node = A.parse(expr, 3)
-    out: set[str] = set()
-    stack: list[A.Expr] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, A.Call):
-            fd = FUNCTIONS.get(n.func)
-            if fd is not None and fd.experimental:
-                out.add(FEATURE_EXPERIMENTAL_FUNCTIONS)
-        elif isinstance(n, A.VectorSelector) and (n.anchored or n.smoothed):
-            out.add(FEATURE_EXTENDED_RANGE_SELECTORS)
-        elif isinstance(n, A.Binary) and n.matching is not None and (
-                n.matching.fill_lhs is not None or n.matching.fill_rhs is not None):
-            out.add(FEATURE_BINOP_FILL_MODIFIERS)
-        stack.extend(A.children(n))
-    return frozenset(out)
 
 
 if __name__ == "__main__":
