@@ -289,3 +289,14 @@ def test_trim_operators_on_floats() -> None:
 
 def test_start_timestamp_is_empty_without_start_timestamps() -> None:
     assert values(make({"m": "1"}).query("start_timestamp(m)", 0)) == {}
+
+
+def test_delayed_name_removal_in_quantile_and_count_values() -> None:
+    on = make({'m{x="1"}': "0 60", 'm{x="2"}': "0 120"}, (*ALL, FEATURE_DELAYED_NAME_REMOVAL))
+    # quantile by (__name__) groups flagged names and drops them at the end (groupedAggregation.dropName):
+    # over (-1m, 1m] the counters start at 0, so nothing is extrapolated before the first sample:
+    # increases 60 and 120 over the 2m range, rates 0.5 and 1, median 0.75.
+    assert values(on.query("quantile by (__name__) (0.5, rate(m[2m]))", MIN)) == {"{}": 0.75}
+    # count_values keeps no flag (aggregationCountValues): the name it groups by stays.
+    assert values(on.query('count_values by (__name__) ("v", -m)', MIN)) == {
+        '{__name__="m", v="-60"}': 1.0, '{__name__="m", v="-120"}': 1.0}

@@ -64,13 +64,20 @@ def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], witho
         return _aggregate_k(op, samples, key_fn, param, semantics)
     if op == "count_values":
         assert isinstance(param, str)
-        return _count_values(samples, key_fn, param, without, semantics.utf8_names)
+        counted = _count_values(samples, key_fn, param, without, semantics.utf8_names)
+        if semantics.delayed_name_removal:
+            # aggregationCountValues keeps no DropName flag: a name it groups by stays.
+            return [Sample(unmark_name(s.labels), s.value) for s in counted]
+        return counted
     if op == "quantile":
         assert isinstance(param, float)
         groups_q: dict[Labels, list[float]] = {}
         for s in samples:
             groups_q.setdefault(key_fn(s.labels), []).append(s.value)
-        return [Sample(k, quantile(param, vs)) for k, vs in groups_q.items()]
+        out_q = [Sample(k, quantile(param, vs)) for k, vs in groups_q.items()]
+        if semantics.delayed_name_removal and not without and METRIC_NAME in grouping:
+            return _flag_grouped_names(out_q, samples, key_fn)
+        return out_q
 
     groups: dict[Labels, _Group] = {}
     kahan = semantics.kahan_sums
