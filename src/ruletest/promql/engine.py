@@ -6,6 +6,11 @@ dispatched from :mod:`ruletest.promql.function_table`.
 
 A query is evaluated by recursion over the syntax tree at one timestamp; subqueries evaluate
 their inner expression at each aligned step. Series selections are cached per query.
+
+Before evaluation, a tree holding duration expressions or ``start()``/``end()``/``range()``/
+``step()`` is resolved for the query (:mod:`ruletest.promql.query_context`). With delayed name
+removal, operations flag ``__name__`` instead of dropping it (``values.DroppedName``) and
+:func:`finish_delayed_names` drops it when the query ends, as ``cleanupMetricLabels`` does.
 """
 
 from __future__ import annotations
@@ -420,7 +425,6 @@ class _Query:
                 out.append(Sample(s.labels if keep_name else drop(s.labels), v))
         check_unique(out)
         return Vector(tuple(out))
-
 
     # --- anchored / smoothed (promql-extended-range-selectors) ---------------------------------
 
