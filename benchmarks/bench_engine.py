@@ -23,6 +23,7 @@ from pathlib import Path
 from ruletest.promql.engine import Engine, EngineOptions
 from ruletest.promql.storage import Storage
 from ruletest.promql.values import labels_from
+from ruletest.semantics import Semantics
 
 STEP_MS = 15_000
 PROMTOOL_COPIES = 20
@@ -64,7 +65,7 @@ def build_storage(specs: list[tuple[dict[str, str], float]], points: int) -> Sto
 
 
 def bench_ruletest(st: Storage, t_ms: int, repeat: int) -> dict[str, float]:
-    engine = Engine(st, EngineOptions(prometheus=2))
+    engine = Engine(st, EngineOptions(Semantics.of(2)))
     out = {}
     for name, q in QUERIES.items():
         engine.query(q, t_ms)  # warm the parse cache

@@ -191,3 +191,24 @@ def test_lint_items_share_one_session_like_the_cli(project: pytest.Pytester) -> 
     result = project.runpytest("--ruletest-lint", "rules")
     assert cli.returncode == 0, cli.stdout
     result.assert_outcomes(passed=2)
+
+
+def test_enable_feature_option_selects_delayed_name_removal(project: pytest.Pytester) -> None:
+    # name_label_dropping.test (Prometheus 3.14): label_replace reads __name__ after rate()
+    # only with delayed name removal.
+    (project.path / "fixtures" / "down_test.yml").write_text("""
+rule_files: [../rules.yml]
+tests:
+  - interval: 5m
+    input_series:
+      - series: 'metric_total{env="1"}'
+        values: '0 60 120'
+    promql_expr_test:
+      - expr: 'label_replace(rate(metric_total[10m]), "my_name", "$1", "__name__", "(.+)")'
+        eval_time: 10m
+        exp_samples:
+          - labels: '{env="1", my_name="metric_total"}'
+            value: 0.2
+""")
+    project.runpytest("--ruletest-enable-feature", "promql-delayed-name-removal").assert_outcomes(passed=1)
+    project.runpytest().assert_outcomes(failed=1)

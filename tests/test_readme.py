@@ -4,8 +4,8 @@ it shows are the repository's, the commands exit as they say, and shown output i
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
