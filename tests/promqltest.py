@@ -20,22 +20,23 @@ that language and runs each ``eval`` the way ``test.go`` does, against ruletest'
 
 What is not run is said per case (``Outcome.status == "not run"`` with the reason), never dropped:
 
-- cases that read native histograms (``{{...}}`` samples, or series ``load_with_nhcb`` converts)
-  or expect them belong to native histograms (issue 11);
 - cases reading series loaded with start timestamps (``@st`` lines): promtool 3.14 can neither
   load start timestamps nor run its engine with ``UseStartTimestamps``;
 - ``type_and_unit.test``: type-and-unit labels are a server feature promtool cannot enable.
 
-Annotations (``expect warn|info|no_warn|no_info``, ``eval_warn``/``eval_info``) are parsed but
-not checked: ruletest's engine does not produce Prometheus' warnings for float samples. Such a
-case is still run and compared; ``Outcome.unchecked_annotations`` says that part was left out.
+Native histograms load as Prometheus' test storage stores them (counter reset hints as the
+TSDB reads them back; ``load_with_nhcb`` also converts classic buckets into custom-bucket
+histograms) and compare as ``compareNativeHistogram`` does. Annotations (``expect
+warn|info|no_warn|no_info``, ``eval_warn``/``eval_info``) are checked as ``checkAnnotations``
+does, but without the position suffix Prometheus gives them (`` (1:23)``): ruletest's
+annotations say what happened, not where in the query.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -44,9 +45,11 @@ from ruletest.durations import parse_duration
 from ruletest.errors import RuletestError
 from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine, EngineOptions
+from ruletest.promql.histograms import Annotation, FloatHistogram, histograms_match
+from ruletest.promql.nhcb import ConversionError, TempHistogram, histogram_base, parse_le
 from ruletest.promql.storage import Storage
 from ruletest.promql.values import (
-    METRIC_NAME,
+    BUCKET_LABEL,
     STALE,
     Labels,
     Matrix,
@@ -76,7 +79,6 @@ SUBQUERY_STEP_MS = 60_000  # NoStepSubqueryIntervalFn
 EPSILON = 1e-6
 
 # Why a case is not run (Outcome.reason when status is "not run").
-NATIVE_HISTOGRAMS = "native histograms (issue 11)"
 START_TIMESTAMPS = "start timestamps (promtool 3.14 neither loads them nor enables UseStartTimestamps)"
 TYPE_AND_UNIT = "type-and-unit labels (a server feature promtool cannot enable)"
 
@@ -168,15 +170,6 @@ class Eval:
     @property
     def fail(self) -> bool:
         return self.modifier == "fail" or any(e.kind == "fail" for e in self.expects)
-
-    @property
-    def annotation_expectations(self) -> bool:
-        return self.modifier in ("warn", "info") or any(
-            e.kind in ("warn", "no_warn", "info", "no_info") for e in self.expects)
-
-    @property
-    def expects_histograms(self) -> bool:
-        return any("{{" in s.values for s in self.expected.values())
 
 
 Command = Load | Eval | Clear
@@ -367,7 +360,6 @@ class Outcome:
     expr: str
     status: Literal["pass", "fail", "not run"]
     detail: str = ""  # why it failed, or why it was not run
-    unchecked_annotations: bool = False
 
     @property
     def id(self) -> str:
@@ -383,18 +375,20 @@ class _Mismatch(Exception):
 
 @dataclass
 class _Series:
-    points: dict[int, float | object]  # time -> float or STALE
-    histograms: bool = False
+    points: dict[int, float | FloatHistogram | object]  # time -> float, histogram or STALE
     start_timestamps: bool = False
 
 
 class Run:
     """The state of one file between ``clear`` commands: loaded series and an engine over them."""
 
-    def __init__(self, name: str, semantics: Semantics = TEST_SEMANTICS) -> None:
+    def __init__(self, name: str, semantics: Semantics = TEST_SEMANTICS, check_annotations: bool = True) -> None:
         self.name = name
         self.semantics = semantics
+        self.check_annotations = check_annotations
         self.series: dict[Labels, _Series] = {}
+        # Series load_with_nhcb made of classic histograms (appended after the others, as test.go does).
+        self.nhcb: dict[Labels, dict[int, FloatHistogram]] = {}
         self._engine: Engine | None = None
 
     def engine(self) -> Engine:
@@ -405,6 +399,9 @@ class Run:
                 for t in sorted(s.points):
                     value = s.points[t]
                     storage.append(labels, t, STALE if value is STALE else value)  # type: ignore[arg-type]
+            for labels, points in self.nhcb.items():
+                for t in sorted(points):
+                    storage.append(labels, t, points[t])
             self._engine = Engine(storage, EngineOptions(self.semantics, lookback_ms=LOOKBACK_MS,
                                                          default_step_ms=SUBQUERY_STEP_MS))
         return self._engine
@@ -415,25 +412,17 @@ class Run:
             entry = self.series.setdefault(sd.labels, _Series({}))
             entry.start_timestamps |= sd.has_start_timestamps
             for i, v in enumerate(expand_values(sd.values, histograms=True)):
-                if v is None:
-                    continue
-                if isinstance(v, float):
+                if v is not None:
                     entry.points[i * cmd.step_ms] = v
-                elif v is STALE:
-                    entry.points[i * cmd.step_ms] = STALE
-                else:
-                    entry.histograms = True
         if cmd.nhcb:
             # load_with_nhcb also stores each classic histogram (_bucket, _count, _sum) as one
             # custom-bucket native histogram series under the base name.
-            for sd in cmd.series:
-                base = _nhcb_base(sd.labels)
-                if base is not None:
-                    self.series.setdefault(base, _Series({})).histograms = True
+            for labels, points in _nhcb_series(cmd).items():
+                self.nhcb.setdefault(labels, {}).update(points)
 
     def evaluate(self, ev: Eval) -> Outcome:
         why = self.not_run_reason(ev)
-        out = Outcome(self.name, ev.line, ev.expr, "pass", unchecked_annotations=ev.annotation_expectations)
+        out = Outcome(self.name, ev.line, ev.expr, "pass")
         if why is not None:
             out.status, out.detail = "not run", why
             return out
@@ -449,15 +438,11 @@ class Run:
         """Why ``ev`` is not run (a category of :data:`NATIVE_HISTOGRAMS`...), or None."""
         if self.name == "type_and_unit.test":
             return TYPE_AND_UNIT
-        if ev.expects_histograms:
-            return NATIVE_HISTOGRAMS
         try:
             node = self.engine().parse(ev.expr)
         except RuletestError:
             return None
         matched = [s for labels, s in self.series.items() if _selected(node, labels, self.semantics)]
-        if any(s.histograms for s in matched):
-            return NATIVE_HISTOGRAMS
         if any(s.start_timestamps for s in matched):
             return START_TIMESTAMPS
         return None
@@ -491,12 +476,14 @@ class Run:
     def _run_instant(self, ev: Eval, text: str, node: A.Expr, t: int) -> None:
         eng = self.engine()
         try:
-            result = eng.query(node, t, start_ms=t, end_ms=t, step_ms=0)
+            result, notes = eng.query_annotated(node, t, start_ms=t, end_ms=t, step_ms=0)
         except RuletestError as exc:
             self._expected_error(ev, exc, text)
             return
         if ev.fail:
             raise _Mismatch(f"expected error evaluating query {text!r} but got none")
+        if self.check_annotations:
+            check_annotations(ev, notes)
         _compare(ev, result, ev.start_ms if ev.range_vector else t, ev.step_ms)
         if ev.exclude_from_range_query or _QUERY_CONTEXT.search(text) or ev.ordered:
             return
@@ -507,11 +494,12 @@ class Run:
             raise _Mismatch(f"error evaluating query {text!r} in range mode: {exc}") from None
         samples = [(labels, points[t]) for labels, points in series if t in points]
         if isinstance(result, Scalar):
-            if not samples:
+            if not samples or isinstance(samples[0][1], FloatHistogram):
                 raise _Mismatch(f"range mode: no value at {t}")
             mid: Value = Scalar(samples[0][1])
         else:
-            mid = Vector(tuple(Sample(labels, v) for labels, v in samples))
+            mid = Vector(tuple(Sample(labels, 0.0, v) if isinstance(v, FloatHistogram) else Sample(labels, v)
+                               for labels, v in samples))
         try:
             _compare(ev, mid, t, 0)
         except _Mismatch as exc:
@@ -519,13 +507,16 @@ class Run:
 
     def _run_range(self, ev: Eval, node: A.Expr) -> None:
         eng = self.engine()
+        notes: list[Annotation] = []
         try:
-            series = range_query(eng, node, ev.start_ms, ev.end_ms, ev.step_ms)
+            series = range_query(eng, node, ev.start_ms, ev.end_ms, ev.step_ms, notes)
         except RuletestError as exc:
             self._expected_error(ev, exc, ev.expr)
             return
         if ev.fail:
             raise _Mismatch("expected error evaluating query but got none")
+        if self.check_annotations:
+            check_annotations(ev, notes)
         _compare_matrix(ev, series, ev.start_ms, ev.step_ms)
 
     @staticmethod
@@ -542,25 +533,86 @@ class Run:
             raise _Mismatch(f"expected error matching {fails[0].message or fails[0].regex!r}, got {msg!r}")
 
 
+_POSITION = re.compile(r" \((?:\d+|\\d\+|\[0-9\]\+):(?:\d+|\\d\+|\[0-9\]\+)\)$")
+_REGEX_POSITION = re.compile(r" ?\\\((?:\d+|\[0-9\]\+|\\d\+):(?:\d+|\[0-9\]\+|\\d\+)\\\)$")
+
+
+def _annotation_matches(e: Expect, text: str) -> bool:
+    r"""``expectCmd.CheckMatch`` against an annotation printed without its position: the
+    expectation's own position suffix (`` (1:23)``, or ``\(1:23\)`` in a regex) is left out,
+    since ruletest's annotations do not say where in the query they arose."""
+    if e.message is not None:
+        return _POSITION.sub("", e.message) == text
+    return e.regex is None or re.search(_REGEX_POSITION.sub("", e.regex), text) is not None
+
+
+def check_annotations(ev: Eval, notes: Sequence[Annotation]) -> None:
+    """test.go ``checkAnnotations``: ``eval_warn``/``eval_info`` need at least one warning or
+    info; ``expect warn|info`` lines must each match one, and each one must match a line;
+    ``expect no_warn|no_info`` allow none."""
+    warnings = [n.text() for n in notes if n.level == "warning"]
+    infos = [n.text() for n in notes if n.level == "info"]
+    if ev.modifier == "warn" and not warnings:
+        raise _Mismatch(f"expected warnings evaluating query {ev.expr!r} but got none")
+    if ev.modifier == "info" and not infos:
+        raise _Mismatch(f"expected info annotations evaluating query {ev.expr!r} but got none")
+    for kind, actual in (("warn", warnings), ("info", infos)):
+        expected = [e for e in ev.expects if e.kind == kind]
+        if not expected:
+            continue
+        if not actual:
+            raise _Mismatch(f"expected {kind} annotations but none were found")
+        for e in expected:
+            if not any(_annotation_matches(e, a) for a in actual):
+                raise _Mismatch(f"expected {kind} annotation matching {e.message or e.regex!r}, found {actual}")
+        for a in actual:
+            if not any(_annotation_matches(e, a) for e in expected):
+                raise _Mismatch(f"unexpected {kind} annotation {a!r}")
+    if any(e.kind == "no_warn" for e in ev.expects) and warnings:
+        raise _Mismatch(f"unexpected warning annotations: {warnings}")
+    if any(e.kind == "no_info" for e in ev.expects) and infos:
+        raise _Mismatch(f"unexpected info annotations: {infos}")
+
+
 def _go_div(a: int, b: int) -> int:
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b > 0) else -q
 
 
-def _nhcb_base(labels: Labels) -> Labels | None:
-    name = get_label(labels, METRIC_NAME)
-    for suffix in ("_bucket", "_count", "_sum"):
-        if name.endswith(suffix):
+def _nhcb_series(cmd: Load) -> dict[Labels, dict[int, FloatHistogram]]:
+    """``appendCustomHistogram``: the classic histograms of a ``load_with_nhcb`` block as
+    custom-bucket native histograms, per base series and timestamp."""
+    temps: dict[Labels, dict[int, TempHistogram]] = {}
+    for sd in cmd.series:
+        found = histogram_base(sd.labels)
+        if found is None:
+            continue
+        suffix, base = found
+        le = 0.0
+        if suffix == "_bucket":
+            parsed = parse_le(get_label(sd.labels, BUCKET_LABEL))
+            if parsed is None or math.isnan(parsed):
+                continue
+            le = parsed
+        by_time = temps.setdefault(base, {})
+        for i, v in enumerate(expand_values(sd.values, histograms=True)):
+            if v is None or isinstance(v, FloatHistogram):
+                continue
+            f = math.nan if v is STALE else float(v)  # type: ignore[arg-type]
+            temp = by_time.setdefault(i * cmd.step_ms, TempHistogram())
             if suffix == "_bucket":
-                le = get_label(labels, "le")
-                try:
-                    if math.isnan(float(le)):
-                        return None
-                except ValueError:
-                    return None
-            base = name.removesuffix(suffix)
-            return tuple(sorted([(k, v) for k, v in labels if k not in (METRIC_NAME, "le")] + [(METRIC_NAME, base)]))
-    return None
+                temp.set_bucket_count(le, f)
+            elif suffix == "_count":
+                temp.set_count(f)
+            else:
+                temp.set_sum(f)
+    out: dict[Labels, dict[int, FloatHistogram]] = {}
+    for base, by_time in temps.items():
+        try:
+            out[base] = {t: temp.convert() for t, temp in by_time.items()}
+        except ConversionError as exc:
+            raise TestFileError(f"line {cmd.line}: load_with_nhcb: {exc}") from None
+    return out
 
 
 def _selected(node: A.Expr, labels: Labels, semantics: Semantics) -> bool:
@@ -613,18 +665,22 @@ def pin_at(node: A.Expr, t_ms: int) -> A.Expr | None:
 
 # --- range queries ---------------------------------------------------------------------------------
 
-RangeResult = list[tuple[Labels, dict[int, float]]]
+RangeResult = list[tuple[Labels, dict[int, float | FloatHistogram]]]
 
 
-def range_query(eng: Engine, node: A.Expr, start: int, end: int, step: int) -> RangeResult:
-    """Prometheus' range query: the expression at every step, gathered per series, sorted."""
+def range_query(eng: Engine, node: A.Expr, start: int, end: int, step: int,
+                notes: list[Annotation] | None = None) -> RangeResult:
+    """Prometheus' range query: the expression at every step, gathered per series, sorted;
+    the annotations of all steps go to ``notes``."""
     if node.type not in ("vector", "scalar"):
         documented = {"matrix": "range vector", "string": "string"}[node.type]
         raise RuletestError(f'invalid expression type "{documented}" for range query, must be Scalar or instant Vector')
-    series: dict[Labels, dict[int, float]] = {}
+    series: dict[Labels, dict[int, float | FloatHistogram]] = {}
     t = start
     while t <= end:
-        value = eng.query(node, t, start_ms=start, end_ms=end, step_ms=step)
+        value, step_notes = eng.query_annotated(node, t, start_ms=start, end_ms=end, step_ms=step)
+        if notes is not None:
+            notes.extend(n for n in step_notes if n not in notes)
         if isinstance(value, Scalar):
             series.setdefault((), {})[t] = value.value
         elif isinstance(value, Vector):
@@ -632,7 +688,7 @@ def range_query(eng: Engine, node: A.Expr, start: int, end: int, step: int) -> R
                 points = series.setdefault(s.labels, {})
                 if t in points:
                     raise RuletestError("vector cannot contain metrics with the same labelset")
-                points[t] = s.value
+                points[t] = s.value if s.histogram is None else s.histogram
         t += step
     return sorted(series.items())
 
@@ -654,39 +710,54 @@ def close(a: float, b: float) -> bool:
     return diff / min(abs_sum, 1.7976931348623157e308) < EPSILON
 
 
-def _expected_points(exp: ExpectedSeries, start: int, step: int) -> dict[int, float]:
-    out: dict[int, float] = {}
+def _expected_points(exp: ExpectedSeries, start: int, step: int) -> dict[int, float | ExpectedHistogram]:
+    out: dict[int, float | ExpectedHistogram] = {}
     for i, v in enumerate(expand_expected(exp.values)):
         if v is None:
             continue
-        if isinstance(v, ExpectedHistogram):
-            raise _Mismatch("expected a native histogram")
         out[start + i * step] = math.nan if v is STALE else v  # type: ignore[assignment]
     return out
 
 
+def _text(v: float | FloatHistogram) -> str:
+    return v.test_expression() if isinstance(v, FloatHistogram) else repr(v)
+
+
+def _same(want: float | ExpectedHistogram, got: float | FloatHistogram) -> bool:
+    """``compareResult``'s comparison of one value: floats within 1e-6, histograms with
+    ``compareNativeHistogram`` (the hint only when the expectation spells it out)."""
+    if isinstance(want, ExpectedHistogram):
+        return isinstance(got, FloatHistogram) and histograms_match(want.histogram, got, compare_hint=want.hint_given)
+    return not isinstance(got, FloatHistogram) and close(want, got)
+
+
 def _compare(ev: Eval, result: Value, start: int, step: int) -> None:
     if isinstance(result, Matrix):
-        series = [(rs.labels, dict(zip(rs.timestamps, rs.values, strict=True))) for rs in result.series]
+        series: RangeResult = []
+        for rs in result.series:
+            points: dict[int, float | FloatHistogram] = dict(zip(rs.timestamps, rs.values, strict=True))
+            points.update(zip(rs.h_timestamps, rs.h_values, strict=True))
+            series.append((rs.labels, points))
         _compare_matrix(ev, series, start, step)
     elif isinstance(result, Vector):
         if ev.scalar is not None:
             raise _Mismatch(f"expected scalar result, but got vector {_vector_text(result)}")
         seen: set[Labels] = set()
         for pos, s in enumerate(result.samples):
+            got: float | FloatHistogram = s.value if s.histogram is None else s.histogram
             exp = ev.expected.get(s.labels)
             if exp is None:
-                raise _Mismatch(f"unexpected metric {format_labels(s.labels)} in result, has value {s.value}")
+                raise _Mismatch(f"unexpected metric {format_labels(s.labels)} in result, has value {_text(got)}")
             if ev.ordered and exp.position != pos + 1:
                 raise _Mismatch(f"expected metric {format_labels(s.labels)} at position {exp.position} but was at "
                                 f"{pos + 1}")
             values = expand_expected(exp.values)
             first = values[0] if values else None
-            if isinstance(first, ExpectedHistogram):
-                raise _Mismatch("expected a native histogram")
-            want = math.nan if first is STALE else (first if isinstance(first, float) else 0.0)
-            if not close(want, s.value):
-                raise _Mismatch(f"expected {want} for {format_labels(s.labels)} but got {s.value}")
+            want: float | ExpectedHistogram = (math.nan if first is STALE else
+                                               first if isinstance(first, float | ExpectedHistogram) else 0.0)
+            if not _same(want, got):
+                shown = want.histogram.test_expression() if isinstance(want, ExpectedHistogram) else repr(want)
+                raise _Mismatch(f"expected {shown} for {format_labels(s.labels)} but got {_text(got)}")
             seen.add(s.labels)
         missing = [k for k in ev.expected if k not in seen]
         if missing:
@@ -709,22 +780,27 @@ def _compare_matrix(ev: Eval, series: RangeResult, start: int, step: int) -> Non
     for labels, points in series:
         exp = ev.expected.get(labels)
         if exp is None:
-            raise _Mismatch(f"unexpected metric {format_labels(labels)} in result, has {sorted(points.items())}")
+            shown = [(t, _text(v)) for t, v in sorted(points.items())]
+            raise _Mismatch(f"unexpected metric {format_labels(labels)} in result, has {shown}")
         seen.add(labels)
         want = _expected_points(exp, start, step)
         if ev.end_ms and any(t > ev.end_ms for t in want) and ev.is_range:
             raise _Mismatch(f"expected {len(want)} points for {format_labels(labels)}, but query time range "
                             "cannot return this many points")
         got = dict(points)
-        if sorted(want) != sorted(got) or any(not close(want[t], got[t]) for t in want):
-            raise _Mismatch(f"{format_labels(labels)}: expected {sorted(want.items())}, got {sorted(got.items())}")
+        if sorted(want) != sorted(got) or any(not _same(want[t], got[t]) for t in want):
+            shown_want = [(t, v.histogram.test_expression() if isinstance(v, ExpectedHistogram) else v)
+                          for t, v in sorted(want.items())]
+            raise _Mismatch(f"{format_labels(labels)}: expected {shown_want}, "
+                            f"got {[(t, _text(v)) for t, v in sorted(got.items())]}")
     missing = [k for k in ev.expected if k not in seen]
     if missing:
         raise _Mismatch(f"expected metric {format_labels(missing[0])} not found")
 
 
 def _vector_text(v: Vector) -> str:
-    return ", ".join(f"{format_labels(s.labels)} => {s.value}" for s in v.samples)
+    return ", ".join(f"{format_labels(s.labels)} => {s.value if s.histogram is None else _text(s.histogram)}"
+                     for s in v.samples)
 
 
 # --- files -----------------------------------------------------------------------------------------

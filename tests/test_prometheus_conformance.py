@@ -6,11 +6,12 @@ unmodified) run through :mod:`tests.promqltest`, which executes every ``eval`` a
 fill modifiers, delayed name removal, lookback 5m, 1m subquery step), instant queries also with
 ``@``-pinned variants and in range mode. Every ``eval`` is one test item, named ``file:line``.
 
-Nothing is dropped silently: a case the interpreter does not run is an ``xfail(strict)`` item
-with its reason (native histograms belong to issue 11; start timestamps and type-and-unit labels
-are server features promtool cannot use), and the number of such cases per file is pinned by
-``NOT_RUN``. A case that runs and fails is an error unless listed in ``KNOWN`` with its reason;
-a listed case that passes is an error too (strict xfail).
+Float and native histogram cases run alike, and their warnings and infos are checked (without
+the position suffix, see :func:`tests.promqltest.check_annotations`). Nothing is dropped
+silently: a case the interpreter does not run is an ``xfail(strict)`` item with its reason (start
+timestamps and type-and-unit labels are server features promtool cannot use), and the number of
+such cases per file is pinned by ``NOT_RUN``. A case that runs and fails is an error unless
+listed in ``KNOWN`` with its reason; a listed case that passes is an error too (strict xfail).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import pytest
 
 from tests.needs import PROMQLTEST, available, params
 from tests.promqltest import (
-    NATIVE_HISTOGRAMS,
     START_TIMESTAMPS,
     TYPE_AND_UNIT,
     Eval,
@@ -40,18 +40,7 @@ KNOWN: dict[tuple[str, int], str] = {}
 # Cases not run, per file and reason (counted by the interpreter; pinned so that a float case
 # wrongly taken for a histogram one, or the reverse, is noticed).
 NOT_RUN: dict[tuple[str, str], int] = {
-    ("aggregators.test", NATIVE_HISTOGRAMS): 35,
-    ("extended_vectors.test", NATIVE_HISTOGRAMS): 49,
-    ("functions.test", NATIVE_HISTOGRAMS): 108,
-    ("histograms.test", NATIVE_HISTOGRAMS): 92,
-    ("info.test", NATIVE_HISTOGRAMS): 1,
-    ("limit.test", NATIVE_HISTOGRAMS): 36,
-    ("native_histograms.test", NATIVE_HISTOGRAMS): 519,
-    ("operators.test", NATIVE_HISTOGRAMS): 72,
-    ("range_queries.test", NATIVE_HISTOGRAMS): 2,
-    ("start_timestamps.test", NATIVE_HISTOGRAMS): 10,
-    ("start_timestamps.test", START_TIMESTAMPS): 16,
-    ("subquery.test", NATIVE_HISTOGRAMS): 2,
+    ("start_timestamps.test", START_TIMESTAMPS): 26,
     ("type_and_unit.test", TYPE_AND_UNIT): 58,
 }
 
@@ -195,21 +184,28 @@ def test_ordered_range_vector_and_string_results() -> None:
     assert misordered.status == "fail" and "at position" in misordered.detail
 
 
-def test_histogram_and_start_timestamp_cases_are_reported_not_run() -> None:
+def test_histogram_cases_run_and_start_timestamp_cases_are_reported_not_run() -> None:
     text = ("load 1m\n  h {{schema:0 count:1 sum:1}}\n  f 1\n  s@st _ -1s\n  s _ 1\n\n"
             "eval instant at 0 h\n  h {{schema:0 count:1 sum:1}}\n\n"
+            "eval instant at 0 h\n  h {{schema:0 count:2 sum:1}}\n\n"
             "eval instant at 0 count({__name__=~\"h|f\"})\n  {} 2\n\n"
             "eval instant at 1m s\n  s 1\n\n"
-            "eval instant at 0 f\n  f 1\n\n"
-            "clear\nload_with_nhcb 1m\n  x_bucket{le=\"+Inf\"} 1\n\n"
-            "eval instant at 0 x\n\n"
-            "eval instant at 0 x_bucket\n  x_bucket{le=\"+Inf\"} 1\n")
+            "clear\nload_with_nhcb 1m\n  x_bucket{le=\"1\"} 1\n  x_bucket{le=\"+Inf\"} 3\n\n"
+            # The buckets become one custom-bucket histogram (bounds [1], counts 1 and 2).
+            "eval instant at 0 x\n  x {{schema:-53 count:3 custom_values:[1] buckets:[1 2]}}\n\n"
+            "eval instant at 0 x_bucket\n  x_bucket{le=\"1\"} 1\n  x_bucket{le=\"+Inf\"} 3\n")
     out = _run(text)
-    assert [(o.status, o.detail) for o in out] == [
-        ("not run", NATIVE_HISTOGRAMS), ("not run", NATIVE_HISTOGRAMS), ("not run", START_TIMESTAMPS),
-        ("pass", ""), ("not run", NATIVE_HISTOGRAMS), ("pass", "")]
+    assert [o.status for o in out] == ["pass", "fail", "pass", "not run", "pass", "pass"]
+    assert out[1].detail == ("expected {{count:2 sum:1}} for {__name__=\"h\"} but got {{count:1 sum:1}}")
+    assert out[3].detail == START_TIMESTAMPS
 
 
-def test_annotation_expectations_are_marked_unchecked() -> None:
-    (o,) = _run("load 1m\n  m 1\n\neval instant at 0 m\n  expect warn\n  m 1\n")
-    assert o.status == "pass" and o.unchecked_annotations
+def test_annotations_are_checked() -> None:
+    text = ("load 1m\n  h {{schema:0 count:1 sum:1}}\n  f 1\n\n"
+            # sum() of a histogram and a float: nothing, and a warning.
+            "eval instant at 0 sum({__name__=~\"h|f\"})\n"
+            "  expect warn msg: PromQL warning: encountered a mix of histograms and floats for aggregation (1:5)\n\n"
+            "eval instant at 0 sum({__name__=~\"h|f\"})\n  expect no_warn\n\n"
+            "eval instant at 0 max(h)\n  expect info\n\n"
+            "eval instant at 0 f\n  expect warn\n  f 1\n")
+    assert [o.status for o in _run(text)] == ["pass", "fail", "pass", "fail"]

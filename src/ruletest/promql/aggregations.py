@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from ruletest.errors import PromQLEvalError
 from ruletest.gocompat import format_float_f, format_float_g, go_quote
 from ruletest.promql.hashing import labels_hash
+from ruletest.promql.histograms import Annotation
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.quantiles import quantile
 from ruletest.promql.values import (
@@ -57,8 +58,17 @@ def _go_g(v: float) -> str:
 
 
 def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], without: bool,
-              param: float | str | None, semantics: Semantics) -> list[Sample]:
+              param: float | str | None, semantics: Semantics,
+              note: Callable[[Annotation], None] | None = None) -> list[Sample]:
+    """``note`` receives the annotations of aggregating native histograms; a vector holding
+    them is aggregated by :mod:`ruletest.promql.histogram_aggregations`."""
     key_fn = grouping_key_fn(grouping, without)
+    if note is not None and isinstance(param, float):
+        _note_parameter(op, param, note)
+    if note is not None and any(s.histogram is not None for s in samples):
+        from ruletest.promql.histogram_aggregations import aggregate_with_histograms
+
+        return aggregate_with_histograms(op, samples, grouping, without, param, semantics, note, key_fn)
     if op in ("topk", "bottomk", "limitk", "limit_ratio"):
         assert isinstance(param, float)
         return _aggregate_k(op, samples, key_fn, param, semantics)
@@ -144,6 +154,16 @@ def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], witho
     return out
 
 
+def _note_parameter(op: str, param: float, note: Callable[[Annotation], None]) -> None:
+    """The warnings about a parameter out of its range (``quantile``, ``limit_ratio``)."""
+    from ruletest.promql import histograms as H
+
+    if op == "quantile" and (math.isnan(param) or param < 0 or param > 1):
+        note(H.invalid_quantile_warning(param))
+    elif op == "limit_ratio" and (param < -1 or param > 1):
+        note(H.invalid_ratio_warning(param, max(-1.0, min(1.0, param))))
+
+
 def _flag_grouped_names(out: list[Sample], samples: Sequence[Sample],
                         key_fn: Callable[[Labels], Labels]) -> list[Sample]:
     """``by (__name__)`` with delayed name removal: a group's name is dropped at the end of the
@@ -194,7 +214,7 @@ def _count_values(samples: Sequence[Sample], key_fn: Callable[[Labels], Labels],
         raise PromQLEvalError(f"invalid label name {go_quote(label)}")
     counts: dict[Labels, float] = {}
     for s in samples:
-        value = format_float_f(s.value)
+        value = format_float_f(s.value) if s.histogram is None else s.histogram.go_string()
         if without:
             # The value label is set before grouping, so `without` can remove it again
             # (count_values without (job) ("job", x) counts by the remaining labels).

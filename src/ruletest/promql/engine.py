@@ -22,9 +22,11 @@ from typing import Any
 from ruletest.errors import PromQLEvalError, UnsupportedError
 from ruletest.promql import ast as A
 from ruletest.promql import extended_ranges as X
+from ruletest.promql import histogram_functions as HF
 from ruletest.promql.aggregations import aggregate
 from ruletest.promql.function_table import FUNCTIONS, FunctionDef
 from ruletest.promql.functions import RangeArgs, date_value
+from ruletest.promql.histograms import Annotation, FloatHistogram
 from ruletest.promql.operators import scalar_binop, set_binop, vector_binop, vector_scalar_binop
 from ruletest.promql.parser import ParseOptions
 from ruletest.promql.query_context import needs_resolution, resolve, uses_query_bounds
@@ -75,6 +77,7 @@ class Engine:
         self.plans: dict[int, tuple[A.Expr, bool, bool]] = {}
         self.resolved: dict[tuple[int, int, int, int], tuple[A.Expr, A.Expr]] = {}
         self.delayed_name_removal = options.semantics.delayed_name_removal
+        self.stats: dict[int, tuple[A.Expr, frozenset[int]]] = {}
 
     def parse(self, expr: str) -> A.Expr:
         return A.parse(expr, self._parse_options)
@@ -83,6 +86,12 @@ class Engine:
               end_ms: int | None = None, step_ms: int = 0) -> Value:
         """Evaluate ``expr`` at ``t_ms``, one step of a query over [``start_ms``, ``end_ms``]
         with step ``step_ms`` (an instant query, as a rule evaluation, by default)."""
+        return self.query_annotated(expr, t_ms, start_ms=start_ms, end_ms=end_ms, step_ms=step_ms)[0]
+
+    def query_annotated(self, expr: str | A.Expr, t_ms: int, *, start_ms: int | None = None,
+                        end_ms: int | None = None, step_ms: int = 0) -> tuple[Value, tuple[Annotation, ...]]:
+        """:meth:`query`, with the warnings and infos Prometheus would attach to the result
+        (``util/annotations``: mixed floats and histograms, incompatible bucket layouts...)."""
         node = self.parse(expr) if isinstance(expr, str) else expr
         plan = self.plans.get(id(node))
         if plan is None or plan[0] is not node:
@@ -91,10 +100,25 @@ class Engine:
         end = t_ms if end_ms is None else end_ms
         if plan[1]:
             node = self._resolved(node, plan[2], start, end, step_ms)
-        value = _Query(self, start, end).eval(node, t_ms)
+        q = _Query(self, start, end)
+        q.skip_buckets = self.stats_selectors(node)
+        value = q.eval(node, t_ms)
+        notes = tuple(q.notes) if q.notes else ()
         if self.delayed_name_removal:
-            return finish_delayed_names(value)
-        return value
+            return finish_delayed_names(value), notes
+        return value, notes
+
+    def stats_selectors(self, node: A.Expr) -> frozenset[int]:
+        """Ids of the selectors in ``node`` whose histograms are read without buckets (see
+        :func:`~ruletest.promql.histogram_functions.stats_selectors`), once per tree."""
+        hit = self.stats.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        ids = HF.stats_selectors(node)
+        if len(self.stats) > 10_000:
+            self.stats.clear()
+        self.stats[id(node)] = (node, ids)
+        return ids
 
     def _plan(self, node: A.Expr) -> tuple[A.Expr, bool, bool]:
         # Per tree, once: whether it holds durations or calls only the query can resolve, and
@@ -185,6 +209,13 @@ class _Query:
         self.end = end
         # Where an operation drops __name__: at once, or flagged for the end of the query.
         self.drop: Callable[[Labels], Labels] = mark_name if engine.delayed_name_removal else drop_name
+        # Warnings and infos for the result, each once (Prometheus' annotations are a set).
+        self.notes: dict[Annotation, None] = {}
+        # Selectors whose native histograms are read as count and sum only (stats_selectors).
+        self.skip_buckets: frozenset[int] = frozenset()
+
+    def note(self, annotation: Annotation) -> None:
+        self.notes[annotation] = None
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -253,7 +284,8 @@ class _Query:
             return Scalar(-inner.value)
         if isinstance(inner, Vector):
             drop = self.drop
-            out = [Sample(drop(s.labels), -s.value) for s in inner.samples]
+            out = [Sample(drop(s.labels), -s.value) if s.histogram is None else HF.negate(s, drop)
+                   for s in inner.samples]
             check_unique(out)
             return Vector(tuple(out))
         raise PromQLEvalError("unary minus needs a scalar or an instant vector")
@@ -267,7 +299,8 @@ class _Query:
         for s in self._select(vs):
             got = s.last_at(ref, lookback, self.left_open)
             if got is not None:
-                out.append(Sample(s.labels, got[1]))
+                out.append(Sample(s.labels, got[1]) if s.hist is None else
+                           HF.stored_sample(s, got[0], id(vs) in self.skip_buckets, ref - lookback))
         return out
 
     def instant_samples(self, vs: A.VectorSelector, t: int) -> list[tuple[Labels, int, float]]:
@@ -279,12 +312,14 @@ class _Query:
                 out.append((s.labels, got[0], got[1]))
         return out
 
-    def samples_at(self, matchers: Sequence[A.Matcher], ref_ms: int) -> list[tuple[Labels, int, float]]:
-        out = []
+    def samples_at(self, matchers: Sequence[A.Matcher], ref_ms: int
+                   ) -> list[tuple[Labels, int, float | FloatHistogram]]:
+        out: list[tuple[Labels, int, float | FloatHistogram]] = []
         for s in self.storage.select(matchers, self.semantics.regex_dot_all):
             got = s.last_at(ref_ms, self.opts.lookback_ms, self.left_open)
             if got is not None:
-                out.append((s.labels, got[0], got[1]))
+                h = s.sample_at_time(got[0]).histogram if s.hist is not None else None
+                out.append((s.labels, got[0], got[1] if h is None else h))
         return out
 
     def _matrix_selector(self, ms: A.MatrixSelector, t: int) -> tuple[list[RangeSeries], int, int]:
@@ -295,7 +330,8 @@ class _Query:
         for s in self._select(vs):
             lo, hi = s.window(start, end, self.left_open)
             if hi > lo:
-                out.append(RangeSeries(s.labels, s.ts[lo:hi], s.vs[lo:hi]))
+                out.append(RangeSeries(s.labels, s.ts[lo:hi], s.vs[lo:hi]) if s.hist is None else
+                           HF.stored_range(s, lo, hi, id(vs) in self.skip_buckets, start))
         return out, start, end
 
     def _subquery(self, sq: A.Subquery, t: int) -> tuple[list[RangeSeries], int, int]:
@@ -306,17 +342,23 @@ class _Query:
         if first < start or (self.left_open and first == start):
             first += step
         acc: dict[Labels, tuple[list[int], list[float]]] = {}
+        hacc: dict[Labels, tuple[list[int], list[FloatHistogram]]] = {}
         cache = self.engine.step_cache if self.engine.is_cacheable(sq.expr) else None
         for ts in range(first, end + 1, step):
             samples = self._cached_step(cache, sq.expr, ts) if cache is not None else self.vector(sq.expr, ts)
             for s in samples:
+                if s.histogram is not None:
+                    hentry = hacc.setdefault(s.labels, ([], []))
+                    hentry[0].append(ts)
+                    hentry[1].append(s.histogram)
+                    continue
                 entry = acc.get(s.labels)
                 if entry is None:
                     entry = ([], [])
                     acc[s.labels] = entry
                 entry[0].append(ts)
                 entry[1].append(s.value)
-        series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()]
+        series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()] if not hacc else HF.merge_range(acc, hacc)
         series.sort(key=lambda r: r.labels)
         return series, start, end
 
@@ -344,7 +386,7 @@ class _Query:
             return series, start, end, e.range_ms
         if isinstance(e, A.Subquery):
             series, start, end = self._subquery(e, t)
-            return series, start, end, e.range_ms
+            return HF.subquery_argument(series), start, end, e.range_ms
         raise PromQLEvalError("expected a range vector")
 
     # --- binary operators --------------------------------------------------------------------
@@ -358,11 +400,11 @@ class _Query:
             assert e.matching is not None
             if e.op in A.SET_OPS:
                 return Vector(tuple(set_binop(e.op, lhs.samples, rhs.samples, e.matching)))
-            out = vector_binop(e.op, lhs.samples, rhs.samples, e.matching, e.return_bool, self.semantics)
+            out = vector_binop(e.op, lhs.samples, rhs.samples, e.matching, e.return_bool, self.semantics, self.note)
         elif isinstance(lhs, Vector) and isinstance(rhs, Scalar):
-            out = vector_scalar_binop(e.op, lhs.samples, rhs.value, False, e.return_bool, self.semantics)
+            out = vector_scalar_binop(e.op, lhs.samples, rhs.value, False, e.return_bool, self.semantics, self.note)
         elif isinstance(lhs, Scalar) and isinstance(rhs, Vector):
-            out = vector_scalar_binop(e.op, rhs.samples, lhs.value, True, e.return_bool, self.semantics)
+            out = vector_scalar_binop(e.op, rhs.samples, lhs.value, True, e.return_bool, self.semantics, self.note)
         else:
             raise PromQLEvalError(f"binary operator {e.op!r} needs scalars or instant vectors")
         check_unique(out)
@@ -378,7 +420,7 @@ class _Query:
         elif e.param is not None:
             param = self.scalar(e.param, t)
         samples = self.vector(e.expr, t)
-        return Vector(tuple(aggregate(e.op, samples, e.grouping, e.without, param, self.semantics)))
+        return Vector(tuple(aggregate(e.op, samples, e.grouping, e.without, param, self.semantics, self.note)))
 
     # --- functions ---------------------------------------------------------------------------
 
@@ -420,9 +462,16 @@ class _Query:
         drop = self.drop
         out = []
         for s in series:
+            if s.h_timestamps:
+                hs = HF.range_function(e, s, rargs, self.note)
+                if hs is not None:
+                    out.append(hs if keep_name else Sample(drop(s.labels), hs.value, hs.histogram))
+                continue
             v = fn(s.timestamps, s.values, rargs)
             if v is not None:
                 out.append(Sample(s.labels if keep_name else drop(s.labels), v))
+        if out and params:
+            HF.note_range_parameters(e.func, params, self.note)
         check_unique(out)
         return Vector(tuple(out))
 
@@ -438,7 +487,8 @@ class _Query:
         out = []
         for s in self._select(vs):
             i, j = s.window(lo, hi, True)
-            out.append(RangeSeries(s.labels, s.ts[i:j], s.vs[i:j]))
+            out.append(RangeSeries(s.labels, s.ts[i:j], s.vs[i:j]) if s.hist is None else
+                       HF.stored_range(s, i, j, id(vs) in self.skip_buckets, lo))
         return out, start, end
 
     def _call_extended(self, e: A.Call, ms: A.MatrixSelector, t: int) -> Value:
@@ -448,6 +498,11 @@ class _Query:
         out = []
         for s in series:
             ts, vs = s.timestamps, s.values
+            if s.h_timestamps:
+                hs = HF.extended_range_function(e.func, s, start, end, ms.range_ms, ms.selector.smoothed, self.note)
+                if hs is not None:
+                    out.append(Sample(drop(s.labels), hs.value, hs.histogram))
+                continue
             if not ts:
                 continue
             v: float | None
@@ -473,6 +528,12 @@ class _Query:
         out = []
         for s in self._select(vs):
             i, j = s.window(at - lookback, at + lookback, True)
+            if s.hist is not None:
+                hs = HF.smoothed_sample(HF.stored_range(s, i, j, id(vs) in self.skip_buckets, at - lookback), at,
+                                        self.note)
+                if hs is not None:
+                    out.append(hs)
+                continue
             v = X.smoothed_value(s.ts[i:j], s.vs[i:j], at)
             if v is not None:
                 out.append(Sample(s.labels, v))
@@ -482,6 +543,9 @@ class _Query:
         series, start, end = self._extended_window(ms, t)
         out = []
         for s in series:
+            if s.h_timestamps:
+                raise PromQLEvalError(f"{'smoothed' if ms.selector.smoothed else 'anchored'} modifier is not "
+                                      "supported with histograms")
             ts, vs = X.extend_floats(s.timestamps, s.values, start, end, ms.selector.smoothed)
             if ts:
                 out.append(RangeSeries(s.labels, ts, vs))
@@ -498,12 +562,14 @@ def finish_delayed_names(value: Value) -> Value:
     if isinstance(value, Vector):
         if not any(name_is_marked(s.labels) for s in value.samples):
             return value
-        out = [Sample(finish_labels(s.labels), s.value) for s in value.samples]
+        out = [Sample(finish_labels(s.labels), s.value, s.histogram) for s in value.samples]
         check_unique(out)
         return Vector(tuple(out))
     if isinstance(value, Matrix):
         if not any(name_is_marked(rs.labels) for rs in value.series):
             return value
+        if any(rs.h_timestamps for rs in value.series):
+            return HF.finish_matrix_names(value)
         merged: dict[Labels, list[tuple[int, float]]] = {}
         for rs in value.series:
             merged.setdefault(finish_labels(rs.labels), []).extend(zip(rs.timestamps, rs.values, strict=True))

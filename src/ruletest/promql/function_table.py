@@ -12,11 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from ruletest.promql import ast as A
 from ruletest.promql import functions as F
+from ruletest.promql import histogram_functions as HF
 from ruletest.promql import vector_functions as V
 from ruletest.promql.info import fn_info
-from ruletest.promql.values import Value, Vector
 from ruletest.semantics import FEATURE_EXPERIMENTAL_FUNCTIONS, Semantics
 
 ValueType = Literal["scalar", "vector", "matrix", "string"]
@@ -131,12 +130,6 @@ def _special(name: str, impl: V.SpecialFn | None, args: tuple[ValueType, ...], *
                        experimental, in_2x, special_impl=impl)
 
 
-def _histogram_only(q: V.Evaluator, e: A.Call, t: int) -> Value:
-    # Native-histogram functions ignore float samples; histograms are not stored yet.
-    q.vector(e.args[0], t)
-    return Vector(())
-
-
 def _table() -> dict[str, FunctionDef]:
     defs: list[FunctionDef] = [
         # Counters and gauges over a range.
@@ -218,11 +211,11 @@ def _table() -> dict[str, FunctionDef]:
         _special("info", fn_info, ("vector", "vector"), variadic=1, keeps_name=True, histograms="accepted",
                  experimental=True, in_2x=False),
         # Histograms (classic buckets as floats; native histograms).
-        _special("histogram_quantile", V.fn_histogram_quantile, ("scalar", "vector"), histograms="accepted"),
-        _special("histogram_fraction", V.fn_histogram_fraction, ("scalar", "scalar", "vector"), histograms="accepted"),
-        _special("histogram_quantiles", V.fn_histogram_quantiles, ("vector", "string", "scalar", "scalar"), variadic=9,
+        _special("histogram_quantile", HF.fn_histogram_quantile, ("scalar", "vector"), histograms="accepted"),
+        _special("histogram_fraction", HF.fn_histogram_fraction, ("scalar", "scalar", "vector"), histograms="accepted"),
+        _special("histogram_quantiles", HF.fn_histogram_quantiles, ("vector", "string", "scalar", "scalar"), variadic=9,
                  histograms="accepted", experimental=True, in_2x=False),
-        *(_special(name, _histogram_only, ("vector",), histograms="required", in_2x=name in _HISTOGRAM_2X)
+        *(_special(name, HF.fn_histogram_element, ("vector",), histograms="required", in_2x=name in _HISTOGRAM_2X)
           for name in ("histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar")),
     ]
     return {d.name: d for d in defs}

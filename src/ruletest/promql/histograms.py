@@ -174,6 +174,25 @@ def quantile_nan_skew_info(metric_name: str) -> Annotation:
         "input to histogram_quantile has NaN observations, result is skewed higher", metric_name))
 
 
+def forced_monotonicity_info(metric_name: str) -> Annotation:
+    return Annotation("info", _with_metric_name(
+        "input to histogram_quantile needed to be fixed for monotonicity (see "
+        "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)", metric_name))
+
+
+def invalid_ratio_warning(ratio: float, capped: float) -> Annotation:
+    return Annotation("warning", f"ratio value should be between -1 and 1, got {_g(ratio)}, capping to {_g(capped)}")
+
+
+def sort_in_range_query_warning() -> Annotation:
+    return Annotation("warning", "sort is ineffective for range queries since results are always ordered by labels")
+
+
+def bad_bucket_label_warning(metric_name: str, label: str) -> Annotation:
+    return Annotation("warning", _with_metric_name(
+        f'bucket label "le" is missing or has a malformed value of {go_quote(label)}', metric_name))
+
+
 def fraction_nans_info(metric_name: str) -> Annotation:
     return Annotation("info", _with_metric_name(
         "input to histogram_fraction has NaN observations, which are excluded from all fractions", metric_name))

@@ -82,7 +82,7 @@ def fn_info(q: Evaluator, e: A.Call, t: int) -> Value:
         labels = s.labels
         for k, v in added.items():
             labels = set_label(labels, k, v)
-        out.append(Sample(labels, s.value))
+        out.append(Sample(labels, s.value, s.histogram))
     seen: set[Labels] = set()
     for smpl in out:
         if smpl.labels in seen:
@@ -118,7 +118,9 @@ def _info_series(q: Evaluator, base: Sequence[Sample], ignored: set[Labels],
         return []
     matchers = [m for ms in data_labels.values() for m in ms] + _effective_name_matchers(name_matchers)
     out = []
-    for labels, ts, _ in q.samples_at(matchers, ref):
+    for labels, ts, sample in q.samples_at(matchers, ref):
+        if not isinstance(sample, float):
+            raise PromQLEvalError("info sample should be float")
         lm = dict(labels)
         if all(lm.get(name, "") in values for name, values in wanted.items()):
             out.append((labels, ts))

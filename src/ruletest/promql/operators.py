@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from ruletest.errors import PromQLEvalError
 from ruletest.promql.ast import TRIM_OPS, VectorMatching
+from ruletest.promql.histograms import Annotation, FloatHistogram
 from ruletest.promql.values import (
     METRIC_NAME,
     Labels,
@@ -99,10 +100,24 @@ def drops_metric_name(op: str, semantics: Semantics) -> bool:
 
 
 def vector_scalar_binop(op: str, vec: tuple[Sample, ...], scalar: float, swap: bool,
-                        return_bool: bool, semantics: Semantics) -> list[Sample]:
-    """``vector op scalar`` (or ``scalar op vector`` when ``swap``)."""
+                        return_bool: bool, semantics: Semantics,
+                        note: Callable[[Annotation], None] | None = None) -> list[Sample]:
+    """``vector op scalar`` (or ``scalar op vector`` when ``swap``). Native histogram samples
+    and the trim operators go through :mod:`ruletest.promql.histogram_functions`, which reports
+    incompatible operand types to ``note``."""
     drop_fn = mark_name if semantics.delayed_name_removal else drop_name
     out: list[Sample] = []
+    if note is not None and (op in TRIM_OPS or any(s.histogram is not None for s in vec)):
+        from ruletest.promql.histogram_functions import scalar_elem_binop
+
+        for s in vec:
+            if s.histogram is None and op not in TRIM_OPS:
+                out.extend(vector_scalar_binop(op, (s,), scalar, swap, return_bool, semantics))
+                continue
+            h, keep = scalar_elem_binop(op, s, scalar, swap, note)
+            if keep:
+                out.append(Sample(drop_fn(s.labels) if drops_metric_name(op, semantics) else s.labels, 0.0, h))
+        return out
     if op in ARITHMETIC:
         fn = ARITHMETIC[op]
         drop = drops_metric_name(op, semantics)
@@ -170,9 +185,11 @@ def _match_labels(labels: Labels, matching: VectorMatching) -> Labels:
 
 
 def vector_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...], matching: VectorMatching,
-                 return_bool: bool, semantics: Semantics) -> list[Sample]:
+                 return_bool: bool, semantics: Semantics,
+                 note: Callable[[Annotation], None] | None = None) -> list[Sample]:
     """Arithmetic or comparison between two vectors with one-to-one / many-to-one matching and
-    the fill modifiers (``VectorBinop``)."""
+    the fill modifiers (``VectorBinop``). Pairs with a native histogram (and the trim operators)
+    go through :mod:`ruletest.promql.histogram_functions`, which reports to ``note``."""
     if matching.card == "many-to-many":
         raise PromQLEvalError("many-to-many only allowed for set operators")
     fill_lhs, fill_rhs = matching.fill_lhs, matching.fill_rhs
@@ -199,9 +216,27 @@ def vector_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...], matc
     one_to_one = matching.card == "one-to-one"
     out: list[Sample] = []
     matched: dict[Labels, set[Labels] | None] = {}
+    histograms = note is not None and (op in TRIM_OPS or any(s.histogram is not None for s in (*lhs, *rhs)))
+    if histograms:
+        from ruletest.promql.histogram_functions import elem_binop
 
     def apply(ls: Sample, rs: Sample, key: Labels) -> None:
         fl, fr = ls.value, rs.value
+        hist = None
+        if histograms and (op in TRIM_OPS or ls.histogram is not None or rs.histogram is not None):
+            assert note is not None
+            hl, hr = (rs.histogram, ls.histogram) if one_to_many else (ls.histogram, rs.histogram)
+            value, hist, keep, error = elem_binop(op, fr if one_to_many else fl, fl if one_to_many else fr, hl, hr,
+                                                  note)
+            if error:
+                return  # not a match either (Prometheus returns it as an error, then an annotation)
+            if return_bool:
+                hist = None
+                value = 1.0 if keep else 0.0
+            elif not keep and not check_filtered:
+                return
+            _record(ls, rs, key, value, keep, hist)
+            return
         if one_to_many:
             fl, fr = fr, fl
         if arith is not None:
@@ -214,6 +249,9 @@ def vector_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...], matc
             value = 1.0 if keep else 0.0
         elif not keep and not check_filtered:
             return  # 2.x and 3.0-3.8: filtered samples do not count as matches
+        _record(ls, rs, key, value, keep, hist)
+
+    def _record(ls: Sample, rs: Sample, key: Labels, value: float, keep: bool, hist: FloatHistogram | None) -> None:
         metric = _result_labels(ls.labels, rs.labels, matching, drop_now)
         if flag:
             metric = mark_name(metric) if return_bool else unmark_name(metric)
@@ -232,7 +270,7 @@ def vector_binop(op: str, lhs: tuple[Sample, ...], rhs: tuple[Sample, ...], matc
                 raise PromQLEvalError("multiple matches for labels: grouping labels must ensure unique matches")
             seen.add(metric)
         if keep or return_bool:
-            out.append(Sample(metric, value))
+            out.append(Sample(metric, value, hist))
 
     for ls in lhs:
         key = sig(ls.labels)

@@ -110,6 +110,24 @@ def _search(n: int, pred: Callable[[int], bool]) -> int:
     return lo
 
 
+def forced_monotonicity(buckets: Sequence[Bucket]) -> bool:
+    """Whether ``bucket_quantile`` (Prometheus 3) had to remove a real decrease of the
+    cumulative counts (not float noise), which Prometheus reports with an info."""
+    bs = _prepare(buckets)
+    if bs is None:
+        return False
+    prev = bs[0][1]
+    for _, curr in bs[1:]:
+        if curr == prev:
+            continue
+        if _almost_equal(prev, curr, 1e-12):
+            continue
+        if curr < prev:
+            return True
+        prev = curr
+    return False
+
+
 def bucket_quantile(q: float, buckets: Sequence[Bucket], precision_fix: bool) -> float:
     """``bucketQuantile`` of Prometheus 2.42 / ``BucketQuantile`` of 3.x (``promql/quantile.go``)."""
     if math.isnan(q):

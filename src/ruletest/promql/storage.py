@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from ruletest.errors import RuletestError
 from ruletest.promql.ast import Matcher
-from ruletest.promql.values import STALE, Labels, Stale
+from ruletest.promql.histogram_store import HistogramColumn
+from ruletest.promql.histograms import FloatHistogram
+from ruletest.promql.values import STALE, Labels, RangeSeries, Sample, Stale
 
 
 class DuplicateSampleError(RuletestError):
@@ -30,6 +32,9 @@ class StoredSeries:
     ts: array[int] = field(default_factory=lambda: array("q"))
     vs: array[float] = field(default_factory=lambda: array("d"))
     stale: list[int] = field(default_factory=list)
+    # Native histogram samples, parallel to ts (None while the series has only floats; a
+    # histogram sample's entry in vs is 0, as Prometheus' F of a histogram sample).
+    hist: HistogramColumn | None = None
 
     def last_at(self, ref: int, lookback: int, left_open: bool) -> tuple[int, float] | None:
         """The sample an instant selector sees at ``ref``: the newest one at or before it,
@@ -48,6 +53,18 @@ class StoredSeries:
             if j >= 0 and self.stale[j] > t:
                 return None
         return t, self.vs[i]
+
+    def sample_at_time(self, t: int) -> Sample:
+        """The sample at timestamp ``t`` (which must exist), histogram or float."""
+        i = bisect_left(self.ts, t)
+        h = self.hist.get(i) if self.hist is not None else None
+        return Sample(self.labels, self.vs[i], h)
+
+    def range_series(self, lo: int, hi: int) -> RangeSeries:
+        """Samples ``lo`` to ``hi`` (exclusive, from :meth:`window`), floats and histograms apart."""
+        if self.hist is None:
+            return RangeSeries(self.labels, self.ts[lo:hi], self.vs[lo:hi])
+        return RangeSeries(self.labels, *self.hist.split(lo, hi, self.ts, self.vs))
 
     def window(self, start: int, end: int, left_open: bool) -> tuple[int, int]:
         """Index bounds of the samples in ``(start, end]`` (left-open) or ``[start, end]``."""
@@ -122,10 +139,13 @@ class Storage:
         idx = self._by_labels.get(labels)
         return None if idx is None else self._series[idx]
 
-    def append(self, labels: Labels, t: int, value: float | Stale) -> None:
+    def append(self, labels: Labels, t: int, value: float | FloatHistogram | Stale) -> None:
         """Add one sample (or stale marker). Out-of-order samples are inserted in place."""
         s = self.get_or_create(labels)
         self._touch(t)
+        if isinstance(value, FloatHistogram):
+            self._append_histogram(s, t, value)
+            return
         if isinstance(value, Stale):
             if s.ts and s.ts[-1] == t:
                 raise DuplicateSampleError(f"duplicate sample for timestamp {t} in series {labels}")
@@ -133,23 +153,51 @@ class Storage:
                 s.stale.append(t)
             elif t not in s.stale:
                 insort(s.stale, t)
+            if s.hist is not None:
+                s.hist.interrupt()
             return
         if s.stale and t in s.stale:
             raise DuplicateSampleError(f"duplicate sample for timestamp {t}")
         if not s.ts or s.ts[-1] < t:
             s.ts.append(t)
             s.vs.append(value)
+            if s.hist is not None:
+                s.hist.append(None)
+                s.hist.interrupt()
             return
         i = bisect_left(s.ts, t)
         if i < len(s.ts) and s.ts[i] == t:
             old = s.vs[i]
-            if old == value or (old != old and value != value):
+            if (s.hist is None or not s.hist.is_histogram(i)) and (old == value or (old != old and value != value)):
                 return
             raise DuplicateSampleError(f"duplicate sample for timestamp {t}")
         s.ts.insert(i, t)
         s.vs.insert(i, value)
+        if s.hist is not None:
+            s.hist.insert(i, None)
 
-    def add_series(self, labels: Labels, values: Iterable[float | Stale | None], start: int, interval: int) -> None:
+    def _append_histogram(self, s: StoredSeries, t: int, h: FloatHistogram) -> None:
+        if s.stale and t in s.stale:
+            raise DuplicateSampleError(f"duplicate sample for timestamp {t}")
+        if s.hist is None:
+            s.hist = HistogramColumn(len(s.ts))
+        if not s.ts or s.ts[-1] < t:
+            s.ts.append(t)
+            s.vs.append(0.0)
+            s.hist.append(h.with_hint(s.hist.stored_hint(t, h)))
+            return
+        i = bisect_left(s.ts, t)
+        if i < len(s.ts) and s.ts[i] == t:
+            old = s.hist.get(i)
+            if old is not None and old.equals(h):
+                return
+            raise DuplicateSampleError(f"duplicate sample for timestamp {t}")
+        s.ts.insert(i, t)
+        s.vs.insert(i, 0.0)
+        s.hist.insert(i, h)
+
+    def add_series(self, labels: Labels, values: Iterable[float | FloatHistogram | Stale | None], start: int,
+                   interval: int) -> None:
         """Load an expanded promtool value sequence: value ``i`` lands at ``start + i*interval``."""
         s = self.get_or_create(labels)
         self._touch(start)
@@ -159,12 +207,14 @@ class Storage:
                 pass
             elif v is STALE:
                 self.append(labels, t, STALE)
-            elif isinstance(v, float):
+            elif isinstance(v, float) and s.hist is None:
                 if not s.ts or s.ts[-1] < t:
                     s.ts.append(t)
                     s.vs.append(v)
                 else:
                     self.append(labels, t, v)
+            elif isinstance(v, float | FloatHistogram):
+                self.append(labels, t, v)
             t += interval
 
     def add_arrays(self, labels: Labels, timestamps: Iterable[int], values: Iterable[float]) -> None:
@@ -177,6 +227,19 @@ class Storage:
             raise ValueError("add_arrays needs samples newer than the series' last sample")
         s.ts.extend(ts)
         s.vs.extend(array("d", values))
+        if s.hist is not None:
+            for _ in ts:
+                s.hist.append(None)
+            s.hist.interrupt()
+
+    def add_histograms(self, labels: Labels, timestamps: Iterable[int], histograms: Iterable[FloatHistogram]) -> None:
+        """Bulk-load sorted native histogram samples that all come after the series' existing ones."""
+        s = self.get_or_create(labels)
+        for t, h in zip(timestamps, histograms, strict=True):
+            if s.ts and t <= s.ts[-1]:
+                raise ValueError("add_histograms needs samples newer than the series' last sample")
+            self._append_histogram(s, t, h)
+            self._touch(t)
 
     def select(self, matchers: Sequence[Matcher], dot_all: bool) -> list[StoredSeries]:
         """Series matching all matchers (a missing label matches as the empty string)."""

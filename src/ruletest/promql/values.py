@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ruletest.gocompat import go_quote
+from ruletest.promql.histograms import FloatHistogram
 
 Labels = tuple[tuple[str, str], ...]
 METRIC_NAME = "__name__"
@@ -186,8 +187,12 @@ class String:
 
 @dataclass(frozen=True, slots=True)
 class Sample:
+    """One sample of an instant vector: a float ``value``, or (Prometheus' ``Sample.H``) a native
+    histogram, when ``value`` is 0 as in Prometheus."""
+
     labels: Labels
     value: float
+    histogram: FloatHistogram | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +205,14 @@ class Vector:
 
 @dataclass(frozen=True, slots=True)
 class RangeSeries:
+    """One series of a range vector. As Prometheus' ``Series``, float samples (``timestamps``,
+    ``values``) and native histogram samples (``h_timestamps``, ``h_values``) are kept apart."""
+
     labels: Labels
     timestamps: Sequence[int]  # milliseconds
     values: Sequence[float]
+    h_timestamps: Sequence[int] = ()
+    h_values: Sequence[FloatHistogram] = ()
 
 
 @dataclass(frozen=True, slots=True)

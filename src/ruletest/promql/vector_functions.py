@@ -14,10 +14,9 @@ from ruletest.errors import PromQLEvalError
 from ruletest.promql import ast as A
 from ruletest.promql.extended_ranges import check_function
 from ruletest.promql.functions import clamp, go_max, go_min, natural_key, round_to
-from ruletest.promql.quantiles import Bucket, bucket_fraction, bucket_quantile
+from ruletest.promql.histograms import Annotation, FloatHistogram
 from ruletest.promql.regex import compile_anchored, go_expand
 from ruletest.promql.values import (
-    BUCKET_LABEL,
     METRIC_NAME,
     Labels,
     RangeSeries,
@@ -57,7 +56,12 @@ class Evaluator(Protocol):
         """What an instant selector sees at ``t``, with each sample's own timestamp."""
         ...
 
-    def samples_at(self, matchers: Sequence[A.Matcher], ref_ms: int) -> list[tuple[Labels, int, float]]:
+    def note(self, annotation: Annotation) -> None:
+        """Attach a warning or info to the query's result."""
+        ...
+
+    def samples_at(self, matchers: Sequence[A.Matcher], ref_ms: int
+                   ) -> list[tuple[Labels, int, float | FloatHistogram]]:
         """Every stored series matching ``matchers`` with the sample an instant selector sees at
         ``ref_ms`` (lookback and staleness applied): (labels, sample time, value)."""
         ...
@@ -82,8 +86,9 @@ def check_unique(samples: Sequence[Sample]) -> None:
 
 def map_values(samples: Sequence[Sample], fn: Callable[[float], float],
                drop: Callable[[Labels], Labels] = drop_name) -> Vector:
-    """Apply ``fn`` to every value, dropping ``__name__`` (with ``drop``)."""
-    out = [Sample(drop(s.labels), fn(s.value)) for s in samples]
+    """Apply ``fn`` to every float value, dropping ``__name__`` (with ``drop``); native
+    histograms are skipped (``simpleFloatFunc``, ``dateWrapper``)."""
+    out = [Sample(drop(s.labels), fn(s.value)) for s in samples if s.histogram is None]
     check_unique(out)
     return Vector(tuple(out))
 
@@ -101,7 +106,7 @@ def fn_vector(q: Evaluator, e: A.Call, t: int) -> Value:
 
 
 def fn_scalar(q: Evaluator, e: A.Call, t: int) -> Value:
-    samples = q.vector(e.args[0], t)
+    samples = [s for s in q.vector(e.args[0], t) if s.histogram is None]  # histograms are ignored
     return Scalar(samples[0].value if len(samples) == 1 else math.nan)
 
 
@@ -113,7 +118,10 @@ def fn_timestamp(q: Evaluator, e: A.Call, t: int) -> Value:
         out = [Sample(drop(labels), ts / 1000) for labels, ts, _ in q.instant_samples(arg, t)]
         check_unique(out)
         return Vector(tuple(out))
-    return map_values(q.vector(arg, t), lambda _v: t / 1000, q.drop)
+    drop = q.drop
+    out = [Sample(drop(s.labels), t / 1000) for s in q.vector(arg, t)]  # histograms too
+    check_unique(out)
+    return Vector(tuple(out))
 
 
 def fn_clamp(q: Evaluator, e: A.Call, t: int) -> Value:
@@ -136,7 +144,8 @@ def fn_round(q: Evaluator, e: A.Call, t: int) -> Value:
 
 
 def fn_sort(q: Evaluator, e: A.Call, t: int) -> Value:
-    samples = list(q.vector(e.args[0], t))
+    samples = [s for s in q.vector(e.args[0], t) if s.histogram is None]  # filterFloats
+    _note_sort_in_range_query(q)
     if e.func == "sort":
         # NaN sorts last in both directions.
         ordered = sorted(samples, key=lambda s: (math.isnan(s.value), s.value if not math.isnan(s.value) else 0))
@@ -146,8 +155,16 @@ def fn_sort(q: Evaluator, e: A.Call, t: int) -> Value:
     return Vector(tuple(ordered))
 
 
+def _note_sort_in_range_query(q: Evaluator) -> None:
+    if q.start != q.end:
+        from ruletest.promql.histograms import sort_in_range_query_warning
+
+        q.note(sort_in_range_query_warning())
+
+
 def fn_sort_by_label(q: Evaluator, e: A.Call, t: int) -> Value:
     samples = list(q.vector(e.args[0], t))
+    _note_sort_in_range_query(q)
     names = [q.string(a) for a in e.args[1:]]
     ordered = sorted(samples, key=lambda s: (tuple(natural_key(get_label(s.labels, n)) for n in names), s.labels))
     if e.func == "sort_by_label_desc":
@@ -185,74 +202,9 @@ def fn_absent_over_time(q: Evaluator, e: A.Call, t: int) -> Value:
     if isinstance(arg, A.MatrixSelector) and (arg.selector.anchored or arg.selector.smoothed):
         check_function(e.func, arg.selector.anchored)
     series, _, _, _ = q.range_arg(e.args[0], t)
-    if any(s.values for s in series):
+    if any(s.values or s.h_values for s in series):
         return Vector(())
     return Vector((Sample(_absent_labels(e.args[0]), 1.0),))
-
-
-def _parse_le(value: str) -> float | None:
-    if "_" in value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def _bucket_groups(samples: Sequence[Sample], drop: Callable[[Labels], Labels]
-                   ) -> dict[Labels, tuple[Labels, list[Bucket]]]:
-    """Classic buckets by histogram (``resetHistograms``): every label but ``le`` (the name
-    included, prometheus#9910: two histograms differing only in name collide once the name is
-    dropped, an error), with the result's labels; samples without a float ``le`` are skipped."""
-    groups: dict[Labels, tuple[Labels, list[Bucket]]] = {}
-    for s in samples:
-        le = _parse_le(get_label(s.labels, BUCKET_LABEL))
-        if le is None:
-            continue
-        key = tuple(p for p in s.labels if p[0] != BUCKET_LABEL)
-        entry = groups.get(key)
-        if entry is None:
-            entry = (drop(key), [])
-            groups[key] = entry
-        entry[1].append((le, s.value))
-    return groups
-
-
-def fn_histogram_quantile(q: Evaluator, e: A.Call, t: int) -> Value:
-    phi = q.scalar(e.args[0], t)
-    groups = _bucket_groups(q.vector(e.args[1], t), q.drop)
-    fix = q.semantics.histogram_quantile_precision_fix
-    out = [Sample(metric, bucket_quantile(phi, buckets, fix)) for metric, buckets in groups.values()]
-    check_unique(out)
-    return Vector(tuple(out))
-
-
-def fn_histogram_quantiles(q: Evaluator, e: A.Call, t: int) -> Value:
-    """``histogram_quantiles(v, "label", q1, q2...)``: one series per quantile, told apart by
-    ``label`` set to the quantile (``FormatOpenMetricsFloat``)."""
-    from ruletest.promql.histograms import format_openmetrics_float
-
-    samples = q.vector(e.args[0], t)
-    label = q.string(e.args[1])
-    phis = [q.scalar(a, t) for a in e.args[2:]]
-    groups = _bucket_groups(samples, q.drop)
-    fix = q.semantics.histogram_quantile_precision_fix
-    out = [Sample(set_label(metric, label, format_openmetrics_float(phi)), bucket_quantile(phi, buckets, fix))
-           for phi in phis for metric, buckets in groups.values()]
-    check_unique(out)
-    return Vector(tuple(out))
-
-
-def fn_histogram_fraction(q: Evaluator, e: A.Call, t: int) -> Value:
-    lower = q.scalar(e.args[0], t)
-    upper = q.scalar(e.args[1], t)
-    samples = q.vector(e.args[2], t)
-    if not q.semantics.histogram_fraction_classic:
-        return Vector(())  # 2.42 reads native histograms only
-    groups = _bucket_groups(samples, q.drop)
-    out = [Sample(metric, bucket_fraction(lower, upper, buckets)) for metric, buckets in groups.values()]
-    check_unique(out)
-    return Vector(tuple(out))
 
 
 def fn_min_of(q: Evaluator, e: A.Call, t: int) -> Value:
@@ -289,7 +241,7 @@ def fn_label_replace(q: Evaluator, e: A.Call, t: int) -> Value:
     for s in samples if samples is not None else q.vector(e.args[0], t):
         m = regex.search(get_label(s.labels, src))
         if m is not None:
-            out.append(Sample(set_label(s.labels, dst, go_expand(repl, m)), s.value))
+            out.append(Sample(set_label(s.labels, dst, go_expand(repl, m)), s.value, s.histogram))
         else:
             out.append(s)
     check_unique(out)
@@ -309,6 +261,6 @@ def fn_label_join(q: Evaluator, e: A.Call, t: int) -> Value:
     out = []
     for s in samples if samples is not None else q.vector(e.args[0], t):
         joined = sep.join(get_label(s.labels, src) for src in srcs)
-        out.append(Sample(set_label(s.labels, dst, joined), s.value))
+        out.append(Sample(set_label(s.labels, dst, joined), s.value, s.histogram))
     check_unique(out)
     return Vector(tuple(out))
