@@ -360,6 +360,7 @@ class Outcome:
     expr: str
     status: Literal["pass", "fail", "not run"]
     detail: str = ""  # why it failed, or why it was not run
+    histograms: bool = False  # a native histogram case (Run.involves_histograms)
 
     @property
     def id(self) -> str:
@@ -422,7 +423,7 @@ class Run:
 
     def evaluate(self, ev: Eval) -> Outcome:
         why = self.not_run_reason(ev)
-        out = Outcome(self.name, ev.line, ev.expr, "pass")
+        out = Outcome(self.name, ev.line, ev.expr, "pass", histograms=self.involves_histograms(ev))
         if why is not None:
             out.status, out.detail = "not run", why
             return out
@@ -433,6 +434,19 @@ class Run:
         return out
 
     # --- classification ---
+
+    def involves_histograms(self, ev: Eval) -> bool:
+        """Whether ``ev`` reads native histograms (``{{...}}`` samples, or the series
+        ``load_with_nhcb`` makes) or expects them: the native histogram cases."""
+        if any("{{" in s.values for s in ev.expected.values()):
+            return True
+        try:
+            node = self.engine().parse(ev.expr)
+        except RuletestError:
+            return False
+        stored = [labels for labels, s in self.series.items()
+                  if any(isinstance(v, FloatHistogram) for v in s.points.values())]
+        return any(_selected(node, labels, self.semantics) for labels in [*stored, *self.nhcb])
 
     def not_run_reason(self, ev: Eval) -> str | None:
         """Why ``ev`` is not run (a category of :data:`NATIVE_HISTOGRAMS`...), or None."""

@@ -42,6 +42,7 @@ from functools import reduce
 from pathlib import Path
 
 from ruletest.promql import ast as A
+from ruletest.promql.histograms import CounterResetHint, FloatHistogram
 from ruletest.promql.parser import ParseOptions, PromQLParseError
 from ruletest.promql.values import STALE, Labels, format_series
 from ruletest.semantics import (
@@ -50,7 +51,7 @@ from ruletest.semantics import (
     FEATURE_EXPERIMENTAL_FUNCTIONS,
     FEATURE_EXTENDED_RANGE_SELECTORS,
 )
-from ruletest.series import expand_expected
+from ruletest.series import ExpectedHistogram, expand_expected
 from tests.promqltest import (
     TEST_SEMANTICS,
     Clear,
@@ -80,6 +81,7 @@ class Case:
     fail_message: str | None = None
     fail_regex: str | None = None
     status: str = ""  # "pass" / "fail" after running
+    histograms: bool = False  # a native histogram case (tests.promqltest.Run.involves_histograms)
 
     @property
     def group(self) -> str:
@@ -110,6 +112,14 @@ def _yaml_float(v: float) -> str:
     return text
 
 
+def _notation(h: FloatHistogram) -> str:
+    """promtool's notation of ``h``, made readable by its own parser: Go prints an empty
+    ``custom_values:[]`` (a custom-bucket histogram with only the +Inf bucket) and infinities as
+    ``+Inf``, which the notation's grammar does not accept (it reads ``Inf``)."""
+    text = h.test_expression().replace(" custom_values:[]", "")
+    return re.sub(r"(?<=[:\[ ])\+Inf", "Inf", text)
+
+
 def _values_text(points: dict[int, object], step: int) -> str:
     """A promtool value sequence for samples at multiples of ``step``: exact floats, ``_`` runs."""
     last = max(points)
@@ -123,27 +133,31 @@ def _values_text(points: dict[int, object], step: int) -> str:
         if gap:
             out.append("_" if gap == 1 else f"_x{gap}")
             gap = 0
-        out.append("stale" if v is STALE else _number(v))  # type: ignore[arg-type]
+        if isinstance(v, FloatHistogram):
+            out.append(_notation(v))
+        else:
+            out.append("stale" if v is STALE else _number(v))  # type: ignore[arg-type]
     return " ".join(out)
 
 
 def _series_block(run: Run, expr: str) -> tuple[list[str], int, int]:
     """input_series lines, the interval, and the time of the last sample: every series loaded,
     or, when their common interval would need too many values, those the expression selects."""
-    chosen = {k: s for k, s in run.series.items() if s.points}
-    times = [t for s in chosen.values() for t in s.points]
+    chosen: dict[Labels, dict[int, object]] = {k: s.points for k, s in run.series.items() if s.points}
+    chosen.update(run.nhcb.items())  # load_with_nhcb's histograms, written out
+    times = [t for s in chosen.values() for t in s]
     if not times:
         return [], EVALUATION_INTERVAL_MS, 0
     step = reduce(math.gcd, (t for t in times if t), 0) or EVALUATION_INTERVAL_MS
     if max(times) // step > MAX_VALUES:
         node = A.parse(expr, TEST_PARSE_OPTIONS)
         chosen = {k: s for k, s in chosen.items() if _selected(node, k, run.semantics)}
-        times = [t for s in chosen.values() for t in s.points] or [0]
+        times = [t for s in chosen.values() for t in s] or [0]
         step = reduce(math.gcd, (t for t in times if t), 0) or EVALUATION_INTERVAL_MS
     lines = []
     for labels, s in sorted(chosen.items()):
         lines.append(f"      - series: {_yaml_str(format_series(labels))}")
-        lines.append(f"        values: {_yaml_str(_values_text(s.points, step))}")
+        lines.append(f"        values: {_yaml_str(_values_text(s, step))}")
     return lines, step, max(times)
 
 
@@ -151,15 +165,18 @@ def _yaml_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _exp_samples(expected: Iterable[tuple[Labels, float]], indent: str) -> list[str]:
+def _exp_samples(expected: Iterable[tuple[Labels, float | FloatHistogram]], indent: str) -> list[str]:
     out = []
     for labels, value in expected:
         out.append(f"{indent}- labels: {_yaml_str(format_series(labels))}")
-        out.append(f"{indent}  value: {_yaml_float(value)}")
+        if isinstance(value, FloatHistogram):
+            out.append(f"{indent}  histogram: {_yaml_str(_notation(value))}")
+        else:
+            out.append(f"{indent}  value: {_yaml_float(value)}")
     return out
 
 
-def _expr_test(expr: str, t: int, samples: list[tuple[Labels, float]]) -> list[str]:
+def _expr_test(expr: str, t: int, samples: list[tuple[Labels, float | FloatHistogram]]) -> list[str]:
     lines = [f"      - expr: {_yaml_str(expr)}", f"        eval_time: {_ms_text(t)}",
              "        relative_tolerance: 2.0e-6", "        nan_equal: true"]
     if samples:
@@ -170,17 +187,22 @@ def _expr_test(expr: str, t: int, samples: list[tuple[Labels, float]]) -> list[s
     return lines
 
 
-def _expected_at(ev: Eval, i: int) -> list[tuple[Labels, float]]:
-    """Expected samples of step ``i`` (0 for an instant eval)."""
+def _expected_at(ev: Eval, i: int) -> list[tuple[Labels, float | FloatHistogram]]:
+    """Expected samples of step ``i`` (0 for an instant eval). A histogram is written in
+    promtool's notation, which has its counter reset hint only when it is not ``unknown``: one
+    the engine test spells out as ``unknown`` is then not compared (ruletest's tolerant
+    comparison compares the hint only when written)."""
     if ev.scalar is not None:
         return [((), ev.scalar)]
-    out = []
+    out: list[tuple[Labels, float | FloatHistogram]] = []
     for labels, exp in ev.expected.items():
         values = expand_expected(exp.values)
         if i < len(values):
             v = values[i]
             if isinstance(v, float):
                 out.append((labels, v))
+            elif isinstance(v, ExpectedHistogram):
+                out.append((labels, v.histogram if v.hint_given else v.histogram.with_hint(CounterResetHint.UNKNOWN)))
             elif v is STALE:
                 out.append((labels, math.nan))
     return out
@@ -209,7 +231,7 @@ def convert(path: Path) -> tuple[list[Case], dict[bool, list[str]]]:
             continue
         ev: Eval = cmd
         flagged = needs_flags(ev.expr) or path.name == "name_label_dropping.test"
-        case = Case(path.name, ev.line, ev.expr, flagged, True)
+        case = Case(path.name, ev.line, ev.expr, flagged, True, histograms=run.involves_histograms(ev))
         cases.append(case)
         why = run.not_run_reason(ev)
         if why is not None:
@@ -268,7 +290,9 @@ def run_ruletest(files: list[Path], flags: Iterable[str], junit: Path) -> dict[s
         main(args)
     out: dict[str, list[str]] = {}
     for tc in ET.parse(junit).getroot().iter("testcase"):
-        out[tc.get("name", "")] = [f.text or "" for f in tc.findall("failure")]
+        # One testcase per assertion, named group::case (reporting/junit.py): gathered by group.
+        group = tc.get("name", "").split("::")[0]
+        out.setdefault(group, []).extend(f.text or "" for f in tc.findall("failure"))
     return out
 
 
@@ -322,6 +346,9 @@ def table(cases: list[Case]) -> str:
         g = [c for c in cs if c.converted and c.flagged]
         rows.append(f"{f:<30}{sum(c.status == 'pass' for c in d):>7}/{len(d):<10}"
                     f"{sum(c.status == 'pass' for c in g):>7}/{len(g):<10}{sum(not c.converted for c in cs):>10}")
+    h = [c for c in cases if c.converted and c.histograms]
+    rows.append(f"native histogram cases (default and flagged): {sum(c.status == 'pass' for c in h)}/{len(h)} pass, "
+                f"{sum(c.histograms and not c.converted for c in cases)} not converted")
     return "\n".join(rows)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
+from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.values import Labels, Sample
 
 if TYPE_CHECKING:
@@ -181,6 +182,11 @@ class ExprMismatch:
     where: Location
     code: Code = Code.EXPR_MISMATCH
     how: str = ""  # ruletest's matching when asked for ("tolerance 0.01, match: subset")
+    # Native histograms, parallel to expected and got (whose value is then 0), when any sample
+    # on either side is one; empty otherwise.
+    expected_histograms: tuple[FloatHistogram | None, ...] = ()
+    got_histograms: tuple[FloatHistogram | None, ...] = ()
+    notes: tuple[str, ...] = ()  # the warnings and infos Prometheus attaches to the result
 
 
 @dataclass(frozen=True)
@@ -220,6 +226,7 @@ class SeriesDump:
 
     labels: Labels
     points: tuple[tuple[int, float], ...]
+    histograms: tuple[tuple[int, FloatHistogram], ...] = ()  # native histogram samples
 
 
 @dataclass(frozen=True)
@@ -301,6 +308,8 @@ class GroupResult:
     firing_seen: set[str] = field(default_factory=set)  # alertnames that fired at some step
     dump: tuple[SeriesDump, ...] | None = None  # --debug
     dump_time_ms: int = 0
+    # --debug: the warnings and infos of each expression test that had some: (expr, eval time, texts).
+    dump_notes: list[tuple[str, int, tuple[str, ...]]] = field(default_factory=list)
     # When the group fails under Prometheus 3 and passes with some 2.x behaviour: the names of
     # the semantics switches (ruletest.semantics.VERSION_SWITCHES) that make the difference.
     passes_with_2x: tuple[str, ...] = ()

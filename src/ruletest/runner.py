@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,8 +22,11 @@ from typing import TYPE_CHECKING, Literal
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.expectations import AlertPattern, SamplePattern, alerts_match, check_lifecycle, samples_match, values_equal
+from ruletest.expectations import AlertPattern, alerts_match, check_lifecycle, labels_match, one_to_one, values_equal
+from ruletest.histogram_expectations import histograms_equal
 from ruletest.history import alert_timeline, lifecycle_steps
+from ruletest.promql.histograms import FloatHistogram
+from ruletest.promql.storage import StoredSeries
 from ruletest.promql.values import Labels, Stale
 from ruletest.promtool_format import (
     AlertTest,
@@ -61,7 +65,7 @@ from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions, StepOutcome
 from ruletest.semantics import VERSION_SWITCHES, Semantics
-from ruletest.series import parse_series, parse_series_description
+from ruletest.series import ExpectedHistogram, parse_histogram, parse_series, parse_series_description
 
 if TYPE_CHECKING:
     from ruletest.alertmanager.sending import EvalStep
@@ -220,25 +224,26 @@ def input_series(tf: TestFile, tg: TestGroup, semantics: Semantics, end_ms: int
     interval = tg.interval_ms if tg.interval_ms else (
         tf.evaluation_interval_ms if semantics.test_interval_defaults_to_evaluation_interval else 0)
     mint = tg.start_ms if tg.start_ms is not None else 0
-    return _load_input(tg, interval, mint, mint + end_ms, tf.path)
+    return _load_input(tg, interval, mint, mint + end_ms, tf.path, semantics.v3)
 
 
-def _load_input(tg: TestGroup, interval: int, start: int, end: int, path: str
+def _load_input(tg: TestGroup, interval: int, start: int, end: int, path: str, histograms: bool
                 ) -> tuple[list[InputSeries], list[Problem]]:
-    feeds: dict[Labels, tuple[list[int], list[float | Stale]]] = {}
+    """``histograms``: read ``{{...}}`` native histograms (promtool 3.x; 2.42's parser refuses them)."""
+    feeds: dict[Labels, tuple[list[int], list[float | FloatHistogram | Stale]]] = {}
     problems: list[Problem] = []
     # Samples after the last evaluation are never loaded (promtool loads lazily), so long
     # sequences are expanded only as far as the test needs.
     limit = (end - start) // interval + 1 if interval > 0 else 1
     for i, s in enumerate(tg.input_series):
         try:
-            spec = parse_series(s.series, s.values, limit)
+            spec = parse_series(s.series, s.values, limit, histograms=histograms)
         except RuletestError as exc:
             problems.append(LoadProblem(Code.INPUT_SERIES, f"input_series[{i}] {s.series!r}: {exc.message}",
                                         Location(path, s.line, exc.column)))
             continue
         ts: list[int] = []
-        vs: list[float | Stale] = []
+        vs: list[float | FloatHistogram | Stale] = []
         for j, v in enumerate(spec.values):
             if v is None:
                 continue
@@ -265,16 +270,20 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     # Notification tests run the rules on past promtool's last time (see _evaluate): the input is
     # expanded that far, and still fed to the rules only as the clock reaches it.
     notify_until = max((nt.eval_time_ms for nt in tg.notification_tests), default=0)
-    inputs, problems = _load_input(tg, interval, mint, max(maxt, mint + notify_until), tf.path)
+    inputs, problems = _load_input(tg, interval, mint, max(maxt, mint + notify_until), tf.path, sem.v3)
     if problems:
         gr.problems.extend(problems)
         return
-    for et in tg.expr_tests:
-        for s in et.exp_samples:
-            if s.histogram:
-                gr.problems.append(ExprError(et.expr, et.eval_time_ms, "native histograms are not supported yet",
-                                             Location(tf.path, s.line)))
-                return
+    if not sem.v3:
+        for et in tg.expr_tests:
+            for s in et.exp_samples:
+                if s.histogram:  # promtool 2.42's sample type has no such field
+                    gr.problems.append(LoadProblem(
+                        Code.TEST_FILE, "exp_samples: field histogram not found in type main.sample (native histograms "
+                        "need Prometheus 3: promtool 2.42 cannot test them)", Location(tf.path, s.line),
+                        promtool_message=f"yaml: unmarshal errors:\n  line {s.line}: field histogram not found in type "
+                        "main.sample"))
+                    return
     for at in tg.alert_tests:
         if at.alertname == "":
             gr.problems.append(LoadProblem(
@@ -301,21 +310,27 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     if gr.problems:
         return
     try:
-        _evaluate(tf, tg, sim, refs, gr, mint, maxt, am, rule_groups, sem)
+        _evaluate(tf, tg, sim, refs, gr, mint, maxt, am, rule_groups, sem, opts.debug)
         if opts.trace:
             from ruletest.report_trace import for_report  # what charts need beyond the run's own trace
 
             gr.trace = for_report(_trace(tf, tg, sim, inputs, mint, maxt), tg, sim, rule_groups, interval, sem)
     finally:
         if opts.debug:
-            gr.dump = tuple(SeriesDump(s.labels, tuple((t, v) for t, v in zip(s.ts, s.vs, strict=True) if t <= maxt))
-                            for s in sorted(sim.storage.series(), key=lambda s: s.labels))
+            gr.dump = tuple(_dump(s, maxt) for s in sorted(sim.storage.series(), key=lambda s: s.labels))
             gr.dump_time_ms = maxt
+
+
+def _dump(s: StoredSeries, maxt: int) -> SeriesDump:
+    """One series' samples up to ``maxt`` for --debug (floats and native histograms apart)."""
+    rs = s.range_series(0, bisect_right(s.ts, maxt))
+    return SeriesDump(s.labels, tuple(zip(rs.timestamps, rs.values, strict=True)),
+                      tuple(zip(rs.h_timestamps, rs.h_values, strict=True)))
 
 
 def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
               maxt: int, am: Testbed | None = None, rule_groups: Sequence[RuleGroup] = (),
-              sem: Semantics | None = None) -> None:
+              sem: Semantics | None = None, debug: bool = False) -> None:
     """Run the group's phases in promtool's order: its evaluation loop with the alert tests, then
     the expression tests, then ruletest's additions that may need the rules to run on."""
     steps: list[EvalStep] = []  # every rule group's alerts after each evaluation (for notification tests)
@@ -326,7 +341,7 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
     expr_refs = [r for r in refs if r.kind == "expr"]
     for ref, et in zip(expr_refs, tg.expr_tests, strict=True):
         gr.cases.append(CaseResult(ref.id, "expr", ref.label, Location(tf.path, et.line), True,
-                                   _check_expr(tf, et, sim, mint)))
+                                   _check_expr(tf, et, sim, mint, gr.dump_notes if debug else None)))
     if not _run_on(tf, tg, sim, gr, mint, maxt, steps):
         return
     state_refs = [r for r in refs if r.kind == "state"]
@@ -504,12 +519,13 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
             if t < mint or t > maxt or (step <= 0 and k != 0):
                 continue  # the simulation has data (and rule outputs) only up to the last evaluation
             try:
-                points.append((t, tuple(sim.query(et.expr, t))))
+                points.append((t, tuple(s for s in sim.query(et.expr, t) if s.histogram is None)))
             except RuletestError:
                 break
         exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points)))
     series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
-                               tuple(None if isinstance(v, Stale) else v for v in s.values)) for s in inputs)
+                               # Charts draw floats: stale markers and native histograms are gaps.
+                               tuple(v if isinstance(v, float) else None for v in s.values)) for s in inputs)
     return GroupTrace(mint, maxt, step, series, tuple(alerts), tuple(exprs))
 
 
@@ -547,21 +563,33 @@ def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interv
 # --- expression tests ------------------------------------------------------------------------
 
 
-def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int) -> Problem | None:
+def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int,
+                debug_notes: list[tuple[str, int, tuple[str, ...]]] | None = None) -> Problem | None:
     where = Location(tf.path, et.line)
     try:
-        got = sim.query(et.expr, mint + et.eval_time_ms)
+        got, annotations = sim.query_annotated(et.expr, mint + et.eval_time_ms)
     except RuletestError as exc:
         return ExprError(et.expr, et.eval_time_ms, exc.message, where)
-    exp: list[tuple[Labels, float]] = []
+    notes = tuple(a.text() for a in annotations)
+    if notes and debug_notes is not None:
+        debug_notes.append((et.expr, et.eval_time_ms, notes))
+    parsed: list[tuple[Labels, float, ExpectedHistogram | None]] = []  # in file order, parallel to et.exp_samples
     for s in et.exp_samples:
         try:
-            exp.append((parse_series_description(s.labels), s.value))
+            labels = parse_series_description(s.labels)
         except RuletestError as exc:
             return ExprError(et.expr, et.eval_time_ms, f'labels "{s.labels}": {exc.message}', Location(tf.path, s.line))
-    _parsed = list(exp)  # in file order, parallel to et.exp_samples
-    exp.sort(key=lambda x: x[0])
-    got_l = sorted(((s.labels, s.value) for s in got), key=lambda x: x[0])
+        hist = None
+        if s.histogram:
+            try:
+                hist = parse_histogram(s.histogram)
+            except RuletestError as exc:
+                # promtool parses "{} " + histogram: its columns count those 3 characters.
+                text = exc.message if exc.column is None else f"1:{exc.column + 3}: parse error: {exc.message}"
+                return ExprError(et.expr, et.eval_time_ms, f'labels "{s.labels}": {text}', Location(tf.path, s.line))
+        parsed.append((labels, s.value, hist))
+    exp = sorted(parsed, key=lambda x: x[0])
+    got_l = sorted(((s.labels, s.value, s.histogram) for s in got), key=lambda x: x[0])
     flexible = et.match != "exact" or et.count is not None or any(s.labels_re for s in et.exp_samples)
     close = et.tolerance > 0 or et.relative_tolerance > 0 or et.nan_equal
 
@@ -569,13 +597,24 @@ def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int) -> Probl
         return values_equal(e, g, tolerance=et.tolerance, relative=et.relative_tolerance, fuzzy=tf.fuzzy_compare,
                             nan_equal=et.nan_equal)
 
+    def same_sample(e: tuple[Labels, float, ExpectedHistogram | None], g: tuple[Labels, float, FloatHistogram | None]
+                    ) -> bool:
+        # promtool compares the float value too (0 for a histogram) and the histogram's notation;
+        # with ruletest's tolerances, the histogram's fields (histogram_expectations).
+        return same(e[1], g[1]) and histograms_equal(e[2], g[2], same if close else None)
+
     if flexible:
-        patterns = [SamplePattern(dict(labels), value, s.labels_re)
-                    for s, (labels, value) in zip(et.exp_samples, _parsed, strict=True)]
-        ok = samples_match(patterns, got_l, same, subset=et.match == "subset", count=et.count)
+        subset = et.match == "subset"
+
+        def fits(i: int, j: int) -> bool:
+            pattern = et.exp_samples[i]
+            return (labels_match(dict(got_l[j][0]), dict(parsed[i][0]), pattern.labels_re, subset)
+                    and same_sample(parsed[i], got_l[j]))
+
+        wanted = et.count if et.count is not None else len(parsed)
+        ok = len(got_l) == wanted and one_to_one(len(parsed), len(got_l), fits)
     else:
-        ok = len(exp) == len(got_l) and all(le == lg and same(ve, vg) for (le, ve), (lg, vg) in zip(exp, got_l,
-                                                                                                  strict=True))
+        ok = len(exp) == len(got_l) and all(e[0] == g[0] and same_sample(e, g) for e, g in zip(exp, got_l, strict=True))
     if ok:
         return None
     how = ", ".join(x for x in (
@@ -583,7 +622,11 @@ def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int) -> Probl
         f"tolerance: {et.tolerance:g}" if et.tolerance else "",
         f"relative_tolerance: {et.relative_tolerance:g}" if et.relative_tolerance else "",
         "nan_equal" if et.nan_equal else "") if x) if flexible or close else ""
-    return ExprMismatch(et.expr, et.eval_time_ms, tuple(exp), tuple(got_l), where, how=how)
+    histograms = any(e[2] is not None for e in exp) or any(g[2] is not None for g in got_l)
+    return ExprMismatch(et.expr, et.eval_time_ms, tuple((e[0], e[1]) for e in exp), tuple((g[0], g[1]) for g in got_l),
+                        where, how=how,
+                        expected_histograms=tuple(e[2].histogram if e[2] else None for e in exp) if histograms else (),
+                        got_histograms=tuple(g[2] for g in got_l) if histograms else (), notes=notes)
 
 
 # --- which files are tests -------------------------------------------------------------------

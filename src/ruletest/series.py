@@ -187,7 +187,13 @@ def _to_float(tok: str) -> float:
     return float(t)
 
 
-_HISTOGRAMS_REFUSED = "native histograms are not supported yet ({{...}} values)"
+# What promtool 2.42's parser says of a {{...}} value (its series notation has no histograms).
+HISTOGRAMS_REFUSED = ("unexpected character in series sequence: '{' (native histograms need Prometheus 3: "
+                      "promtool 2.42 cannot load {{...}} values)")
+
+
+def _refuse_histograms(text: str) -> SeriesNotationError:
+    return SeriesNotationError(HISTOGRAMS_REFUSED, column=text.index("{{") + 1)
 
 
 @overload
@@ -211,7 +217,7 @@ def expand_values(text: str, limit: int | None = None, *,
     offending item in the error."""
     if "{{" in text:
         if not histograms:
-            raise SeriesNotationError(_HISTOGRAMS_REFUSED)
+            raise _refuse_histograms(text)
         return tuple(v for v in _expand_mixed(text, limit, expected=False) if not isinstance(v, ExpectedHistogram))
     out: list[HistogramSeriesValue] = []
     for raw in text.split():
@@ -312,7 +318,7 @@ def count_values(text: str, *, histograms: bool = False) -> int:
     syntax but without expanding it: ``0x10000000`` costs nothing here."""
     if "{{" in text:
         if not histograms:
-            raise SeriesNotationError(_HISTOGRAMS_REFUSED)
+            raise _refuse_histograms(text)
         n = 0
         for item in _scan(text):
             if isinstance(item, _FloatToken):

@@ -53,7 +53,7 @@ def test_increments_accumulate_like_prometheus() -> None:
     ("_+1x3", "cannot have an increment"),
     ("1+2x3x4", "invalid value"),
     ("1+2", "invalid value"),
-    ("{{schema:0 sum:1 count:1}}", "native histograms are not supported yet"),
+    ("{{schema:0 sum:1 count:1}}", "native histograms need Prometheus 3"),
     (f"1x{MAX_EXPANDED_VALUES}", "at most"),
 ])
 def test_bad_values_have_clear_errors(text: str, message: str) -> None:

@@ -135,11 +135,13 @@ def test_expansion_stops_at_the_limit() -> None:
 
 
 def test_histograms_must_be_asked_for() -> None:
-    # Callers that store samples opt in, so none receives a histogram it cannot store.
-    for call in (lambda: expand_values("{{count:1}}"), lambda: count_values("1 {{count:1}}"),
-                 lambda: parse_series("m", "{{count:1}}")):
-        with pytest.raises(SeriesNotationError, match="native histograms are not supported yet"):
+    # Callers that store samples opt in (Prometheus 3 semantics): promtool 2.42's parser stops at
+    # the "{" ("unexpected character in series sequence: '{'"), located.
+    for call, column in ((lambda: expand_values("{{count:1}}"), 1), (lambda: count_values("1 {{count:1}}"), 3),
+                         (lambda: parse_series("m", "{{count:1}}"), 1)):
+        with pytest.raises(SeriesNotationError, match=re.escape("unexpected character in series sequence: '{'")) as info:
             call()
+        assert info.value.column == column
     assert parse_series("m", "{{count:1}}", histograms=True).values == (FloatHistogram(count=1),)
 
 

@@ -74,6 +74,10 @@ def timeline_lines(tl: AlertTimeline, ts: int) -> list[str]:
 
 
 def samples_diff(p: ExprMismatch) -> str:
+    if p.expected_histograms or p.got_histograms:
+        from ruletest.reporting.histogram_diff import histogram_samples_diff
+
+        return histogram_samples_diff(p)
     e = dict(p.expected)
     g = dict(p.got)
     lines = []

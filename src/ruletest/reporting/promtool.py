@@ -8,6 +8,7 @@ import os
 
 from ruletest.gocompat import format_float_e, format_go_duration, go_quote
 from ruletest.promql.ast import format_duration
+from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.values import Labels, format_labels
 from ruletest.reporting.explain import explain_alert, explain_state, num, prometheus_2_note, samples_diff, timing_note
 from ruletest.reporting.notifications import notification_detail, notification_message, routing_message
@@ -37,8 +38,8 @@ def message(p: Problem, *, promtool_compat: bool = False) -> str:
                 f"        exp:{_indent(_alerts_string(p.expected), '            ')}, \n"
                 f"        got:{_indent(_alerts_string(p.got), '            ')}" + (f"\n        ({how})" if how else ""))
     if isinstance(p, ExprMismatch):
-        return (f"{_expr_head(p.expr, p.eval_time_ms)},\n        exp: {_samples_string(p.expected)}\n"
-                f"        got: {_samples_string(p.got)}" + (f"\n        ({p.how})" if p.how else ""))
+        return (f"{_expr_head(p.expr, p.eval_time_ms)},\n        exp: {_samples_string(p.expected, p.expected_histograms)}\n"
+                f"        got: {_samples_string(p.got, p.got_histograms)}" + (f"\n        ({p.how})" if p.how else ""))
     if isinstance(p, StateMismatch):
         return f"    alert_state_test: {p.expectation}, err: {p.observed}"
     if isinstance(p, RoutingMismatch):
@@ -78,7 +79,7 @@ def detail(p: Problem) -> str:
     if isinstance(p, StateMismatch):
         return explain_state(p)
     if isinstance(p, ExprMismatch):
-        return samples_diff(p)
+        return "\n".join(x for x in (samples_diff(p), *p.notes) if x)
     if isinstance(p, NotificationMismatch):
         return notification_detail(p)
     if isinstance(p, InternalError):
@@ -108,7 +109,10 @@ def render(p: Problem, *, promtool_compat: bool = False, explain: bool = True, d
     else:
         text = f"{text}\n        at {where}"
     info = detail(p) if explain else ""
-    if info and (diff or not isinstance(p, ExprMismatch)):
+    if isinstance(p, ExprMismatch) and not diff and not (p.expected_histograms or p.got_histograms):
+        # The sample diff on request; which histogram fields differ, and annotations, always.
+        info = "\n".join(p.notes) if explain else ""
+    if info:
         text += "\n" + _indent_block(info, "        ")
     return text
 
@@ -135,10 +139,14 @@ def _indent(text: str, indent: str) -> str:
     return lines[0] + "".join("\n" + indent + ln for ln in lines[1:])
 
 
-def _samples_string(samples: tuple[tuple[Labels, float], ...]) -> str:
+def _samples_string(samples: tuple[tuple[Labels, float], ...],
+                    histograms: tuple[FloatHistogram | None, ...] = ()) -> str:
+    """promtool's ``parsedSamplesString``: a histogram sample in its test notation."""
     if not samples:
         return "nil"
-    return ", ".join(f"{format_labels(lb)} {format_float_e(v)}" for lb, v in samples)
+    hs = histograms or (None,) * len(samples)
+    return ", ".join(f"{format_labels(lb)} {h.test_expression() if h is not None else format_float_e(v)}"
+                     for (lb, v), h in zip(samples, hs, strict=True))
 
 
 def _indent_block(text: str, indent: str) -> str:
@@ -151,6 +159,7 @@ def file_text(result: FileResult, *, diff: bool = False, explain: bool = True,
     out = [f"Unit Testing:  {result.path}"]
     err: list[str] = list(result.warnings)
     err.extend(dump_text(g.dump, g.dump_time_ms) for g in result.groups if g.dump is not None)
+    err.extend(notes_text(g.dump_notes) for g in result.groups if g.dump_notes)
     problems = result.all_problems()
     if not problems:
         out.append("  SUCCESS")
@@ -174,7 +183,17 @@ def dump_text(dump: tuple[SeriesDump, ...], until_ms: int) -> str:
     """Like promtool's --debug: all samples of all series up to the last evaluation."""
     lines = [f"DEBUG: Dump of all data (input_series and rules) at {format_duration(until_ms)}:"]
     for s in dump:
-        if s.points:
+        if s.points or s.histograms:
             lines.append(f"{format_labels(s.labels)} =>")
             lines.extend(f"{num(v)} @[{t}]" for t, v in s.points)
+            lines.extend(f"{h.go_string()} @[{t}]" for t, h in s.histograms)  # as promql.Series.String()
+    return "\n".join(lines)
+
+
+def notes_text(notes: list[tuple[str, int, tuple[str, ...]]]) -> str:
+    """--debug: the warnings and infos Prometheus attaches to each expression test's result."""
+    lines = []
+    for expr, t, texts in notes:
+        lines.append(f"DEBUG: {_expr_head(expr, t).strip()}:")
+        lines.extend(f"  {text}" for text in texts)
     return "\n".join(lines)

@@ -114,7 +114,7 @@ class GroupState:
             failed: str | None = None
             for s in samples:
                 try:
-                    storage.append(s.labels, query_ts, s.value)
+                    storage.append(s.labels, query_ts, s.histogram if s.histogram is not None else s.value)
                     returned[s.labels] = None
                 except DuplicateSampleError:
                     failed = "duplicate sample for timestamp"
@@ -139,7 +139,7 @@ def _recorded(rule: Rule, result: list[Sample], limit: int) -> list[Sample]:
         if ls in seen:
             raise PromQLEvalError("vector contains metrics with the same labelset after applying rule labels")
         seen.add(ls)
-        out.append(Sample(ls, s.value))
+        out.append(Sample(ls, s.value, s.histogram))
     if limit > 0 and len(out) > limit:
         raise PromQLEvalError(f"exceeded limit of {limit} with {len(out)} series")
     return out

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ruletest.errors import PromQLEvalError
 from ruletest.promql.engine import Engine, EngineOptions
+from ruletest.promql.histograms import Annotation, FloatHistogram
 from ruletest.promql.storage import DuplicateSampleError, Storage
-from ruletest.promql.values import STALE, Labels, Sample, Stale, format_labels
+from ruletest.promql.values import STALE, Labels, Sample, Scalar, Stale, Vector, format_labels
 from ruletest.rules.alerting import Alert, AlertState, Annotations, TemplateEnv
 from ruletest.rules.group import GroupState, RuleError, query_vector
 from ruletest.rules.model import Rule, RuleGroup
@@ -28,7 +30,7 @@ class InputSeries:
 
     labels: Labels
     timestamps: Sequence[int]
-    values: Sequence[float | Stale]
+    values: Sequence[float | FloatHistogram | Stale]  # native histograms too
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ class _Feed:
             for k in range(p, end):
                 v = s.values[k]
                 try:
-                    self.storage.append(s.labels, ts[k], STALE if isinstance(v, Stale) else float(v))
+                    self.storage.append(s.labels, ts[k], STALE if isinstance(v, Stale) else
+                                        v if isinstance(v, FloatHistogram) else float(v))
                 except DuplicateSampleError:
                     return f"duplicate sample for timestamp {ts[k]} in series {format_labels(s.labels)}"
             self.pos[i] = end
@@ -234,3 +237,12 @@ class Simulation:
     def query(self, expr: str, t: int) -> list[Sample]:
         """Evaluate ``expr`` at ``t`` against everything loaded and recorded so far."""
         return query_vector(self.engine, self.engine.parse(expr), t)
+
+    def query_annotated(self, expr: str, t: int) -> tuple[list[Sample], tuple[Annotation, ...]]:
+        """:meth:`query` with the warnings and infos Prometheus would attach to the result."""
+        value, notes = self.engine.query_annotated(self.engine.parse(expr), t)
+        if isinstance(value, Vector):
+            return list(value.samples), notes
+        if isinstance(value, Scalar):
+            return [Sample((), value.value)], notes
+        raise PromQLEvalError("rule result is not a vector or scalar")

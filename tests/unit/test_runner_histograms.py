@@ -1,0 +1,227 @@
+"""Test files with native histograms (issue 11): input series in promtool 3.x's notation, recording
+rules that record histograms, and ``exp_samples[].histogram`` compared as promtool 3.14 compares
+it (cmd/promtool/unittest.go: the expected histogram parsed, then both sides printed with
+``HistogramTestExpression`` and compared as strings, the float ``value`` too) or, with ruletest's
+tolerances, field by field. Expected histograms are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from ruletest.promtool_format import load_test_file
+from ruletest.reporting import detail, message
+from ruletest.reporting.promtool import file_text
+from ruletest.results import ExprError, ExprMismatch, FileResult, LoadProblem
+from ruletest.runner import RunOptions, run_test_file
+from ruletest.semantics import Semantics
+
+RULES = """
+groups:
+  - name: g
+    interval: 1m
+    rules:
+      - record: h:copy
+        expr: h
+      - record: h:count
+        expr: histogram_count(h)
+"""
+
+# h at 0, 1m, 2m: {{sum:3 count:2 buckets:[2]}} plus {{sum:1.3 count:1 buckets:[1]}} per step,
+# so at 2m: count 2+1+1 = 4, sum 3+1.3+1.3 = 5.6, the one bucket (schema 0, offset 0: (0.5,1])
+# 2+1+1 = 4. Stored as a counter, the samples after the first get the counter reset hint
+# not_reset (no bucket went down), which promtool's notation prints: the expectation in
+# Prometheus' own cmd/promtool/testdata/unittest.yml is "{{count:4 sum:5.6
+# counter_reset_hint:not_reset buckets:[4]}}".
+INPUT = """
+rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: h
+        values: "{{sum:3 count:2 buckets:[2]}}+{{sum:1.3 count:1 buckets:[1]}}x2"
+    promql_expr_test:
+"""
+AT_2M = "{{count:4 sum:5.6 counter_reset_hint:not_reset buckets:[4]}}"
+
+
+def run(tmp: Path, tests: str, *, prometheus: int = 3, debug: bool = False) -> FileResult:
+    (tmp / "rules.yml").write_text(textwrap.dedent(RULES))
+    path = tmp / "t.yml"
+    path.write_text(INPUT + textwrap.indent(textwrap.dedent(tests), "      "))
+    return run_test_file(load_test_file(path), RunOptions(Semantics.of(prometheus), debug=debug))
+
+
+def only_problem(result: FileResult) -> object:
+    problems = result.all_problems()
+    assert len(problems) == 1, [message(p) for p in problems]
+    return problems[0]
+
+
+def test_histograms_compare_by_promtools_notation(tmp_path: Path) -> None:
+    # Field order in the file does not matter (the expectation is parsed, then printed), and a
+    # recording rule records the histogram itself.
+    result = run(tmp_path, f"""
+        - expr: h
+          eval_time: 2m
+          exp_samples:
+            - labels: h
+              histogram: "{AT_2M}"
+        - expr: h:copy
+          eval_time: 2m
+          exp_samples:
+            - labels: h:copy
+              histogram: "{{{{buckets:[4] counter_reset_hint:not_reset sum:5.6 count:4}}}}"
+        - expr: h:count
+          eval_time: 2m
+          exp_samples:
+            - labels: h:count
+              value: 4
+    """)
+    assert result.passed, [message(p) for p in result.all_problems()]
+
+
+def test_a_different_histogram_fails_naming_the_fields(tmp_path: Path) -> None:
+    # count 5 instead of 4, and no hint written (so "unknown", which promtool's notation leaves
+    # out): the strings differ, in count and in counter_reset_hint.
+    p = only_problem(run(tmp_path, """
+        - expr: h
+          eval_time: 2m
+          exp_samples:
+            - labels: h
+              histogram: "{{count:5 sum:5.6 buckets:[4]}}"
+    """))
+    assert isinstance(p, ExprMismatch)
+    assert message(p, promtool_compat=True) == (
+        '    expr: "h", time: 2m,\n'
+        '        exp: {__name__="h"} {{count:5 sum:5.6 buckets:[4]}}\n'
+        f'        got: {{__name__="h"}} {AT_2M}')
+    assert "(differs in count, counter_reset_hint)" in detail(p)
+
+
+def test_float_value_and_histogram_are_not_the_same(tmp_path: Path) -> None:
+    # promtool compares Value too: a histogram sample's float value is 0, so `value: 4` for a
+    # histogram fails (as does a histogram expected where a float comes back).
+    result = run(tmp_path, f"""
+        - expr: h
+          eval_time: 2m
+          exp_samples:
+            - labels: h
+              value: 4
+        - expr: h:count
+          eval_time: 2m
+          exp_samples:
+            - labels: h:count
+              histogram: "{AT_2M}"
+        - expr: h
+          eval_time: 2m
+          exp_samples:
+            - labels: h
+              value: 1
+              histogram: "{AT_2M}"
+    """)
+    problems = result.all_problems()
+    assert [type(p) for p in problems] == [ExprMismatch] * 3
+    assert "expected float 4.0, got histogram" in detail(problems[0])
+    assert "expected histogram " in detail(problems[1]) and "got float 4.0" in detail(problems[1])
+
+
+def test_tolerances_compare_histograms_field_by_field(tmp_path: Path) -> None:
+    # With ruletest's tolerance, count/sum/buckets compare within it (4.001 vs 4 passes with
+    # tolerance 0.01, 4.1 does not), and the hint only when written.
+    result = run(tmp_path, """
+        - expr: h
+          eval_time: 2m
+          tolerance: 0.01
+          exp_samples:
+            - labels: h
+              histogram: "{{count:4.001 sum:5.6 buckets:[4.001]}}"
+        - expr: h
+          eval_time: 2m
+          tolerance: 0.01
+          exp_samples:
+            - labels: h
+              histogram: "{{count:4.1 sum:5.6 buckets:[4]}}"
+        - expr: h
+          eval_time: 2m
+          tolerance: 0.01
+          exp_samples:
+            - labels: h
+              histogram: "{{count:4 sum:5.6 buckets:[4] counter_reset_hint:reset}}"
+    """)
+    problems = result.all_problems()
+    # The second and third expression tests (the lines of their `- expr:`).
+    assert [p.where.line for p in problems] == [17, 23]  # type: ignore[attr-defined]
+
+
+def test_bad_histograms_are_located_errors(tmp_path: Path) -> None:
+    # promtool parses "{} " + the histogram: its column counts those three characters.
+    p = only_problem(run(tmp_path, """
+        - expr: h
+          eval_time: 2m
+          exp_samples:
+            - labels: h
+              histogram: "{{count:4"
+    """))
+    assert isinstance(p, ExprError)
+    assert p.where.line == 14
+    assert "1:4: parse error: unclosed histogram description" in message(p)
+    p = only_problem(run(tmp_path, """
+        - expr: h
+          eval_time: 2m
+          exp_samples:
+            - labels: h
+              histogram: "4"
+    """))
+    assert "expected histogram, got 4.000000" in message(p)
+
+
+def test_bad_input_histograms_are_located(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_text(textwrap.dedent(RULES))
+    path = tmp_path / "t.yml"
+    path.write_text(textwrap.dedent("""\
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - series: h
+                values: "1 {{schema:9 count:1}}"
+            promql_expr_test:
+              - expr: h
+                eval_time: 1m
+                exp_samples: []
+    """))
+    p = only_problem(run_test_file(load_test_file(path), RunOptions(Semantics.of(3))))
+    assert isinstance(p, LoadProblem)
+    # The TSDB's validation message (model/histogram: ErrHistogramsInvalidSchema), at the
+    # histogram's column (3) in the values.
+    assert (p.where.line, p.where.column) == (5, 3)
+    assert "histogram has an invalid schema, which must be between -4 and 8" in p.message
+
+
+def test_prometheus_2_cannot_load_histograms(tmp_path: Path) -> None:
+    # promtool 2.42's series parser has no histogram notation.
+    p = only_problem(run(tmp_path, """
+        - expr: h
+          eval_time: 2m
+          exp_samples: []
+    """, prometheus=2))
+    assert isinstance(p, LoadProblem)
+    assert "unexpected character in series sequence: '{'" in p.message
+
+
+def test_debug_shows_histograms_and_annotations(tmp_path: Path) -> None:
+    # --debug dumps histogram samples as Prometheus' FloatHistogram.String() does, and the
+    # warnings a query's result carries (rate over a float series named like a histogram
+    # bucket is fine; histogram_quantile of a float series without `le` gets Prometheus'
+    # "bucket label le is missing or has a malformed value" warning).
+    result = run(tmp_path, """
+        - expr: histogram_quantile(0.5, h:count)
+          eval_time: 2m
+          exp_samples: []
+    """, debug=True)
+    out = "".join(file_text(result))
+    assert "{count:4, sum:5.6, (0.5,1]:4} @[120000]" in out
+    assert 'DEBUG: expr: "histogram_quantile(0.5, h:count)", time: 2m:' in out
+    assert "bucket label \"le\" is missing or has a malformed value" in out
