@@ -27,7 +27,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
-from ruletest.promql.histograms import CounterResetHint, FloatHistogram, Span
+from ruletest.promql.histograms import CounterResetHint, FloatHistogram, Span, detect_reset_by_content
 
 _HINTS = tuple(CounterResetHint)
 _HINT_CODE = {h: i for i, h in enumerate(_HINTS)}
@@ -77,7 +77,7 @@ class HistogramColumn:
         if (last is None or gauge != self._chunk_gauge or t >= self._chunk_end or h.schema != last.schema
                 or h.zero_threshold != last.zero_threshold
                 or (not gauge and (h.counter_reset_hint is CounterResetHint.RESET
-                                   or h.with_hint(_UNKNOWN).detect_reset(last.with_hint(_UNKNOWN))))
+                                   or detect_reset_by_content(h, last)))
                 or h.custom_values != last.custom_values):
             self._chunk_gauge = gauge
             self._chunk_end = (t // CHUNK_RANGE_MS + 1) * CHUNK_RANGE_MS
@@ -91,7 +91,8 @@ class HistogramColumn:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def _row(self, h: FloatHistogram | None) -> tuple[int, int, int]:
+    def _row(self, h: FloatHistogram | None, hint: CounterResetHint | None = None) -> tuple[int, int, int]:
+        """``hint``: the one to store instead of ``h``'s own."""
         if h is None:
             return _FLOAT, 0, 0
         layout = _Layout(h.schema, h.zero_threshold, h.positive_spans, h.negative_spans, h.custom_values,
@@ -105,13 +106,13 @@ class HistogramColumn:
         self._data.extend((h.count, h.sum, h.zero_count))
         self._data.extend(h.positive_buckets)
         self._data.extend(h.negative_buckets)
-        return lid, offset, _HINT_CODE[h.counter_reset_hint]
+        return lid, offset, _HINT_CODE[h.counter_reset_hint if hint is None else hint]
 
-    def append(self, h: FloatHistogram | None) -> None:
-        lid, offset, hint = self._row(h)
+    def append(self, h: FloatHistogram | None, hint: CounterResetHint | None = None) -> None:
+        lid, offset, code = self._row(h, hint)
         self._ids.append(lid)
         self._offsets.append(offset)
-        self._hints.append(hint)
+        self._hints.append(code)
 
     def insert(self, i: int, h: FloatHistogram | None) -> None:
         # Out-of-order samples are rare: their rows go to the end of the data, the index in place.

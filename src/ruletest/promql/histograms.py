@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import enum
 import math
+import operator
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -1372,7 +1373,20 @@ def _detect_reset(h: FloatHistogram, previous: FloatHistogram) -> bool:
         return True
     if h.counter_reset_hint is CounterResetHint.NOT_RESET:
         return False
+    return detect_reset_by_content(h, previous)
+
+
+def detect_reset_by_content(h: FloatHistogram, previous: FloatHistogram) -> bool:
+    """``DetectReset`` as if ``h``'s hint were ``unknown``: from the counts and layouts alone."""
     if h.count < previous.count:
+        return True
+    if (h.schema == previous.schema and h.zero_threshold == previous.zero_threshold
+            and h.positive_spans == previous.positive_spans and h.negative_spans == previous.negative_spans
+            and h.custom_values == previous.custom_values and _no_bucket_within_zero(h)):
+        # The common case (the same layout): bucket by bucket, no index arithmetic needed.
+        return (h.zero_count < previous.zero_count
+                or any(map(operator.lt, h.positive_buckets, previous.positive_buckets))
+                or any(map(operator.lt, h.negative_buckets, previous.negative_buckets)))
         return True
     if h.uses_custom_buckets:
         if not previous.uses_custom_buckets:
@@ -1397,6 +1411,14 @@ def _detect_reset(h: FloatHistogram, previous: FloatHistogram) -> bool:
         if _buckets_reset(cur, prev):
             return True
     return False
+
+
+def _no_bucket_within_zero(h: FloatHistogram) -> bool:
+    """No bucket lies within the zero bucket (which reset detection would skip)."""
+    if h.zero_threshold == 0 or h.uses_custom_buckets:
+        return True
+    return all(not spans or (spans[0].length > 0 and _bound_exponential(spans[0].offset, h.schema) > h.zero_threshold)
+               for spans in (h.positive_spans, h.negative_spans))
 
 
 def _buckets_reset(cur: Iterator[tuple[int, float]], prev: Iterator[tuple[int, float]]) -> bool:

@@ -184,7 +184,7 @@ class Storage:
         if not s.ts or s.ts[-1] < t:
             s.ts.append(t)
             s.vs.append(0.0)
-            s.hist.append(h.with_hint(s.hist.stored_hint(t, h)))
+            s.hist.append(h, s.hist.stored_hint(t, h))
             return
         i = bisect_left(s.ts, t)
         if i < len(s.ts) and s.ts[i] == t:
