@@ -97,7 +97,8 @@ def test_a_different_histogram_fails_naming_the_fields(tmp_path: Path) -> None:
         '    expr: "h", time: 2m,\n'
         '        exp: {__name__="h"} {{count:5 sum:5.6 buckets:[4]}}\n'
         f'        got: {{__name__="h"}} {AT_2M}')
-    assert "(differs in count, counter_reset_hint)" in detail(p)
+    assert detail(p) == ('  ~ {__name__="h"}: count expected 5, got 4; '
+                         "counter_reset_hint expected unknown, got not_reset")
 
 
 def test_float_value_and_histogram_are_not_the_same(tmp_path: Path) -> None:
@@ -225,3 +226,18 @@ def test_debug_shows_histograms_and_annotations(tmp_path: Path) -> None:
     assert "{count:4, sum:5.6, (0.5,1]:4} @[120000]" in out
     assert 'DEBUG: expr: "histogram_quantile(0.5, h:count)", time: 2m:' in out
     assert "bucket label \"le\" is missing or has a malformed value" in out
+
+
+def test_histogram_diff_shows_the_differing_fields_in_the_notation() -> None:
+    # Bucket lists carry their offset; a field the notation leaves out shows its default.
+    from ruletest.reporting.histogram_diff import histogram_samples_diff
+    from ruletest.results import Location
+    from ruletest.series import parse_histogram
+
+    e = parse_histogram("{{count:1 buckets:[1] offset:2}}").histogram
+    g = parse_histogram("{{count:1 z_bucket:1 buckets:[1]}}").histogram
+    labels = (("job", "a"),)
+    p = ExprMismatch("x", 0, ((labels, 0.0),), ((labels, 0.0),), Location("t.yml", 1),
+                     expected_histograms=(e,), got_histograms=(g,))
+    assert histogram_samples_diff(p) == ('  ~ {job="a"}: z_bucket expected 0, got 1; '
+                                         "buckets expected [1] offset:2, got [1]")
