@@ -55,7 +55,7 @@ _OFFSET_OF = {"buckets": "offset", "n_buckets": "n_offset"}
 def _field_text(h: FloatHistogram, name: str) -> str:
     """One field of ``h`` as promtool's notation writes it (its default when the notation leaves
     it out); a bucket list with its offset when that is not 0."""
-    fields = dict(_FIELD.findall(h.test_expression()))
+    fields: dict[str, str] = dict(_FIELD.findall(h.test_expression()))
     default = {"counter_reset_hint": "unknown", "buckets": "[]", "n_buckets": "[]", "custom_values": "[]"}.get(name, "0")
     text = fields.get(name, default)
     offset = _OFFSET_OF.get(name)
