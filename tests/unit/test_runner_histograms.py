@@ -241,3 +241,56 @@ def test_histogram_diff_shows_the_differing_fields_in_the_notation() -> None:
                      expected_histograms=(e,), got_histograms=(g,))
     assert histogram_samples_diff(p) == ('  ~ {job="a"}: z_bucket expected 0, got 1; '
                                          "buckets expected [1] offset:2, got [1]")
+
+
+def test_alerts_on_histograms_render_them_as_prometheus(tmp_path: Path) -> None:
+    # An alerting rule whose expression returns histograms fires for each (any sample is
+    # active); templates see the histogram itself (template/template.go: Value is smpl.H when
+    # set), printed by FloatHistogram.String(): "{count:C, sum:S, <bucket>:N...}" with a
+    # schema 0 bucket of index 0 written (0.5,1]. Its fields are readable (.Count), a query
+    # result's .Value is the histogram too, and humanize fails on it (ConvertToFloat's
+    # "can't convert <type> to float").
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""\
+        groups:
+          - name: g
+            rules:
+              - alert: Histogram
+                expr: h
+                annotations:
+                  v: '{{ $value }}'
+                  c: '{{ $value.Count }}'
+                  q: '{{ with query "h" }}{{ (. | first).Value }}{{ end }}'
+                  bad: '{{ $value | humanize }}'
+    """))
+    path = tmp_path / "t.yml"
+    path.write_text(textwrap.dedent("""\
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - series: h
+                values: "{{sum:3 count:2 buckets:[2]}}+{{sum:1.3 count:1 buckets:[1]}}x2"
+            promql_expr_test:
+              - expr: ALERTS
+                eval_time: 2m
+                exp_samples:
+                  - labels: 'ALERTS{alertname="Histogram", alertstate="firing"}'
+                    value: 1
+            alert_rule_test:
+              - alertname: Histogram
+                eval_time: 2m
+                exp_alerts:
+                  - exp_labels: {}
+                    exp_annotations:
+                      v: '{count:4, sum:5.6, (0.5,1]:4}'
+                      c: '4'
+                      q: '{count:4, sum:5.6, (0.5,1]:4}'
+                      bad: 'x'
+    """))
+    p = only_problem(run_test_file(load_test_file(path), RunOptions(Semantics.of(3))))
+    # Only `bad` differs: it holds the template error.
+    text = message(p)
+    assert "error calling humanize: can't convert *histogram.FloatHistogram to float" in text
+    for shown in ("v=\"{count:4, sum:5.6, (0.5,1]:4}\"", 'c="4"', "q=\"{count:4, sum:5.6, (0.5,1]:4}\""):
+        assert text.count(shown) == 2, text  # expected and got alike

@@ -21,7 +21,7 @@ from ruletest.rules.model import Rule
 from ruletest.semantics import Semantics
 from ruletest.templates import AlertTemplateData, expand_alert_text
 from ruletest.templates.exec import FuncError
-from ruletest.templates.values import PointerValue
+from ruletest.templates.values import HistogramValue, PointerValue
 
 RESOLVED_RETENTION_MS = 15 * 60_000
 ALERT_METRIC = "ALERTS"
@@ -107,7 +107,7 @@ class AlertingRuleState:
         eager = any(_uses_query(v) for _, v in rule.annotations)
         current: dict[Labels, Alert] = {}
         for smpl in result:
-            data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, smpl.value)
+            data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, template_value(smpl))
 
             def expand(text: str, data: AlertTemplateData = data) -> str:
                 query = None if template_query is None else _template_query(template_query, ts)
@@ -183,3 +183,13 @@ class AlertingRuleState:
     def instances(self) -> list[Alert]:
         """Every alert the rule holds: pending, firing, and resolved ones kept for 15 minutes."""
         return list(self.active.values())
+
+
+def template_value(s: Sample) -> float | HistogramValue:
+    """A sample's value as alert templates see it (``$value``, a ``query`` result's ``.Value``):
+    the native histogram when it is one (template/template.go: ``if smpl.H != nil``)."""
+    h = s.histogram
+    if h is None:
+        return s.value
+    return HistogramValue(h.go_string(), {"Count": h.count, "Sum": h.sum, "ZeroCount": h.zero_count,
+                                          "ZeroThreshold": h.zero_threshold, "Schema": h.schema})

@@ -13,7 +13,7 @@ from ruletest.promql.engine import Engine
 from ruletest.promql.parser import ParseOptions
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.values import METRIC_NAME, STALE, Labels, Sample, Scalar, Vector, labels_from
-from ruletest.rules.alerting import AlertingRuleState, TemplateEnv
+from ruletest.rules.alerting import AlertingRuleState, TemplateEnv, template_value
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
 from ruletest.templates import make_sample
@@ -97,7 +97,7 @@ class GroupState:
 
         def template_query(q: str, t: int) -> list[PointerValue]:
             samples = query_vector(engine, engine.parse(q), t)
-            return [make_sample(s.labels, s.value) for s in samples]
+            return [make_sample(s.labels, template_value(s)) for s in samples]
 
         for i, rule in enumerate(self.group.rules):
             try:

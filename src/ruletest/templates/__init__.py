@@ -17,7 +17,7 @@ from ruletest.semantics import PROMETHEUS_3, Semantics
 from ruletest.templates.exec import BUILTIN_NAMES, Executor
 from ruletest.templates.funcs import PROMETHEUS_FUNC_NAMES, make_sample, prometheus_funcs
 from ruletest.templates.parse import Template, TemplateError, parse_template
-from ruletest.templates.values import LabelMap, PointerValue, StructValue
+from ruletest.templates.values import HistogramValue, LabelMap, PointerValue, StructValue
 
 __all__ = ["AlertTemplateData", "TemplateError", "expand_alert_text", "make_sample", "parse_alert_text"]
 
@@ -34,7 +34,7 @@ class AlertTemplateData:
     labels: Mapping[str, str]
     external_labels: Mapping[str, str]
     external_url: str
-    value: float
+    value: float | HistogramValue  # a native histogram's, for an alert on histograms
 
     def as_struct(self, semantics: Semantics = PROMETHEUS_3) -> StructValue:
         # Go prints the anonymous struct's type in "can't evaluate field" errors.

@@ -17,6 +17,7 @@ from ruletest.templates.exec import FuncError
 from ruletest.templates.gofunc import ANY, QUERY_RESULT, SAMPLE, STRING, GoFunc
 from ruletest.templates.values import (
     DurationValue,
+    HistogramValue,
     HTMLString,
     LabelMap,
     PointerValue,
@@ -388,7 +389,7 @@ def parse_duration_fn(d: Any, allow_negative: bool = True) -> float:
         raise FuncError(exc.message) from None
 
 
-def make_sample(labels: Sequence[tuple[str, str]], value: float) -> PointerValue:
+def make_sample(labels: Sequence[tuple[str, str]], value: float | HistogramValue) -> PointerValue:
     return PointerValue(StructValue("template.sample", {"Labels": LabelMap(labels), "Value": value}))
 
 

@@ -28,6 +28,7 @@ from ruletest.gocompat import (
 from ruletest.templates.values import (
     DurationValue,
     GoValue,
+    HistogramValue,
     HTMLString,
     PointerValue,
     StructValue,
@@ -79,6 +80,10 @@ def print_arg(arg: Any, verb: str, spec: FmtSpec, depth: int = 0, erroring: bool
         if isinstance(arg, TimeValue) and depth == 0:
             return "&" + _time_struct(arg, verb, spec)
         return _ADDRESS
+    if isinstance(arg, HistogramValue):
+        if not erroring and verb in "vsxXq":
+            return fmt_string(spec, arg.text, verb) or ""  # its String() method
+        return _bad_verb(verb, arg, spec, erroring)
     if isinstance(arg, Mapping):
         return _map(arg, verb, spec, depth)
     if isinstance(arg, list | tuple):

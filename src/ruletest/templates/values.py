@@ -78,6 +78,23 @@ class DurationValue(GoValue):
         self.ns = ns
 
 
+class HistogramValue(GoValue):
+    """``*histogram.FloatHistogram``: a native histogram sample's value (``$value``, a
+    ``query`` result's ``.Value``), printed by its ``String()`` method, with its exported
+    number fields."""
+
+    type_name = "*histogram.FloatHistogram"
+
+    def __init__(self, text: str, fields: Mapping[str, float | int]) -> None:
+        self.text = text  # FloatHistogram.String()
+        self.fields = dict(fields)  # Count, Sum, ZeroCount, ZeroThreshold, Schema
+
+    def field(self, name: str) -> tuple[bool, Any]:
+        if name in self.fields:
+            return True, self.fields[name]
+        return False, None
+
+
 def go_type_name(v: Any) -> str:
     if v is None:
         return "<nil>"
