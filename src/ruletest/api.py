@@ -43,6 +43,7 @@ from ruletest.expectations import (
     values_equal,
 )
 from ruletest.history import alert_timeline, lifecycle_steps
+from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.values import STALE, Labels, Stale, format_labels, format_series, labels_from
 from ruletest.promtool_format import format_matchers
 from ruletest.reporting.explain import timeline_lines
@@ -51,7 +52,7 @@ from ruletest.rules.loader import LoadOptions, load_rule_file
 from ruletest.rules.model import RuleGroup
 from ruletest.rules.simulation import AlertSnapshot, GroupStep, InputSeries, Simulation, SimulationOptions
 from ruletest.semantics import Semantics
-from ruletest.series import SeriesValue, count_values, expand_values, parse_series_description
+from ruletest.series import HistogramSeriesValue, count_values, expand_values, parse_series_description
 
 if TYPE_CHECKING:
     from ruletest.alertmanager.assertions import NotificationTest
@@ -88,7 +89,7 @@ class Alert:
         return f"Alert({self.state} {format_labels(labels_from(self.labels))} since {self.active_at_s:g}s)"
 
 
-_Values = str | Iterable[float | str | None]
+_Values = str | Iterable[float | FloatHistogram | str | None]
 
 
 @dataclass
@@ -111,14 +112,15 @@ class Scenario:
         for f in self.rule_files:
             self.groups.extend(load_rule_file(f, opts))
 
-    def series(self, description: str, values: str | Iterable[float | str | None]) -> Scenario:
+    def series(self, description: str, values: str | Iterable[float | FloatHistogram | str | None]) -> Scenario:
         """Add a series: ``values`` in promtool notation, or Python numbers (``None`` = missing,
-        ``math.nan`` is a NaN sample; use the string ``"stale"`` for a stale marker). The notation
-        is checked now and expanded when the scenario runs, as far as ``until`` needs (the same
-        limits as ``ruletest test``)."""
+        ``math.nan`` is a NaN sample; use the string ``"stale"`` for a stale marker). Native
+        histograms (Prometheus 3) are ``{{...}}`` in the notation, or ``FloatHistogram`` values.
+        The notation is checked now and expanded when the scenario runs, as far as ``until``
+        needs (the same limits as ``ruletest test``)."""
         labels = parse_series_description(description)
         if isinstance(values, str):
-            count_values(values)  # syntax errors now, not at run time
+            count_values(values, histograms=self.semantics.v3)  # syntax errors now, not at run time
             self._series.append((labels, values))
         else:
             self._series.append((labels, list(values)))
@@ -135,10 +137,11 @@ class Scenario:
         limit = end // interval + 1
         inputs = []
         for labels, values in self._series:
-            expanded: Sequence[SeriesValue] = (
-                expand_values(values, limit) if isinstance(values, str) else [_python_value(v) for v in values])
+            expanded: Sequence[HistogramSeriesValue] = (
+                expand_values(values, limit, histograms=self.semantics.v3) if isinstance(values, str)
+                else [_python_value(v, self.semantics.v3) for v in values])
             ts: list[int] = []
-            vs: list[float | Stale] = []
+            vs: list[float | FloatHistogram | Stale] = []
             for i, v in enumerate(expanded):
                 if v is not None and i * interval <= end:
                     ts.append(i * interval)
@@ -157,9 +160,16 @@ class Scenario:
         return run
 
 
-def _python_value(v: float | str | None) -> SeriesValue:
+def _python_value(v: float | FloatHistogram | str | None, histograms: bool) -> HistogramSeriesValue:
     if v is None:
         return None
+    if isinstance(v, FloatHistogram):
+        if not histograms:
+            raise ScenarioError("native histograms need Prometheus 3 (prometheus=3)")
+        err = v.validate()
+        if err:
+            raise ScenarioError(f"invalid histogram {v.test_expression()}: {err}")
+        return v
     if isinstance(v, str):
         if v == "stale":
             return STALE
@@ -227,7 +237,20 @@ class Run:
         if t > self.until_ms:
             raise ScenarioError(f"{at!r} is after the end of the run ({self.until_ms / 1000:g}s)")
         samples = self.simulation.query(expr, t)
+        if any(s.histogram is not None for s in samples):
+            raise ScenarioError(f"{expr} returns native histograms at {at!r}: use query_histograms()")
         return {format_series(s.labels) if s.labels else "{}": s.value for s in samples}
+
+    def query_histograms(self, expr: str, at: str | int | float) -> dict[str, FloatHistogram]:
+        """Evaluate ``expr``, which returns native histograms, at ``at``: ``{series: histogram}``."""
+        t = _ms(at)
+        if t > self.until_ms:
+            raise ScenarioError(f"{at!r} is after the end of the run ({self.until_ms / 1000:g}s)")
+        samples = self.simulation.query(expr, t)
+        if any(s.histogram is None for s in samples):
+            raise ScenarioError(f"{expr} returns floats at {at!r}: use query()")
+        return {format_series(s.labels) if s.labels else "{}": s.histogram for s in samples
+                if s.histogram is not None}
 
     # --- lifecycle: the same checks as alert_state_test ---------------------------------------
 
