@@ -13,6 +13,7 @@ from ruletest.lint import CATALOG, lint_paths
 from ruletest.lint.config import LintConfig
 from tests.lint.builders import INV, alert, findings, record, rules
 from tests.lint.test_grafana import GRAFANA_CHECKS
+from tests.lint.test_native_histograms import NATIVE_HISTOGRAM_CHECKS
 from tests.lint.test_policy import DECLARED_CASES, POLICY_CASES
 from tests.lint.test_precision import PRECISION_CHECKS
 
@@ -137,7 +138,7 @@ TEST_CHECKS = {"test/unknown-alertname", "test/missing-rule-file", "test/eval-af
 def test_every_catalog_check_is_tested() -> None:
     tested = {c for c, _, _ in CASES} | {"promql/unknown-metric", "lint/unused-suppression"} | TEST_CHECKS | {
         c for c, _, _, _ in POLICY_CASES} | {c for c, _, _ in OFF_BY_DEFAULT_CASES} | {"test/no-negative-case"} | {
-        c for c, _, _, _ in DECLARED_CASES} | PRECISION_CHECKS | GRAFANA_CHECKS
+        c for c, _, _, _ in DECLARED_CASES} | PRECISION_CHECKS | GRAFANA_CHECKS | NATIVE_HISTOGRAM_CHECKS
     # Alertmanager config checks (am/...) are tested in tests/alertmanager/test_lint.py.
     assert tested == {c for c in CATALOG if not c.startswith("am/")}
 

@@ -64,8 +64,9 @@ def load_inventory(path: str | Path) -> Inventory:
         sep = ":" if ":" in line and "=" not in line else "="
         name, _, kind = line.partition(sep)
         kind = kind.strip().strip("'\"")
-        if not kind or kind not in ("counter", "gauge", "histogram", "summary", "untyped", "info", "stateset"):
-            raise ConfigError(f"expected 'name: type' (counter, gauge, histogram, summary), got {raw!r}",
+        if not kind or kind not in ("counter", "gauge", "histogram", "native_histogram", "summary", "untyped", "info",
+                                    "stateset"):
+            raise ConfigError(f"expected 'name: type' (counter, gauge, histogram, native_histogram, summary), got {raw!r}",
                               file=str(path), line=lineno)
         inv.types[name.strip().strip("'\"")] = kind
     return inv

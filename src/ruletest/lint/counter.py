@@ -22,7 +22,7 @@ def _is_counter(ctx: RuleContext, name: str) -> bool | None:
     inv = ctx.config.inventory
     kind = inv.type_of(name) if inv is not None else None
     if kind is not None:
-        return kind == "counter"
+        return kind in ("counter", "native_histogram")  # native histograms are counters (gauge ones are rare)
     if ":" in name:
         return None  # recording rules: unknown
     return name.endswith(_COUNTER_SUFFIXES)
