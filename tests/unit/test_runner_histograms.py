@@ -294,3 +294,22 @@ def test_alerts_on_histograms_render_them_as_prometheus(tmp_path: Path) -> None:
     assert "error calling humanize: can't convert *histogram.FloatHistogram to float" in text
     for shown in ("v=\"{count:4, sum:5.6, (0.5,1]:4}\"", 'c="4"', "q=\"{count:4, sum:5.6, (0.5,1]:4}\""):
         assert text.count(shown) == 2, text  # expected and got alike
+
+
+def test_html_report_shows_the_histogram_diff(tmp_path: Path) -> None:
+    # The report's expression chart cannot draw histograms (their float value is 0): the detail
+    # is the same field diff as in the terminal, and no 0-valued sample rows are invented.
+    from ruletest.reporting.html import html_report
+
+    (tmp_path / "rules.yml").write_text(textwrap.dedent(RULES))
+    path = tmp_path / "t.yml"
+    path.write_text(INPUT + textwrap.indent(textwrap.dedent("""
+        - expr: h
+          eval_time: 2m
+          exp_samples:
+            - labels: h
+              histogram: "{{count:5 sum:5.6 buckets:[4]}}"
+    """), "      "))
+    result = run_test_file(load_test_file(path), RunOptions(Semantics.of(3), trace=True))
+    page = html_report([result], root=str(tmp_path))
+    assert "count expected 5, got 4; counter_reset_hint expected unknown, got not_reset" in page

@@ -535,6 +535,14 @@ def _expr_section(e: ExprTrace, tr: GroupTrace, cases: dict[str, CaseResult], sh
     detail = ""
     if isinstance(problem, ExprMismatch):
         expected, got = problem.expected, problem.got
+        if problem.expected_histograms or problem.got_histograms:
+            # Native histograms are not drawn (their float value is 0): the notation diff says it.
+            from ruletest.reporting.histogram_diff import histogram_samples_diff
+
+            detail = histogram_samples_diff(problem)
+            expected = tuple(x for x, h in zip(expected, problem.expected_histograms or [None] * len(expected),
+                                               strict=True) if h is None)
+            got = tuple(x for x, h in zip(got, problem.got_histograms or [None] * len(got), strict=True) if h is None)
     elif isinstance(problem, ExprError):
         expected, got, detail = (), (), problem.message
     else:
