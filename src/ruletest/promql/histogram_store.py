@@ -57,7 +57,7 @@ class HistogramColumn:
     def __init__(self, floats: int = 0) -> None:
         """A column for a series that already holds ``floats`` float samples."""
         self._layouts: list[_Layout] = []
-        self._by_layout: dict[_Layout, int] = {}
+        self._by_layout: dict[tuple[object, ...], int] = {}
         self._ids = array("i", [_FLOAT]) * floats
         self._offsets = array("q", [0]) * floats
         self._hints = array("b", [0]) * floats
@@ -95,17 +95,17 @@ class HistogramColumn:
         """``hint``: the one to store instead of ``h``'s own."""
         if h is None:
             return _FLOAT, 0, 0
-        layout = _Layout(h.schema, h.zero_threshold, h.positive_spans, h.negative_spans, h.custom_values,
-                         len(h.positive_buckets), len(h.negative_buckets))
-        lid = self._by_layout.get(layout)
+        pb, nb = h.positive_buckets, h.negative_buckets
+        # Keyed by a plain tuple of the _Layout fields (cheaper to build than the dataclass).
+        key = (h.schema, h.zero_threshold, h.positive_spans, h.negative_spans, h.custom_values, len(pb), len(nb))
+        lid = self._by_layout.get(key)
         if lid is None:
             lid = len(self._layouts)
-            self._layouts.append(layout)
-            self._by_layout[layout] = lid
-        offset = len(self._data)
-        self._data.extend((h.count, h.sum, h.zero_count))
-        self._data.extend(h.positive_buckets)
-        self._data.extend(h.negative_buckets)
+            self._layouts.append(_Layout(*key))
+            self._by_layout[key] = lid
+        data = self._data
+        offset = len(data)
+        data.extend((h.count, h.sum, h.zero_count, *pb, *nb))
         return lid, offset, _HINT_CODE[h.counter_reset_hint if hint is None else hint]
 
     def append(self, h: FloatHistogram | None, hint: CounterResetHint | None = None) -> None:
