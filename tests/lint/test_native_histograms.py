@@ -66,3 +66,18 @@ def test_the_inventory_file_declares_native_histograms(tmp_path: Path) -> None:
     p = tmp_path / "metrics.txt"
     p.write_text('rpc_seconds = "native_histogram"\n')
     assert load_inventory(p).type_of("rpc_seconds") == "native_histogram"
+
+
+def test_recording_rules_of_native_histograms_are_native(tmp_path: Path) -> None:
+    # sum(increase(x[5m])) of a native x records native histograms (sum and increase keep them):
+    # a quantile over the recorded series is fine; histogram_count() of it records floats.
+    text = rules(alert("histogram_quantile(0.9, job:rpc_seconds:increase5m) > 1")
+                 + alert("histogram_quantile(0.9, job:rpc_seconds:count5m) > 1", name="B"),
+                 records=record("job:rpc_seconds:increase5m", "sum by (job) (increase(rpc_seconds[5m]))")
+                 + record("job:rpc_seconds:count5m", "histogram_count(sum by (job) (increase(rpc_seconds[5m])))"))
+    p = tmp_path / "rules.yml"
+    p.write_text(text)
+    from ruletest.lint import lint_paths
+
+    wrong = [f.rule for f in lint_paths([str(p)], NATIVE).findings if f.check == "histogram/quantile-wrong-series"]
+    assert wrong == ["B"]

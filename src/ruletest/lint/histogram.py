@@ -30,9 +30,43 @@ def _quantile_calls(e: A.Expr) -> Iterator[A.Call]:
 _AGGREGATIONS_IGNORING = frozenset({"min", "max", "topk", "bottomk", "quantile", "stddev", "stdvar"})
 
 
-def _is_native(ctx: RuleContext, name: str | None) -> bool:
+# Functions whose result over native histograms is native histograms again (the rest that accept
+# them return floats: histogram_quantile, changes, count_over_time...).
+_KEEP_HISTOGRAMS = frozenset({"rate", "increase", "irate", "delta", "idelta", "avg_over_time", "sum_over_time",
+                              "last_over_time", "first_over_time", "sort", "sort_desc", "label_replace",
+                              "label_join"})
+
+
+def _is_native(ctx: RuleContext, name: str | None, depth: int = 0) -> bool:
+    """Whether ``name`` holds native histograms: declared so in the inventory, or recorded by a
+    rule whose expression returns native histograms (``sum(rate(x[5m]))`` of a native ``x``)."""
+    if name is None:
+        return False
     inv = ctx.config.inventory
-    return name is not None and inv is not None and inv.type_of(name) == "native_histogram"
+    if inv is not None and inv.type_of(name) == "native_histogram":
+        return True
+    text = ctx.lint.recording_exprs.get(name)
+    if text is None or depth > 8:
+        return False
+    expr = ctx.lint.parsed(text)
+    return expr is not None and _returns_native(ctx, expr, depth + 1)
+
+
+def _returns_native(ctx: RuleContext, expr: A.Expr, depth: int) -> bool:
+    found = value_selectors(expr)
+    if not found:
+        return False
+    for vs, path in found:
+        if not _is_native(ctx, metric_name(vs), depth):
+            return False
+        for node in path:
+            if isinstance(node, A.Call) and node.func not in _KEEP_HISTOGRAMS:
+                return False
+            if isinstance(node, A.Aggregate) and node.op not in ("sum", "avg", "limitk", "limit_ratio"):
+                return False
+            if isinstance(node, A.Binary) and node.op not in ("+", "-", "*", "/"):
+                return False
+    return True
 
 
 def _is_bucket_name(name: str) -> bool:
