@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
+from ruletest.expectations import ValueMatch
 from ruletest.promql.values import Labels, Sample
 
 if TYPE_CHECKING:
@@ -129,6 +130,12 @@ class StateMismatch:
     where: Location
     timeline: AlertTimeline | None = None
     code: Code = Code.STATE_MISMATCH
+    # The time the expectation is about (its `at`, the step that broke a window, the expected
+    # fires_at/resolves_at) and the last time it looked at, like the timeline's: relative to the
+    # group's start. Explanations show the expression's values around the first, state changes
+    # up to the second.
+    focus_ms: int = 0
+    last_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,11 @@ class ExprMismatch:
     where: Location
     code: Code = Code.EXPR_MISMATCH
     how: str = ""  # ruletest's matching when asked for ("tolerance 0.01, match: subset")
+    # How the samples were compared, for explanations that must agree with the verdict.
+    values: ValueMatch = field(default_factory=ValueMatch)
+    match: str = "exact"
+    count: int | None = None
+    expected_re: tuple[Labels, ...] = ()  # parallel to expected; empty when no sample has labels_re
 
 
 @dataclass(frozen=True)

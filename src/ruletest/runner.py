@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.expectations import AlertPattern, SamplePattern, alerts_match, check_lifecycle, samples_match, values_equal
+from ruletest.expectations import AlertPattern, SamplePattern, ValueMatch, alerts_match, check_lifecycle, samples_match
 from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.values import Labels, Stale
 from ruletest.promtool_format import (
@@ -541,7 +541,7 @@ def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interv
     if check.ok:
         return None
     return StateMismatch(st.alertname, st.describe(), check.message, Location(tf.path, st.line),
-                         alert_timeline(sim, st.alertname, mint))
+                         alert_timeline(sim, st.alertname, mint), focus_ms=check.focus, last_ms=check.last)
 
 
 # --- expression tests ------------------------------------------------------------------------
@@ -553,37 +553,36 @@ def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int) -> Probl
         got = sim.query(et.expr, mint + et.eval_time_ms)
     except RuletestError as exc:
         return ExprError(et.expr, et.eval_time_ms, exc.message, where)
-    exp: list[tuple[Labels, float]] = []
+    exp: list[tuple[Labels, float, Labels]] = []  # (labels, value, labels_re) in file order
     for s in et.exp_samples:
         try:
-            exp.append((parse_series_description(s.labels), s.value))
+            exp.append((parse_series_description(s.labels), s.value, tuple(sorted(s.labels_re.items()))))
         except RuletestError as exc:
             return ExprError(et.expr, et.eval_time_ms, f'labels "{s.labels}": {exc.message}', Location(tf.path, s.line))
-    _parsed = list(exp)  # in file order, parallel to et.exp_samples
-    exp.sort(key=lambda x: x[0])
     got_l = sorted(((s.labels, s.value) for s in got), key=lambda x: x[0])
     flexible = et.match != "exact" or et.count is not None or any(s.labels_re for s in et.exp_samples)
     close = et.tolerance > 0 or et.relative_tolerance > 0 or et.nan_equal
-
-    def same(e: float, g: float) -> bool:
-        return values_equal(e, g, tolerance=et.tolerance, relative=et.relative_tolerance, fuzzy=tf.fuzzy_compare,
-                            nan_equal=et.nan_equal)
-
+    same = ValueMatch(et.tolerance, et.relative_tolerance, tf.fuzzy_compare, et.nan_equal)
     if flexible:
-        patterns = [SamplePattern(dict(labels), value, s.labels_re)
-                    for s, (labels, value) in zip(et.exp_samples, _parsed, strict=True)]
+        patterns = [SamplePattern(dict(labels), value, dict(regexes)) for labels, value, regexes in exp]
         ok = samples_match(patterns, got_l, same, subset=et.match == "subset", count=et.count)
     else:
-        ok = len(exp) == len(got_l) and all(le == lg and same(ve, vg) for (le, ve), (lg, vg) in zip(exp, got_l,
-                                                                                                  strict=True))
+        exp.sort(key=lambda x: x[0])
+        ok = len(exp) == len(got_l) and all(le == lg and same(ve, vg) for (le, ve, _), (lg, vg) in zip(exp, got_l,
+                                                                                                     strict=True))
     if ok:
         return None
+    exp.sort(key=lambda x: x[0])  # stable: samples with the same labels keep their order
     how = ", ".join(x for x in (
         f"match: {et.match}" if et.match != "exact" else "", f"count: {et.count}" if et.count is not None else "",
         f"tolerance: {et.tolerance:g}" if et.tolerance else "",
         f"relative_tolerance: {et.relative_tolerance:g}" if et.relative_tolerance else "",
-        "nan_equal" if et.nan_equal else "") if x) if flexible or close else ""
-    return ExprMismatch(et.expr, et.eval_time_ms, tuple(exp), tuple(got_l), where, how=how)
+        "nan_equal" if et.nan_equal else "",
+        *(f"{i}: labels_re " + ", ".join(f"{k}=~{v!r}" for k, v in r) for i, (_, _, r) in enumerate(exp) if r),
+    ) if x) if flexible or close else ""
+    return ExprMismatch(et.expr, et.eval_time_ms, tuple((lb, v) for lb, v, _ in exp), tuple(got_l), where, how=how,
+                        values=same, match=et.match, count=et.count,
+                        expected_re=tuple(r for _, _, r in exp) if flexible else ())
 
 
 # --- which files are tests -------------------------------------------------------------------
