@@ -268,6 +268,17 @@ class AlertCheckTrace:
 
 
 @dataclass(frozen=True)
+class StateCheckTrace:
+    """An alert_state_test entry, for charts: the time it is about (``at``, a window's ``from``,
+    the expected ``fires_at`` / ``resolves_at``) and a window's end, relative to the group's start."""
+
+    case_id: str  # CaseResult.id
+    t_ms: int
+    end_ms: int | None
+    expectation: str  # "HighErrorRate is pending from 15s to 2m"
+
+
+@dataclass(frozen=True)
 class AlertRuleTrace:
     """An alert name the group tests: its rules and what they did at every evaluation."""
 
@@ -276,6 +287,7 @@ class AlertRuleTrace:
     timeline: AlertTimeline
     compared: tuple[ComparedTrace, ...] = ()  # the rules that compare with a constant
     checks: tuple[AlertCheckTrace, ...] = ()  # the alert_rule_test entries for this name
+    states: tuple[StateCheckTrace, ...] = ()  # the alert_state_test entries for this name
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from ruletest.results import (
     StateMismatch,
 )
 from ruletest.rule_files import RuleFileCache, test_rules
+from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions, StepOutcome
@@ -286,7 +287,9 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
         gr.problems.extend(_unknown_receivers(tf, tg, am))
         if gr.problems:
             return
-    tested = {at.alertname for at in tg.alert_tests} | {st.alertname for st in tg.state_tests}
+    tested: set[str] | None = {at.alertname for at in tg.alert_tests} | {st.alertname for st in tg.state_tests}
+    if opts.trace and tg.notification_tests:
+        tested = None  # the report draws every alert that could have been sent
     timing = opts.timing or tf.timing
     sim = Simulation(rule_groups, inputs, SimulationOptions(sem, eval_interval, dict(tg.external_labels),
                                                             tg.external_url, schedule=timing), record=tested,
@@ -492,7 +495,11 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
            maxt: int) -> GroupTrace:
     step = tf.evaluation_interval_ms
     alerts = []
-    for name in dict.fromkeys(at.alertname for at in tg.alert_tests):
+    names = list(dict.fromkeys([at.alertname for at in tg.alert_tests] + [st.alertname for st in tg.state_tests]))
+    if tg.notification_tests:  # the alerts that were pending or firing at some step, so could be sent
+        names += sorted(n for n in sim.alert_names() - set(names)
+                        if any(a.state != AlertState.INACTIVE for h in sim.history(n) for a in h.alerts))
+    for name in names:
         rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
         alerts.append(AlertRuleTrace(name, rules, alert_timeline(sim, name)))
     exprs = []
@@ -510,7 +517,10 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
         exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points)))
     series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
                                tuple(None if isinstance(v, Stale) else v for v in s.values)) for s in inputs)
-    return GroupTrace(mint, maxt, step, series, tuple(alerts), tuple(exprs))
+    # The rules may have run on past the last time the test names (alert_state_test's fires_at and
+    # resolves_at, notification tests): the charts show the whole run.
+    end = max(maxt, sim.last_time if sim.last_time is not None else maxt)
+    return GroupTrace(mint, end, step, series, tuple(alerts), tuple(exprs))
 
 
 # --- alert comparison ------------------------------------------------------------------------

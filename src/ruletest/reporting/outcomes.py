@@ -89,6 +89,18 @@ def totals(results: Sequence[FileResult], duration_s: float | None = None) -> To
     )
 
 
+def run_time(s: float) -> str:
+    """A run or group's wall time for people: milliseconds under a second (a test group often
+    takes a few), then seconds, then minutes."""
+    if s < 0.001:
+        return "< 1 ms"
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    if s < 120:
+        return f"{s:.1f} s"
+    return f"{int(s // 60)} min {s % 60:.0f} s"
+
+
 def headline(p: Problem) -> str:
     """One line saying what is wrong: the first difference of a mismatch, else the first line
     of the message."""
