@@ -21,11 +21,12 @@ import pytest
 from ruletest import cli
 from ruletest.reporting.charts import GroupCharts, LineChart, group_charts
 from ruletest.reporting.html import html_report
+from ruletest.reporting.junit import junit_xml
 from ruletest.reporting.markdown import markdown_summary
 from ruletest.reporting.outcomes import run_time
 from ruletest.reporting.svg import downsample, nice_time_ticks, nice_value_ticks, path_data, simplify
 from ruletest.reporting.terminal import GREEN, RED, Progress, colour_verdicts, use_colour
-from ruletest.results import FileResult
+from ruletest.results import CaseResult, FileResult, GroupResult, Location
 from ruletest.runner import RunOptions
 
 REPO = Path(__file__).resolve().parent.parent
@@ -412,6 +413,22 @@ def test_junit_one_testcase_per_assertion_named_like_pytest(pytester: pytest.Pyt
         assert props == {"file": f"fixtures/{FIXTURE.name}", "line": c.get("line")}
         assert float(c.get("time", "x")) >= 0
     assert sum(float(c.get("time", "0")) for c in cases) <= float(suite.get("time", "0")) + 0.003
+
+
+def test_junit_times_each_group_on_its_first_case() -> None:
+    # pytest's junitxml writes each testcase's own time with 3 decimals (f"{duration:.3f}"); under
+    # the plugin the item that runs the simulation carries its time and the others almost none.
+    # The same here: a group's 4 ms on its first case (not 4/3 ms each, which rounds to 0.000),
+    # and the file's own 1 ms (reading it and its rule files) on the file's first case.
+    def case(i: int) -> CaseResult:
+        return CaseResult(f"g::c{i}", "alert", f"c{i}", Location("t.yml", i), True)
+
+    groups = [GroupResult("g", 0, Location("t.yml", 1), [case(1), case(2), case(3)], duration_s=0.004),
+              GroupResult("h", 1, Location("t.yml", 9), [case(4)], duration_s=0.002)]
+    result = FileResult("t.yml", groups=groups, duration_s=0.007)
+    root = ET.fromstring(junit_xml([result]))
+    assert [c.get("time") for c in root.iter("testcase")] == ["0.005", "0.000", "0.000", "0.002"]
+    assert root.find("testsuite").get("time") == "0.007"  # type: ignore[union-attr]
 
 
 def test_junit_promtool_compat_keeps_promtools_shape(tmp_path: Path) -> None:
