@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.expectations import AlertPattern, SamplePattern, alerts_match, check_lifecycle, samples_match, values_equal
+from ruletest.expectations import AlertPattern, SamplePattern, ValueMatch, alerts_match, check_lifecycle, samples_match
 from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.values import Labels, Stale
 from ruletest.promtool_format import (
@@ -57,6 +57,7 @@ from ruletest.results import (
     StateMismatch,
 )
 from ruletest.rule_files import RuleFileCache, test_rules
+from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions, StepOutcome
@@ -286,7 +287,9 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
         gr.problems.extend(_unknown_receivers(tf, tg, am))
         if gr.problems:
             return
-    tested = {at.alertname for at in tg.alert_tests} | {st.alertname for st in tg.state_tests}
+    tested: set[str] | None = {at.alertname for at in tg.alert_tests} | {st.alertname for st in tg.state_tests}
+    if opts.trace and tg.notification_tests:
+        tested = None  # the report draws every alert that could have been sent
     timing = opts.timing or tf.timing
     sim = Simulation(rule_groups, inputs, SimulationOptions(sem, eval_interval, dict(tg.external_labels),
                                                             tg.external_url, schedule=timing), record=tested,
@@ -492,7 +495,11 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
            maxt: int) -> GroupTrace:
     step = tf.evaluation_interval_ms
     alerts = []
-    for name in dict.fromkeys(at.alertname for at in tg.alert_tests):
+    names = list(dict.fromkeys([at.alertname for at in tg.alert_tests] + [st.alertname for st in tg.state_tests]))
+    if tg.notification_tests:  # the alerts that were pending or firing at some step, so could be sent
+        names += sorted(n for n in sim.alert_names() - set(names)
+                        if any(a.state != AlertState.INACTIVE for h in sim.history(n) for a in h.alerts))
+    for name in names:
         rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
         alerts.append(AlertRuleTrace(name, rules, alert_timeline(sim, name)))
     exprs = []
@@ -510,7 +517,10 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
         exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points)))
     series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
                                tuple(None if isinstance(v, Stale) else v for v in s.values)) for s in inputs)
-    return GroupTrace(mint, maxt, step, series, tuple(alerts), tuple(exprs))
+    # The rules may have run on past the last time the test names (alert_state_test's fires_at and
+    # resolves_at, notification tests): the charts show the whole run.
+    end = max(maxt, sim.last_time if sim.last_time is not None else maxt)
+    return GroupTrace(mint, end, step, series, tuple(alerts), tuple(exprs))
 
 
 # --- alert comparison ------------------------------------------------------------------------
@@ -541,7 +551,7 @@ def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interv
     if check.ok:
         return None
     return StateMismatch(st.alertname, st.describe(), check.message, Location(tf.path, st.line),
-                         alert_timeline(sim, st.alertname, mint))
+                         alert_timeline(sim, st.alertname, mint), focus_ms=check.focus, last_ms=check.last)
 
 
 # --- expression tests ------------------------------------------------------------------------
@@ -553,37 +563,36 @@ def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int) -> Probl
         got = sim.query(et.expr, mint + et.eval_time_ms)
     except RuletestError as exc:
         return ExprError(et.expr, et.eval_time_ms, exc.message, where)
-    exp: list[tuple[Labels, float]] = []
+    exp: list[tuple[Labels, float, Labels]] = []  # (labels, value, labels_re) in file order
     for s in et.exp_samples:
         try:
-            exp.append((parse_series_description(s.labels), s.value))
+            exp.append((parse_series_description(s.labels), s.value, tuple(sorted(s.labels_re.items()))))
         except RuletestError as exc:
             return ExprError(et.expr, et.eval_time_ms, f'labels "{s.labels}": {exc.message}', Location(tf.path, s.line))
-    _parsed = list(exp)  # in file order, parallel to et.exp_samples
-    exp.sort(key=lambda x: x[0])
     got_l = sorted(((s.labels, s.value) for s in got), key=lambda x: x[0])
     flexible = et.match != "exact" or et.count is not None or any(s.labels_re for s in et.exp_samples)
     close = et.tolerance > 0 or et.relative_tolerance > 0 or et.nan_equal
-
-    def same(e: float, g: float) -> bool:
-        return values_equal(e, g, tolerance=et.tolerance, relative=et.relative_tolerance, fuzzy=tf.fuzzy_compare,
-                            nan_equal=et.nan_equal)
-
+    same = ValueMatch(et.tolerance, et.relative_tolerance, tf.fuzzy_compare, et.nan_equal)
     if flexible:
-        patterns = [SamplePattern(dict(labels), value, s.labels_re)
-                    for s, (labels, value) in zip(et.exp_samples, _parsed, strict=True)]
+        patterns = [SamplePattern(dict(labels), value, dict(regexes)) for labels, value, regexes in exp]
         ok = samples_match(patterns, got_l, same, subset=et.match == "subset", count=et.count)
     else:
-        ok = len(exp) == len(got_l) and all(le == lg and same(ve, vg) for (le, ve), (lg, vg) in zip(exp, got_l,
-                                                                                                  strict=True))
+        exp.sort(key=lambda x: x[0])
+        ok = len(exp) == len(got_l) and all(le == lg and same(ve, vg) for (le, ve, _), (lg, vg) in zip(exp, got_l,
+                                                                                                     strict=True))
     if ok:
         return None
+    exp.sort(key=lambda x: x[0])  # stable: samples with the same labels keep their order
     how = ", ".join(x for x in (
         f"match: {et.match}" if et.match != "exact" else "", f"count: {et.count}" if et.count is not None else "",
         f"tolerance: {et.tolerance:g}" if et.tolerance else "",
         f"relative_tolerance: {et.relative_tolerance:g}" if et.relative_tolerance else "",
-        "nan_equal" if et.nan_equal else "") if x) if flexible or close else ""
-    return ExprMismatch(et.expr, et.eval_time_ms, tuple(exp), tuple(got_l), where, how=how)
+        "nan_equal" if et.nan_equal else "",
+        *(f"{i}: labels_re " + ", ".join(f"{k}=~{v!r}" for k, v in r) for i, (_, _, r) in enumerate(exp) if r),
+    ) if x) if flexible or close else ""
+    return ExprMismatch(et.expr, et.eval_time_ms, tuple((lb, v) for lb, v, _ in exp), tuple(got_l), where, how=how,
+                        values=same, match=et.match, count=et.count,
+                        expected_re=tuple(r for _, _, r in exp) if flexible else ())
 
 
 # --- which files are tests -------------------------------------------------------------------

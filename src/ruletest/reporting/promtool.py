@@ -9,7 +9,15 @@ import os
 from ruletest.gocompat import format_float_e, format_go_duration, go_quote
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels, format_labels
-from ruletest.reporting.explain import explain_alert, explain_state, num, prometheus_2_note, samples_diff, timing_note
+from ruletest.reporting.explain import (
+    explain_alert,
+    explain_state,
+    nan_note,
+    num,
+    prometheus_2_note,
+    samples_diff,
+    timing_note,
+)
 from ruletest.reporting.notifications import notification_detail, notification_message, routing_message
 from ruletest.results import (
     AlertMismatch,
@@ -110,6 +118,8 @@ def render(p: Problem, *, promtool_compat: bool = False, explain: bool = True, d
     info = detail(p) if explain else ""
     if info and (diff or not isinstance(p, ExprMismatch)):
         text += "\n" + _indent_block(info, "        ")
+    elif explain and isinstance(p, ExprMismatch) and nan_note(p):
+        text += "\n" + _indent_block(nan_note(p), "        ")  # the diff would say it on the NaN's line
     return text
 
 
