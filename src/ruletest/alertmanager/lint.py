@@ -19,7 +19,7 @@ from ruletest.alertmanager.integrations import templated_fields
 from ruletest.alertmanager.matchers import Matcher, Matchers
 from ruletest.alertmanager.route import Route, build_tree
 from ruletest.alertmanager.template_funcs import SINCE
-from ruletest.alertmanager.template_set import TemplateLoadError, TemplateSet, expand_globs, load_template_set
+from ruletest.alertmanager.template_set import TemplateLoadError, TemplateSet, load_template_set
 from ruletest.alertmanager.version import Version
 from ruletest.errors import RuletestError
 from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
@@ -317,12 +317,12 @@ def _template_findings(config: Config, version: Version) -> list[Finding]:
             ts = load_template_set(config.template_globs, Version(0, 34))
         except TemplateLoadError:
             return out
-    for i, pattern in enumerate(config.template_globs):
-        if not expand_globs([pattern]):
-            line = config.template_lines[i] if i < len(config.template_lines) else None
-            out.append(Finding("am/template-undefined", Severity.WARNING,
-                               f"templates entry {config.templates[i]!r} matches no file (resolved to {pattern}); "
-                               "map deployed paths with --template.path-map", path, line))
+    from ruletest.alertmanager.testbed import unmatched_templates
+
+    for written, resolved, line in unmatched_templates(config):
+        out.append(Finding("am/template-undefined", Severity.WARNING,
+                           f"templates entry {written!r} matches no file (resolved to {resolved}); "
+                           "map deployed paths with --template.path-map", path, line or None))
     defined = set(ts.text_defs)
     for name, body in ts.text_defs.items():
         origin = ts.text_origins.get(name)
