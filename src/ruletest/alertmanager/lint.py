@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ruletest.alertmanager.config import Config, NamedInterval
+from ruletest.alertmanager.config import Config, NamedInterval, RouteConfig
 from ruletest.alertmanager.integrations import templated_fields
 from ruletest.alertmanager.matchers import Matcher, Matchers
 from ruletest.alertmanager.route import Route, build_tree
@@ -170,6 +170,20 @@ def _reach(route: Route, shape: AlertShape) -> list[Route]:
     return [*out, route]
 
 
+def _replacing_matchers(route: RouteConfig, version: Version) -> list[str]:
+    """The ``matchers`` equivalent to a route's ``match``, ``match_re`` and ``matchers``. A
+    ``match_re`` value is written as is: Alertmanager anchors it (``^(?:v)$``, config.Regexp), as
+    it anchors every ``=~`` matcher's value (labels.NewMatcher), so ``severity=~"crit.*"`` means
+    what ``match_re: {severity: crit.*}`` meant."""
+    ms = [Matcher.new("=", k, v) for k, v in route.match] + [Matcher.new("=~", k, v) for k, v in route.match_re]
+    return [m.to_string(version) for m in sorted(ms, key=Matcher.sort_key)] + [t for t, _ in route.matcher_texts]
+
+
+def _yaml_quote(text: str) -> str:
+    """A YAML single-quoted scalar (backslashes are literal there; a quote is doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _config_findings(config: Config, shapes: list[AlertShape] | None, version: Version) -> list[Finding]:
     path = config.path
     out: list[Finding] = []
@@ -184,7 +198,8 @@ def _config_findings(config: Config, shapes: list[AlertShape] | None, version: V
     for r in nodes:
         if r.config.uses_match:
             out.append(Finding("am/deprecated-matcher", Severity.INFO, "match/match_re are deprecated: write "
-                               f"matchers: [{', '.join(repr(m.to_string(version)) for m in r.matchers)}]", path, r.line))
+                               f"matchers: [{', '.join(_yaml_quote(t) for t in _replacing_matchers(r.config, version))}]",
+                               path, r.line))
     for rule in config.inhibit_rules:
         if not rule.equal:
             out.append(Finding("am/inhibit-no-equal", Severity.WARNING,
