@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="output format (default: github under GitHub Actions, else text)")
     lint.add_argument("--fail-on", choices=["error", "warning", "info"], default="error",
                       help="exit 1 when a finding has at least this severity (default error)")
-    lint.add_argument("--config", metavar="FILE", help="ruletest.toml or pyproject.toml to read settings from")
+    lint.add_argument("--config", metavar="FILE",
+                      help="TOML file to read settings from: its [tool.ruletest] table, else its top level "
+                           "(default: the nearest ruletest.toml or pyproject.toml)")
     lint.add_argument("--inventory", metavar="FILE", help="metric inventory (exposition text or name: type lines)")
     lint.add_argument("--prometheus", type=_prometheus_version, default=None, metavar="{2,3}",
                       help="target Prometheus version (default from config, else 3)")

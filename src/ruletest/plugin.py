@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from ruletest.lint.config import LintConfig
     from ruletest.lint.model import LintResult
     from ruletest.promtool_format import TestFile
     from ruletest.results import CaseResult, FileResult, Problem
@@ -68,6 +69,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class _State:
     """Per-session plugin state (kept in ``config.stash``)."""
 
+    project: LintConfig  # [tool.ruletest], read once at start-up
     run_options: RunOptions | None = None
     rule_cache: RuleFileCache | None = None
     lint: LintResult | None = None
@@ -81,12 +83,27 @@ _STATE = pytest.StashKey[_State]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ruletest: a promtool-format rule test collected by ruletest")
-    config.stash[_STATE] = _State()
+    config.stash[_STATE] = _State(project=_project_config(config))
     if config.getoption("--ruletest-html") and not hasattr(config, "workerinput"):
         from ruletest.plugin_html import HtmlReportPlugin
 
         config.pluginmanager.register(HtmlReportPlugin(config, config.getoption("--ruletest-html")),
                                       "ruletest-html")
+
+
+def _project_config(config: pytest.Config) -> LintConfig:
+    """The project's [tool.ruletest], read when the session starts: a bad configuration is a usage
+    error before anything runs (with pytest-xdist, in the controller, before workers start)."""
+    from ruletest.errors import RuletestError
+    from ruletest.lint.config import load_config
+
+    version = str(config.getini("ruletest_prometheus"))
+    if version not in ("", "2", "3"):
+        raise pytest.UsageError(f"ruletest: ini ruletest_prometheus must be 2 or 3, got {version!r}")
+    try:
+        return load_config(config.rootpath)
+    except RuletestError as exc:
+        raise pytest.UsageError(f"ruletest: {exc}") from None
 
 
 def _state(config: pytest.Config) -> _State:
@@ -133,11 +150,10 @@ def run_options(config: pytest.Config) -> RunOptions:
     """The semantics and options of this session, built once from options, ini and [tool.ruletest]."""
     state = _state(config)
     if state.run_options is None:
-        from ruletest.lint.config import load_config
         from ruletest.runner import RunOptions
         from ruletest.semantics import Semantics, split_features
 
-        project = load_config(config.rootpath)
+        project = state.project
         version = int(config.getoption("--ruletest-prometheus") or config.getini("ruletest_prometheus")
                       or project.prometheus)
         features = set(project.features) | set(split_features(config.getoption("--ruletest-enable-feature")))
@@ -260,9 +276,8 @@ def lint_session(config: pytest.Config) -> LintResult:
     state = _state(config)
     if state.lint is None:
         from ruletest.lint import lint_paths
-        from ruletest.lint.config import load_config
 
-        state.lint = lint_paths([str(p) for p in sorted(state.lint_paths)], load_config(config.rootpath))
+        state.lint = lint_paths([str(p) for p in sorted(state.lint_paths)], state.project)
     return state.lint
 
 

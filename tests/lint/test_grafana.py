@@ -280,6 +280,39 @@ def test_legend_label_the_query_cannot_return(tmp_path: Path) -> None:
     assert "cannot have label instance (they can have: job)" in finding.message
 
 
+def test_legend_label_removed_by_without(tmp_path: Path) -> None:
+    # Prometheus: `without` drops the listed labels and keeps the others; `pod=""` selects series
+    # without pod; rate() and aggregations drop the metric name. Grafana renders a legend
+    # {{label}} the series lacks as empty. The rules' template/missing-label sees the same shapes.
+    path = write(tmp_path / "d.json", dashboard(panel(
+        "p", target("sum without (instance) (rate(x_total[5m]))", legendFormat="{{job}} {{instance}}"),
+        target('up{pod=""}', "B", legendFormat="{{pod}}"),
+        target("rate(x_total[5m])", "C", legendFormat="{{__name__}}"),
+        target("sum without (instance) (rate(x_total[5m]))", "D", legendFormat="{{job}} {{pod}}"),
+        target("up", "E", legendFormat="{{__name__}} {{instance}}"))))
+    got = [(f.check, f.rule, f.message) for f in lint(path)]
+    assert got == [
+        ("grafana/legend-label", 'panel "p" A', "legend {{instance}}: the query's series cannot have label instance "
+                                                "(they can have: any label but instance); it renders empty"),
+        ("grafana/legend-label", 'panel "p" B', "legend {{pod}}: the query's series cannot have label pod "
+                                                "(they can have: any label but pod); it renders empty"),
+        ("grafana/legend-label", 'panel "p" C', "legend {{__name__}}: the query drops the metric name; it renders empty"),
+    ]
+    # The same shape in a rule: template/missing-label reports it alike.
+    rules = tmp_path / "r.yml"
+    rules.write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - alert: A
+                expr: sum without (instance) (rate(x_total[5m])) > 1
+                labels: {severity: warning}
+                annotations: {summary: "{{ $labels.instance }}"}
+        """))
+    (rule,) = [f for f in lint(rules) if f.check == "template/missing-label"]
+    assert "(it can have: any label but instance)" in rule.message
+
+
 def test_fixed_legend_over_several_series(tmp_path: Path) -> None:
     errors = 'rate(http_requests_total{status=~"5.."}[5m])'
     path = write(tmp_path / "d.json", dashboard(panel(
