@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ruletest import __version__
+from ruletest.authoring import commands as authoring
 from ruletest.coverage import CoverageReport
 from ruletest.errors import RuletestError
 from ruletest.promtool_format import TestFile, TestFileError, load_test_file
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--base", default="HEAD", metavar="REF", help="git revision for --changed (default HEAD)")
     lint.add_argument("--explain", metavar="ID", help="describe one check and exit")
     lint.add_argument("--list", action="store_true", help="list every check and exit")
+    authoring.register(sub)  # mutate, new, capture, backtest
     return ap
 
 
@@ -81,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_test(args)
     if args.command == "lint":
         return cmd_lint(args)
+    if args.command in authoring.COMMANDS:
+        return authoring.run(args)
     return EXIT_USAGE
 
 
