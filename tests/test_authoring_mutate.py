@@ -326,3 +326,70 @@ def test_pytest_option(pytester: pytest.Pytester) -> None:
     low = pytester.runpytest_subprocess("--ruletest-mutate-fail-under", "75", "-p", "no:cacheprovider")
     assert low.ret == pytest.ExitCode.TESTS_FAILED
     low.stdout.fnmatch_lines(["FAIL: mutation score: 50.0% (6 of 12 mutants killed) is below 75%"])
+
+
+# --- pruning is exact -------------------------------------------------------------------------------
+
+JOIN_RULES = """\
+groups:
+  - name: g
+    rules:
+      - alert: A
+        expr: a * on(job) b{env="p"} > 0
+"""
+
+JOIN_TESTS = """\
+rule_files: [rules.yml]
+tests:
+  - name: a fires
+    input_series:
+      - {series: 'a{job="j"}', values: '1x5'}
+      - {series: 'b{job="j", env="p"}', values: '1x5'}
+    alert_rule_test:
+      - {alertname: A, eval_time: 1m, exp_alerts: [{exp_labels: {job: j}}]}
+  - name: other
+    input_series:
+      - {series: 'a{job="j"}', values: '1x5'}
+      - {series: 'b{job="j", env="p"}', values: '1x5'}
+      - {series: 'b{job="j", env="q"}', values: '1x5'}
+    promql_expr_test:
+      - {expr: a, eval_time: 1m, exp_samples: [{labels: 'a{job="j"}', value: 1}]}
+"""
+
+
+def test_an_evaluation_error_in_a_group_not_testing_the_rule_kills(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_text(JOIN_RULES)
+    (tmp_path / "join_test.yml").write_text(JOIN_TESTS)
+    report = mutate_paths([str(tmp_path)], MutateOptions(SEM, jobs=1))
+    dropped = next(r for r in report.results if r.mutation.description == 'env="p" → (dropped)')
+    # Without the matcher, "other" joins a with two b series on job: many-to-many matching fails
+    # there, although no assertion of "other" is about A. In "a fires" A still fires as expected.
+    assert dropped.status == "killed"
+    assert dropped.killed_by is not None and ": other: " in dropped.killed_by
+
+
+def test_pruned_runs_give_the_results_of_full_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ruletest.authoring.impact import Impact
+
+    # Every test group run with every rule, against groups run with the rules they need.
+    paths = [str(REPO / "rules"), str(REPO / "fixtures" / "high_error_rate_test.yml"),
+             str(REPO / "fixtures" / "recording_rules_test.yml"), str(REPO / "fixtures" / "service_down_test.yml")]
+    pruned = mutate_paths(paths, MutateOptions(SEM, jobs=1))
+    monkeypatch.setattr(Impact, "needed", lambda self, keys, templates=None: set(self.keys))
+    monkeypatch.setattr(Impact, "observes", lambda self, tg, affected: True)
+    full = mutate_paths(paths, MutateOptions(SEM, jobs=1))
+    assert len(pruned.results) > 150 and pruned.count("uncovered") > 50
+    assert [(r.mutation.description, r.status == "killed") for r in pruned.results] == \
+        [(r.mutation.description, r.status == "killed") for r in full.results]
+
+
+def test_rules_no_assertion_reaches_are_uncovered(project: Path) -> None:
+    (project / "rules.yml").write_text(RULES + "      - alert: Untested\n        expr: x > 100\n")
+    report = mutate_paths([str(project)], MutateOptions(SEM, jobs=1))
+    untested = {r.status for r in report.results if r.mutation.rule.name == "Untested"}
+    assert untested == {"uncovered"}
+    from ruletest.authoring.mutate_report import text
+
+    out = text(report)
+    assert "Untested: 0 of" in out and "no test asserts on Untested or on a rule reading it" in out
+    assert "ruletest new Untested --rules" in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 COMMANDS = ("mutate", "new", "capture", "backtest")
@@ -39,10 +40,29 @@ def register(sub: Any) -> None:
     m.add_argument("--ignore-unknown-fields", action="store_true", help="as promtool's flag")
     _semantics_flags(m)
 
+    n = sub.add_parser("new", help="scaffold a promtool test file for an alert",
+                       description="Write a test for an alert: input series from its expression's selectors (and the "
+                                   "recording rules it reads), values found by evaluating the rules, cases for "
+                                   "firing once `for` has elapsed, pending before, and silent below the threshold.")
+    n.add_argument("alertname", nargs="?", metavar="ALERTNAME", help="the alert to write a test for")
+    n.add_argument("--rules", nargs="+", required=True, metavar="FILE", help="rule files (the alert's and those "
+                   "recording what it reads)")
+    n.add_argument("-o", "--output", metavar="OUT", help="file to write (with --untested: a directory); default stdout")
+    n.add_argument("--untested", action="store_true", help="write a test for every alert no test names")
+    n.add_argument("--tests", nargs="+", default=["."], metavar="PATH",
+                   help="with --untested: test files or directories that count as tested (default .)")
+    n.add_argument("--evaluation-interval", metavar="DURATION",
+                   help="evaluation interval of the test (default: the rule group's, else [tool.ruletest] "
+                        "evaluation_interval, else 1m)")
+    n.add_argument("--force", action="store_true", help="overwrite existing files")
+    _semantics_flags(n)
+
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "mutate":
         return _mutate(args)
+    if args.command == "new":
+        return _new(args)
     return EXIT_USAGE
 
 
@@ -98,3 +118,88 @@ def _mutate(args: argparse.Namespace) -> int:
         print(f"ruletest mutate: mutation score {report.score:.1f}% is below {args.fail_under:g}%", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
+
+
+def write_atomically(path: Path, text: str, force: bool) -> str | None:
+    """Write ``text`` to ``path`` whole or not at all; the reason when it was not written."""
+    import os
+    import tempfile
+
+    if path.exists() and not force:
+        return f"{path} exists (use --force to overwrite)"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        return f"cannot write {path}: {exc.strerror or exc}"
+    return None
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _new(args: argparse.Namespace) -> int:
+    from ruletest.authoring.scaffold import (
+        ScaffoldError,
+        ScaffoldOptions,
+        find_alert,
+        load_groups,
+        scaffold_rule,
+        untested_alerts,
+    )
+    from ruletest.durations import DurationError, parse_duration
+    from ruletest.lint.config import ConfigError, load_config
+    from ruletest.runner import collect_test_files
+
+    sem = _semantics(args, "new")
+    if isinstance(sem, int):
+        return sem
+    if bool(args.alertname) == bool(args.untested):
+        print("ruletest new: give either ALERTNAME or --untested", file=sys.stderr)
+        return EXIT_USAGE
+    if args.untested and not args.output:
+        print("ruletest new: --untested needs -o DIRECTORY", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        interval = parse_duration(args.evaluation_interval) if args.evaluation_interval else None
+        default_interval = load_config().evaluation_interval_ms
+        groups = load_groups(args.rules, sem)
+        if args.untested:
+            rules = untested_alerts(groups, collect_test_files(args.tests))
+        else:
+            rules = [find_alert(args.alertname, groups)]
+    except (ScaffoldError, DurationError, ConfigError) as exc:
+        print(f"ruletest new: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    options = ScaffoldOptions(sem, interval, default_interval)
+    failed = False
+    for rule in rules:
+        out = Path(args.output) if args.output else None
+        if args.untested and out is not None:
+            out = out / f"{_snake(rule.name)}_test.yml"
+        try:
+            text = scaffold_rule(rule, groups, options, base_dir=out.parent if out is not None else Path("."))
+        except ScaffoldError as exc:
+            print(f"ruletest new: {rule.name}: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        if out is None:
+            sys.stdout.write(text)
+            continue
+        problem = write_atomically(out, text, args.force)
+        if problem is not None:
+            print(f"ruletest new: {problem}", file=sys.stderr)
+            failed = True
+        else:
+            print(f"wrote {out}", file=sys.stderr)
+    if args.untested and not rules:
+        print("ruletest new: every alert is named by some alert_rule_test", file=sys.stderr)
+    return EXIT_FAIL if failed else EXIT_OK
+

@@ -234,7 +234,6 @@ def _errors_only(tg: TestGroup) -> TestGroup:
 
 def _run_one(plan: _Plan, index: int) -> tuple[Status, str | None, str | None]:
     m = plan.todo[index]
-    cache = _substituted(plan, m.mutant)
     tests = plan.tests_by_file.get(os.path.normpath(m.rule.file), ())
     lenient = dataclasses.replace(plan.run, strict=False)
     planned = []
@@ -249,7 +248,11 @@ def _run_one(plan: _Plan, index: int) -> tuple[Status, str | None, str | None]:
         if blind and _cannot_fail_to_evaluate(m, affected, plan):
             continue
         if not blind:
-            result = run_test_file(dataclasses.replace(tf, tests=(tg,)), plan.run, cache)
+            # Rules neither affected by the mutant nor read by the assertions compute what they
+            # computed in the passing baseline: they are left out.
+            asserted = impact.asserted(tg)
+            needed = impact.needed(affected | asserted, templates=asserted)
+            result = run_test_file(dataclasses.replace(tf, tests=(tg,)), plan.run, _substituted(plan, m.mutant, needed))
         else:
             # No assertion of this group looks at what the mutant changes: it can only fail by an
             # evaluation error of an affected rule, which needs only those rules and their inputs.
@@ -288,6 +291,20 @@ def _run_all(plan: _Plan, jobs: int) -> list[tuple[Status, str | None, str | Non
     mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with mp.Pool(min(jobs, n), initializer=_init_worker, initargs=(plan,)) as pool:
         return pool.map(_work, range(n), chunksize=max(1, n // (jobs * 8)))
+
+
+def _uncovered(rule: Rule, tests: Sequence[tuple[TestFile, TestGroup]], impacts: dict[str, Impact]) -> str:
+    """Why no test can notice a change to ``rule`` through an assertion (empty when some can).
+    Its mutants are not run: only an evaluation error could kill them, which is not a test
+    noticing the change."""
+    if not tests:
+        return f"no passing test loads {rule.file}"
+    key = rule_key(rule)
+    for tf, tg in tests:
+        impact = impacts[tf.path]
+        if impact.observes(tg, impact.affected(key)):
+            return ""
+    return f"no test asserts on {rule.name} or on a rule reading it"
 
 
 def _intervals(tests: Sequence[tuple[TestFile, TestGroup]]) -> tuple[int, ...]:
@@ -335,23 +352,28 @@ def mutate_paths(paths: Sequence[str], options: MutateOptions) -> MutationReport
                 sites: dict[NodePath, Observed] = {p: o for (k, p), o in observed.items() if k == key}
                 all_mutations.extend(mutations(r, MutationContext(options.semantics, _intervals(tests), sites)))
 
+    impacts = {tf.path: Impact(test_rules(tf, load, base).groups, options.semantics.version)
+               for tf in inputs.test_files}
+    uncovered: dict[RuleKey, str] = {}
+    for m in all_mutations:
+        key = rule_key(m.rule)
+        if key not in uncovered:
+            uncovered[key] = _uncovered(m.rule, tests_by_file.get(os.path.normpath(m.rule.file), []), impacts)
     decided: dict[int, MutantResult] = {}
     todo: list[int] = []
     for i, m in enumerate(all_mutations):
-        covered = bool(tests_by_file.get(os.path.normpath(m.rule.file)))
+        why_uncovered = uncovered[rule_key(m.rule)]
         if m.invalid is not None:
             decided[i] = MutantResult(i, m, "invalid", "none", detail=m.invalid)
         elif m.equivalent is not None:
             decided[i] = MutantResult(i, m, "equivalent", "none", detail=m.equivalent)
-        elif not covered:
-            decided[i] = MutantResult(i, m, "uncovered", "none", detail=f"no passing test loads {m.rule.file}")
+        elif why_uncovered:
+            decided[i] = MutantResult(i, m, "uncovered", "none", detail=why_uncovered)
         elif m.unchanged_on_tests:
             decided[i] = MutantResult(i, m, "survived", "static")
         else:
             todo.append(i)
     jobs = options.jobs or os.cpu_count() or 1
-    impacts = {tf.path: Impact(test_rules(tf, load, base).groups, options.semantics.version)
-               for tf in inputs.test_files}
     plan = _Plan(run, load, inputs.groups_by_file, {k: tuple(v) for k, v in tests_by_file.items()}, impacts,
                  tuple(all_mutations[i] for i in todo))
     for i, (status, killed_by, detail) in zip(todo, _run_all(plan, jobs), strict=True):

@@ -48,13 +48,17 @@ def text(report: MutationReport) -> str:
     for (file, line, name), results in rules.items():
         counted = [r for r in results if r.status in ("killed", "survived", "uncovered")]
         killed = sum(1 for r in counted if r.status == "killed")
+        uncovered = next((r for r in results if r.status == "uncovered"), None)
+        if uncovered is not None:
+            # Every mutant of the rule survives for the same reason: one line says it.
+            lines.append(f"{_rel(file)}:{line} {name}: 0 of {len(counted)} killed: {uncovered.detail}")
+            lines.append(f"    missing: {uncovered_hint(uncovered)}")
+            continue
         lines.append(f"{_rel(file)}:{line} {name}: {killed} of {len(counted)} killed")
         for r in results:
             m = r.mutation
-            if r.status in ("survived", "uncovered"):
+            if r.status == "survived":
                 flag = f" (possibly equivalent: {m.maybe_equivalent})" if m.maybe_equivalent else ""
-                if r.status == "uncovered":
-                    flag = f" ({r.detail})"
                 lines.append(f"  survived {m.operator}: {m.description}{flag}")
                 lines.append(f"    missing: {m.missing}")
             elif r.status == "error":
@@ -76,12 +80,22 @@ def text(report: MutationReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def uncovered_hint(r: MutantResult) -> str:
+    """The test missing for a rule no assertion reaches."""
+    rule = r.mutation.rule
+    if rule.is_alert:
+        return (f"any alert_rule_test for {rule.name} (`ruletest new {rule.name} --rules {_rel(rule.file)}` "
+                "writes one)")
+    return f"a promql_expr_test of {rule.name}, or a test of an alert that reads it"
+
+
 def _mutant_json(r: MutantResult) -> dict[str, Any]:
     m = r.mutation
     return {
         "id": r.id, "file": _rel(m.rule.file), "line": m.line, "rule": m.rule.name, "kind": m.rule.kind,
         "operator": m.operator, "before": m.before, "after": m.after, "status": r.status, "how": r.how,
-        "killed_by": r.killed_by, "missing_test": m.missing if r.status in ("survived", "uncovered") else None,
+        "killed_by": r.killed_by,
+        "missing_test": m.missing if r.status == "survived" else uncovered_hint(r) if r.status == "uncovered" else None,
         "possibly_equivalent": m.maybe_equivalent, "detail": r.detail,
         "mutant": {"expr": m.mutant.expr, "for": format_duration(m.mutant.for_ms),
                    "keep_firing_for": format_duration(m.mutant.keep_firing_for_ms),
@@ -102,8 +116,15 @@ def json_report(report: MutationReport) -> str:
 
 def sarif(report: MutationReport) -> str:
     findings = []
+    for (_file, _line, _name), results in _by_rule(report).items():
+        uncovered = next((r for r in results if r.status == "uncovered"), None)
+        if uncovered is not None:
+            rule = uncovered.mutation.rule
+            findings.append(Finding("mutation/uncovered", Severity.WARNING,
+                                    f"{rule.name}: none of its {len(results)} mutants can be killed: {uncovered.detail}; "
+                                    f"missing: {uncovered_hint(uncovered)}", rule.file, rule.line, rule.name))
     for r in report.results:
-        if r.status not in ("survived", "uncovered"):
+        if r.status != "survived":
             continue
         m = r.mutation
         maybe = f" (possibly equivalent: {m.maybe_equivalent})" if m.maybe_equivalent else ""
@@ -112,7 +133,7 @@ def sarif(report: MutationReport) -> str:
                                 m.rule.file, m.line, m.rule.name, m.before))
     doc = json.loads(lint_sarif(LintResult(findings, len(report.rule_files), len(_by_rule(report)))))
     for rule in doc["runs"][0]["tool"]["driver"]["rules"]:
-        what = OPERATORS.get(rule["id"].removeprefix("mutation/"), rule["id"])
+        what = OPERATORS.get(rule["id"].removeprefix("mutation/"), "a rule no test assertion reaches")
         rule["shortDescription"] = {"text": f"surviving mutant: {what}"}
         rule["fullDescription"] = {"text": f"A mutant of a rule ({what}) passes every test that loads the rule: "
                                            "the tests would not notice this mistake."}
