@@ -45,6 +45,8 @@ def _path(path: Path, what: str, env: str) -> Callable[[], str | None]:
 
 REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "promtool": _binary("promtool", "prometheus"),
+    # A real Prometheus server (and promtool to fill its TSDB), for capture and backtest.
+    "prometheus-server": lambda: _binary("prometheus", "prometheus")() or _binary("promtool", "prometheus")(),
     "corpus": _path(CORPUS / "MANIFEST.json", "the realworld corpus", "RULETEST_CORPUS"),
     "promqltest": _path(PROMQLTEST, "Prometheus 3.14's engine tests", "RULETEST_PROMQLTEST"),
     "shared": _path(SHARED, "the shared reference material", "RULETEST_SHARED"),

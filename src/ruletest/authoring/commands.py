@@ -57,12 +57,52 @@ def register(sub: Any) -> None:
     n.add_argument("--force", action="store_true", help="overwrite existing files")
     _semantics_flags(n)
 
+    c = sub.add_parser("capture", help="write a regression test from what a live Prometheus saw",
+                       description="Fetch the series the alerts read (one range query per selector, through the "
+                                   "recording rules they read) and write a test file whose expectations are what the "
+                                   "rules do on that data. Nothing is written unless everything was fetched.")
+    _live_flags(c, required=True)
+    c.add_argument("-o", "--output", metavar="FILE", help="file to write (default stdout)")
+    c.add_argument("--anonymize", action="store_true",
+                   help="replace label values (except those the rules match on) by <label>-<n>")
+    c.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _semantics_flags(c)
+
+    b = sub.add_parser("backtest", help="when would each alert have fired on captured or live data?",
+                       description="Evaluate the rule files over a captured test file (--data) or live data (--url) "
+                                   "and list when each alert fires; with --base, what changed since a git revision.")
+    _live_flags(b, required=False)
+    b.add_argument("--data", metavar="FILE", help="a test file written by `ruletest capture` (its first test group)")
+    b.add_argument("--base", metavar="REF", help="compare with the rule files at this git revision")
+    b.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    _semantics_flags(b)
+
+
+def _live_flags(p: argparse.ArgumentParser, required: bool) -> None:
+    p.add_argument("--rules", nargs="+", required=True, metavar="FILE", help="rule files")
+    p.add_argument("--url", required=required, metavar="URL", help="Prometheus base URL, e.g. http://localhost:9090")
+    p.add_argument("--start", required=required, metavar="TIME",
+                   help="RFC 3339, unix seconds, now, or now-DURATION (e.g. now-2h)")
+    p.add_argument("--end", default="now", metavar="TIME", help="end of the range (default now)")
+    p.add_argument("--step", metavar="DURATION",
+                   help="sampling interval = the test's interval (default: the alert group's interval, else "
+                        "[tool.ruletest] evaluation_interval, else 1m)")
+    p.add_argument("--alert", action="append", default=[], metavar="NAME", help="only these alerts (repeatable)")
+    p.add_argument("--max-series", type=int, default=1000, metavar="N", help="refuse more series than this")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per HTTP request")
+    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="HTTP header for every request, e.g. 'Authorization: Bearer ...' (repeatable)")
+
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "mutate":
         return _mutate(args)
     if args.command == "new":
         return _new(args)
+    if args.command == "capture":
+        return _capture(args)
+    if args.command == "backtest":
+        return _backtest(args)
     return EXIT_USAGE
 
 
@@ -203,3 +243,97 @@ def _new(args: argparse.Namespace) -> int:
         print("ruletest new: every alert is named by some alert_rule_test", file=sys.stderr)
     return EXIT_FAIL if failed else EXIT_OK
 
+
+
+def _headers(values: list[str]) -> dict[str, str] | str:
+    out = {}
+    for v in values:
+        name, sep, value = v.partition(":")
+        if not sep or not name.strip():
+            return f"--header {v!r}: expected 'NAME: VALUE'"
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _capture(args: argparse.Namespace) -> int:
+    import time
+
+    from ruletest.authoring.capture import CaptureError, CaptureOptions, capture_test
+    from ruletest.authoring.promapi import PrometheusAPIError, parse_time
+    from ruletest.durations import DurationError, parse_duration
+    from ruletest.lint.config import ConfigError, load_config
+
+    sem = _semantics(args, "capture")
+    if isinstance(sem, int):
+        return sem
+    headers = _headers(args.header)
+    if isinstance(headers, str):
+        print(f"ruletest capture: {headers}", file=sys.stderr)
+        return EXIT_USAGE
+    now = round(time.time() * 1000)
+    try:
+        options = CaptureOptions(sem, parse_time(args.start, now), parse_time(args.end, now),
+                                 parse_duration(args.step) if args.step else None, tuple(args.alert), args.anonymize,
+                                 args.max_series, args.timeout, headers, load_config().evaluation_interval_ms)
+    except (DurationError, PrometheusAPIError, ConfigError) as exc:
+        print(f"ruletest capture: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.output) if args.output else None
+    if out is not None and out.exists() and not args.force:
+        print(f"ruletest capture: {out} exists (use --force to overwrite)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        text = capture_test(args.url, args.rules, options, base_dir=out.parent if out is not None else Path("."))
+    except CaptureError as exc:
+        print(f"ruletest capture: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    problem = write_atomically(out, text, args.force)
+    if problem is not None:
+        print(f"ruletest capture: {problem}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    import time
+
+    from ruletest.authoring import backtest as bt
+    from ruletest.authoring.capture import CaptureError, alerts_named, load_groups
+    from ruletest.authoring.promapi import PrometheusAPIError, parse_time
+    from ruletest.durations import DurationError, parse_duration
+    from ruletest.lint.config import ConfigError, load_config
+
+    sem = _semantics(args, "backtest")
+    if isinstance(sem, int):
+        return sem
+    if (args.data is None) == (args.url is None):
+        print("ruletest backtest: give either --data FILE or --url URL --start TIME", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        groups = load_groups(args.rules, sem)
+        alerts_named(groups, args.alert)  # unknown names are an error
+        if args.data is not None:
+            data = bt.from_test_file(args.data)
+        else:
+            if args.start is None:
+                print("ruletest backtest: --url needs --start", file=sys.stderr)
+                return EXIT_USAGE
+            now = round(time.time() * 1000)
+            step = parse_duration(args.step) if args.step else load_config().evaluation_interval_ms
+            data = bt.live(args.url, groups, args.alert, parse_time(args.start, now), parse_time(args.end, now), step,
+                           sem, args.max_series, args.timeout)
+        current = bt.firings(groups, data, sem, args.alert)
+        base = None
+        if args.base is not None:
+            base_groups = bt.rules_at(args.base, args.rules, sem)
+            base = bt.firings(base_groups, data, sem, args.alert)
+    except (CaptureError, DurationError, PrometheusAPIError, ConfigError) as exc:
+        print(f"ruletest backtest: {exc}", file=sys.stderr)
+        return EXIT_FAIL if isinstance(exc, CaptureError) else EXIT_USAGE
+    report = bt.json_report if args.format == "json" else bt.text_report
+    sys.stdout.write(report(current, data, base))
+    return EXIT_OK
