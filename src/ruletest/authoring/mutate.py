@@ -105,8 +105,8 @@ def _yaml_files(paths: Sequence[str]) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out.extend(str(x) for x in sorted(path.rglob("*"))
-                       if x.suffix in (".yml", ".yaml") and not any(part.startswith(".") for part in x.parts))
+            out.extend(str(x) for x in sorted(path.rglob("*")) if x.suffix in (".yml", ".yaml") and not any(
+                part.startswith(".") or part in ("node_modules", "site-packages") for part in x.relative_to(path).parts))
         elif path.exists():
             out.append(p)
         else:
