@@ -186,6 +186,7 @@ class _Plan:
     groups_by_file: dict[str, list[RuleGroup]]
     tests_by_file: dict[str, tuple[tuple[TestFile, TestGroup], ...]]  # rule file -> passing test groups
     impacts: dict[str, Impact]  # test file -> read/write graph of the rules it loads
+    files_of: dict[str, tuple[str, ...]]  # test file -> the rule files it loads (normalised)
     todo: tuple[Mutation, ...]
 
 
@@ -193,11 +194,15 @@ def _mentions(tg: TestGroup, name: str) -> bool:
     return any(at.alertname == name for at in tg.alert_tests) or any(name in et.expr for et in tg.expr_tests)
 
 
-def _substituted(plan: _Plan, mutant: Rule, keep: set[RuleKey] | None = None) -> RuleFileCache:
-    """The loaded rule files with ``mutant`` in place of its rule (and, with ``keep``, only those rules)."""
+def _substituted(plan: _Plan, mutant: Rule, files: Sequence[str], keep: set[RuleKey] | None = None) -> RuleFileCache:
+    """The rule files a test loads, with ``mutant`` in place of its rule (and, with ``keep``,
+    only those rules)."""
     path = os.path.normpath(mutant.file)
     loaded: dict[tuple[str, LoadOptions], list[RuleGroup] | RuleFileError] = {}
-    for p, groups in plan.groups_by_file.items():
+    for p in files:
+        groups = plan.groups_by_file.get(p)
+        if groups is None:
+            continue
         out = []
         for g in groups:
             rules = tuple(mutant if p == path and g.name == mutant.group and r.index == mutant.index else r
@@ -252,11 +257,12 @@ def _run_one(plan: _Plan, index: int) -> tuple[Status, str | None, str | None]:
             # computed in the passing baseline: they are left out.
             asserted = impact.asserted(tg)
             needed = impact.needed(affected | asserted, templates=asserted)
-            result = run_test_file(dataclasses.replace(tf, tests=(tg,)), plan.run, _substituted(plan, m.mutant, needed))
+            result = run_test_file(dataclasses.replace(tf, tests=(tg,)), plan.run,
+                                   _substituted(plan, m.mutant, plan.files_of[tf.path], needed))
         else:
             # No assertion of this group looks at what the mutant changes: it can only fail by an
             # evaluation error of an affected rule, which needs only those rules and their inputs.
-            reduced = _substituted(plan, m.mutant, impact.needed(affected))
+            reduced = _substituted(plan, m.mutant, plan.files_of[tf.path], impact.needed(affected))
             result = run_test_file(dataclasses.replace(tf, tests=(_errors_only(tg),)), lenient, reduced)
         problems = result.all_problems()
         if not problems:
@@ -324,8 +330,10 @@ def mutate_paths(paths: Sequence[str], options: MutateOptions) -> MutationReport
     # Baseline: only test groups that pass without mutation can tell anything about a mutant.
     passing: dict[str, set[int]] = {}
     tests_by_file: dict[str, list[tuple[TestFile, TestGroup]]] = {}
+    files_of: dict[str, tuple[str, ...]] = {}
     for tf in inputs.test_files:
         result = run_test_file(tf, run, base)
+        files_of[tf.path] = tuple(dict.fromkeys(os.path.normpath(f) for f in result.rule_files))
         by_index = {g.index: g for g in result.groups}
         ok = {tg.index for tg in tf.tests if not result.problems and by_index.get(tg.index) is not None
               and by_index[tg.index].passed}
@@ -337,6 +345,9 @@ def mutate_paths(paths: Sequence[str], options: MutateOptions) -> MutationReport
             tests_by_file.setdefault(os.path.normpath(f), []).extend((tf, tg) for tg in tf.tests if tg.index in ok)
     observed = observe(inputs.test_files, inputs.groups_by_file, passing, run)
 
+    by_rule: dict[RuleKey, dict[NodePath, Observed]] = {}
+    for (key, node_path), seen in observed.items():
+        by_rule.setdefault(key, {})[node_path] = seen
     all_mutations: list[Mutation] = []
     for path in inputs.targets:
         groups = inputs.groups_by_file.get(path, [])
@@ -348,8 +359,7 @@ def mutate_paths(paths: Sequence[str], options: MutateOptions) -> MutationReport
             for r in g.rules:
                 if only is not None and (r.group, r.index) not in only:
                     continue
-                key = rule_key(r)
-                sites: dict[NodePath, Observed] = {p: o for (k, p), o in observed.items() if k == key}
+                sites = by_rule.get(rule_key(r), {})
                 all_mutations.extend(mutations(r, MutationContext(options.semantics, _intervals(tests), sites)))
 
     impacts = {tf.path: Impact(test_rules(tf, load, base).groups, options.semantics.version)
@@ -375,7 +385,7 @@ def mutate_paths(paths: Sequence[str], options: MutateOptions) -> MutationReport
             todo.append(i)
     jobs = options.jobs or os.cpu_count() or 1
     plan = _Plan(run, load, inputs.groups_by_file, {k: tuple(v) for k, v in tests_by_file.items()}, impacts,
-                 tuple(all_mutations[i] for i in todo))
+                 files_of, tuple(all_mutations[i] for i in todo))
     for i, (status, killed_by, detail) in zip(todo, _run_all(plan, jobs), strict=True):
         decided[i] = MutantResult(i, all_mutations[i], status, "run", killed_by, detail)
     report.results = [decided[i] for i in range(len(all_mutations))]

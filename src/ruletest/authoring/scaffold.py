@@ -69,6 +69,8 @@ class _Model:
     # reversed order must agree too.
     reversed_inputs: bool = False
     shuffled: _Model | None = None
+    coarsened: bool = False  # the interval was made longer than the rule group's (long windows)
+    trials: list[int] = field(default_factory=lambda: [0])  # runs so far, shared by the variants
     fired: dict[Knobs, bool] = field(default_factory=dict)
 
     # --- series ------------------------------------------------------------------------------
@@ -118,6 +120,10 @@ class _Model:
     # --- evaluation ------------------------------------------------------------------------------
 
     def simulate(self, knobs: Knobs, until: int) -> Simulation:
+        self.trials[0] += 1
+        if self.trials[0] > MAX_TRIALS:
+            raise ScaffoldError(f"gave up looking for input values after {MAX_TRIALS} runs of the rules: write the "
+                                "input series by hand (or try a longer --evaluation-interval)")
         sim = Simulation(self.groups, self.inputs(knobs, until), SimulationOptions(self.sem, self.interval),
                          record=[self.rule.name])
         for outcome in sim.run(0, until, self.interval):
@@ -411,6 +417,9 @@ def _render(model: _Model, choice: _Choice, tl: _Timeline, rule_refs: Sequence[s
     head.append(f"#   for: {format_duration(rule.for_ms)}")
     for rec in model.reading.recordings:
         head.append(f"# It reads {rec.name}, recorded by {os.path.relpath(rec.file)}:{rec.line} from the input series.")
+    if model.coarsened:
+        head.append(f"# Evaluated every {every}, longer than the rules' own interval: their windows reach "
+                    f"{format_duration(model.reading.max_window_ms)}.")
     if duplicates:
         head.append(f"# {duplicates} other rule(s) named {rule.name} exist; this file tests the first one.")
     lines = [*head, "rule_files:"]
@@ -471,12 +480,25 @@ def scaffold_rule(rule: Rule, groups: Sequence[RuleGroup], options: ScaffoldOpti
         labels = label_sets(reading.leaves, reading.shared_labels)
     except InputError as exc:
         raise ScaffoldError(exc.message) from None
+    # Selectors that land on the same series (a metric read twice) are one input.
+    first: dict[Labels, int] = {}
+    for i, lb in enumerate(labels):
+        first.setdefault(lb, i)
+    keep = sorted(first.values())
+    reading = dataclasses.replace(reading, leaves=tuple(reading.leaves[i] for i in keep))
+    labels = [labels[i] for i in keep]
     if not reading.leaves:
         raise ScaffoldError(f"{rule.name} reads no series: nothing to write input for")
     group = next(g for g in groups if g.name == rule.group and g.file == rule.file)
     interval = options.evaluation_interval_ms or group.interval_ms or options.default_interval_ms
+    coarse = None
+    if options.evaluation_interval_ms is None:
+        coarse = _coarser(interval, max(reading.max_window_ms, 5 * 60_000) + rule.for_ms)
+    if coarse is not None:
+        interval = coarse
     impact = Impact(groups, sem.version)
-    needed = impact.needed({rule_key(rule)})
+    # Every alerting rule with this name: promtool checks them together.
+    needed = impact.needed({rule_key(r) for g in groups for r in g.rules if r.is_alert and r.name == rule.name})
     kept = [dataclasses.replace(g, rules=tuple(r for r in g.rules if rule_key(r) in needed)) for g in groups]
     kept = [g for g in kept if g.rules]
     site = _site(rule, sem.version)
@@ -485,10 +507,13 @@ def scaffold_rule(rule: Rule, groups: Sequence[RuleGroup], options: ScaffoldOpti
     window = max(reading.max_window_ms, 5 * 60_000)
     probe_t = (window // interval + 3) * interval
     model = _Model(rule, kept, sem, interval, reading, labels, site, probe_t, buckets)
+    model.coarsened = coarse is not None
     other_sem = Semantics.of(2 if sem.v3 else 3, sem.features if sem.v3 else ())
     if _loads(kept, other_sem):
-        model.other = _Model(rule, kept, other_sem, interval, reading, labels, site, probe_t, buckets)
-    model.shuffled = _Model(rule, kept, sem, interval, reading, labels, site, probe_t, buckets, reversed_inputs=True)
+        model.other = _Model(rule, kept, other_sem, interval, reading, labels, site, probe_t, buckets,
+                             trials=model.trials)
+    model.shuffled = _Model(rule, kept, sem, interval, reading, labels, site, probe_t, buckets, reversed_inputs=True,
+                            trials=model.trials)
     choice = _search(model)
     timeline = _timeline(model, choice)
     files = list(dict.fromkeys(g.file for g in kept))
@@ -498,6 +523,19 @@ def scaffold_rule(rule: Rule, groups: Sequence[RuleGroup], options: ScaffoldOpti
     text = _render(model, choice, timeline, refs, duplicates, order)
     _verify(text, Path(base_dir) / "scaffold_test.yml", sem)
     return text
+
+
+MAX_TRIALS = 600  # runs of the rules one scaffold may spend searching
+MAX_STEPS = 720  # evaluations per trial run; longer windows get a coarser test interval
+_NICE_INTERVALS = [d * 1000 for d in (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400)]
+
+
+def _coarser(interval: int, span_ms: int) -> int | None:
+    """A longer evaluation interval when the rules' windows (plus `for`) need more than
+    MAX_STEPS evaluations at ``interval``: a test of a 3d burn rate need not evaluate every minute."""
+    if span_ms // interval <= MAX_STEPS:
+        return None
+    return next((d for d in _NICE_INTERVALS if d > interval and span_ms // d <= MAX_STEPS), _NICE_INTERVALS[-1])
 
 
 def _loads(groups: Sequence[RuleGroup], sem: Semantics) -> bool:
