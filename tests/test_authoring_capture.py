@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -284,3 +285,42 @@ def test_compress_round_trips() -> None:
                 a == b or (math.isnan(a) and math.isnan(b))))
 
     check()
+
+
+class _EmptyPrometheus(http.server.BaseHTTPRequestHandler):
+    """Answers every range query with no series, and remembers the requests."""
+
+    seen: ClassVar[list[tuple[str, str | None]]] = []
+
+    def do_GET(self) -> None:
+        _EmptyPrometheus.seen.append((self.path, self.headers.get("Authorization")))
+        body = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_headers_time_range_and_one_query_per_selector(project: Path) -> None:
+    web = http.server.HTTPServer(("127.0.0.1", 0), _EmptyPrometheus)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    _EmptyPrometheus.seen.clear()
+    try:
+        proc = ruletest("capture", "--url", f"http://127.0.0.1:{web.server_address[1]}/prom", "--rules", "rules.yml",
+                        "--start", "2020-09-13T12:46:40Z", "--end", str(BASE + 30 * 60), "--step", "30s",
+                        "--header", "Authorization: Bearer t0k3n", cwd=project)
+    finally:
+        web.shutdown()
+        web.server_close()
+    assert proc.returncode == 0, proc.stderr
+    # The two alerts read three selectors (the recording rule's two and db_connections); windows
+    # of 5m move the start 5m earlier: 12:41:40Z is 1600000900.
+    paths = sorted(p for p, _ in _EmptyPrometheus.seen)
+    assert len(paths) == 3 and all(p.startswith("/prom/api/v1/query_range?") for p in paths)
+    assert all("start=1600000900.000" in p and "end=1600001800.000" in p and "step=30.000" in p for p in paths)
+    assert {auth for _, auth in _EmptyPrometheus.seen} == {"Bearer t0k3n"}
+    assert "input_series: []" in proc.stdout

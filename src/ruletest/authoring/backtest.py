@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,13 +131,18 @@ def rules_at(base: str, rule_files: Sequence[str | Path], semantics: Semantics) 
     return groups
 
 
-def live(url: str, groups: Sequence[RuleGroup], alerts: Sequence[str], start_ms: int, end_ms: int, step_ms: int,
-         semantics: Semantics, max_series: int = 1000, timeout_s: float = 30.0) -> Captured:
-    """The data the alerts read, fetched from a Prometheus, from early enough that windows are full."""
+def live(url: str, groups: Sequence[RuleGroup], alerts: Sequence[str], start_ms: int, end_ms: int,
+         step_ms: int | None, semantics: Semantics, max_series: int = 1000, timeout_s: float = 30.0,
+         headers: Mapping[str, str] | None = None, default_interval_ms: int = 60_000) -> Captured:
+    """The data the alerts read, fetched from a Prometheus, from early enough that windows are
+    full. ``step_ms`` None: the first alert's group interval, else ``default_interval_ms``."""
     rules = alerts_named(groups, alerts)
+    if step_ms is None:
+        group = next(g for g in groups if g.name == rules[0].group and g.file == rules[0].file)
+        step_ms = group.interval_ms or default_interval_ms
     leaves, window = leaves_of(rules, groups, semantics.version)
     warmup = -(-window // step_ms) * step_ms
-    return fetch(Client(url, timeout_s), leaves, start_ms - warmup, end_ms, step_ms, max_series)
+    return fetch(Client(url, timeout_s, headers), leaves, start_ms - warmup, end_ms, step_ms, max_series)
 
 
 # --- reports ------------------------------------------------------------------------------------------
@@ -211,7 +216,7 @@ def backtest(rule_files: Sequence[str | Path], *, data: str | Path | None = None
         now = round(time.time() * 1000)
         try:
             start_ms, end_ms = parse_time(start, now), parse_time(end, now)
-            step_ms = parse_duration(step) if step else 60_000
+            step_ms = parse_duration(step) if step else None
         except (DurationError, PrometheusAPIError) as exc:
             raise CaptureError(exc.message) from None
         captured = live(url, groups, alerts, start_ms, end_ms, step_ms, sem)

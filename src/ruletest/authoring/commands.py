@@ -322,10 +322,14 @@ def _backtest(args: argparse.Namespace) -> int:
             if args.start is None:
                 print("ruletest backtest: --url needs --start", file=sys.stderr)
                 return EXIT_USAGE
+            headers = _headers(args.header)
+            if isinstance(headers, str):
+                print(f"ruletest backtest: {headers}", file=sys.stderr)
+                return EXIT_USAGE
             now = round(time.time() * 1000)
-            step = parse_duration(args.step) if args.step else load_config().evaluation_interval_ms
+            step = parse_duration(args.step) if args.step else None
             data = bt.live(args.url, groups, args.alert, parse_time(args.start, now), parse_time(args.end, now), step,
-                           sem, args.max_series, args.timeout)
+                           sem, args.max_series, args.timeout, headers, load_config().evaluation_interval_ms)
         current = bt.firings(groups, data, sem, args.alert)
         base = None
         if args.base is not None:
