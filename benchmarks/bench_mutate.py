@@ -14,6 +14,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,16 +41,24 @@ def promtool_seconds(files: list[str]) -> float | None:
 def line(name: str, files: list[str], report: MutationReport, seconds: float, jobs: int) -> str:
     runs = sum(1 for r in report.results if r.how == "run")
     out = (f"{name}: {len(report.results)} mutants ({runs} run, {report.count('uncovered')} uncovered, "
-           f"{report.count('equivalent')} equivalent), {summary(report)}, {seconds:.1f}s on {jobs} process(es)")
+           f"{report.count('equivalent')} equivalent), {summary(report)}, {seconds:.1f}s on {jobs} process(es), "
+           f"{report.cpu_s:.1f}s CPU")  # type: ignore[attr-defined]
     base = promtool_seconds(files)
     if base is not None:
         out += f", promtool test rules {base:.1f}s, ratio {seconds / base:.1f}"
     return out
 
 
+def cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(paths: list[str], sem: Semantics, jobs: int) -> tuple[MutationReport, float]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     report = mutate_paths(paths, MutateOptions(sem, jobs=jobs))
+    # CPU time (this process and its workers) does not depend on how busy the machine is.
+    report.cpu_s = cpu_seconds() - cpu  # type: ignore[attr-defined]
     return report, time.perf_counter() - start
 
 

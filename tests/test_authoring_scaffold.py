@@ -186,3 +186,15 @@ def test_cli_writes_files_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert ruletest("test", "tests", cwd=tmp_path).returncode == 0
     usage = ruletest("new", "--untested", "--rules", "rules.yml", cwd=tmp_path)
     assert usage.returncode == 2 and "--untested needs -o DIRECTORY" in usage.stderr
+
+
+def test_long_windows_get_a_coarser_interval(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_text("groups:\n  - name: g\n    rules:\n      - alert: Burn\n"
+                                        "        expr: sum(rate(errors_total[3d])) > 1\n        for: 1h\n")
+    out = tmp_path / "burn_test.yml"
+    out.write_text(scaffold("Burn", [str(tmp_path / "rules.yml")], output=out))
+    # 3d + 1h at the default 1m would be 4380 evaluations per trial, more than 720: the smallest
+    # listed interval keeping it under 720 is 10m (438 evaluations; 5m would need 876).
+    assert "evaluation_interval: 10m" in out.read_text()
+    assert "# Evaluated every 10m, longer than the rules' own interval: their windows reach 3d." in out.read_text()
+    assert ruletest("test", str(out), cwd=tmp_path).returncode == 0
