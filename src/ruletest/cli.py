@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ruletest import __version__
+from ruletest.authoring import commands as authoring
 from ruletest.coverage import CoverageReport
 from ruletest.errors import RuletestError
 from ruletest.promtool_format import TestFile, TestFileError, load_test_file
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ruletest.alertmanager.cli import register as register_alertmanager
 
     register_alertmanager(sub)
+    authoring.register(sub)  # mutate, new, capture, backtest
     return ap
 
 
@@ -118,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ruletest.alertmanager.cli import run as run_alertmanager
 
         return run_alertmanager(args)
+    if args.command in authoring.COMMANDS:
+        return authoring.run(args)
     return EXIT_USAGE
 
 

@@ -56,6 +56,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also collect rule files (ini ruletest_rule_files) as lint items")
     group.addoption("--ruletest-html", metavar="PATH", default=None,
                     help="write an HTML report with charts of the rule test files that ran to PATH")
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.add_options(group)  # --ruletest-mutate, --ruletest-mutate-fail-under
     parser.addini("ruletest_files", "globs of promtool-format test files to collect", type="linelist",
                   default=["fixtures/**/*.yml", "fixtures/*.yml"])
     parser.addini("ruletest_prometheus", "PromQL semantics (2 or 3)", default="")
@@ -323,6 +326,9 @@ def _alert_list(v: Any) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.terminal_summary(terminalreporter, config)
     report = _coverage(config)
     if report is None:
         return
@@ -334,6 +340,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.session_finish(session)
     threshold = session.config.getoption("--ruletest-coverage-fail-under")
     if not threshold or hasattr(session.config, "workerinput"):
         return
