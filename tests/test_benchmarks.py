@@ -38,3 +38,6 @@ def test_benchmarks_run_on_a_small_input(tmp_path: Path) -> None:
 
     report = _run("bench_report.py", "--corpus", str(REPO / "fixtures"), "--repeat", "1")
     assert "HTML:" in report and "JUnit:" in report
+
+    mutate = _run("bench_mutate.py", "--no-corpus", "--jobs", "1")
+    assert "veza: " in mutate and "mutation score: " in mutate and "ratio" in mutate
