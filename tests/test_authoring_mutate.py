@@ -120,6 +120,26 @@ def test_a_pending_case_kills_the_shortened_for(project: Path) -> None:
     assert got["for: 2m → for: 0s"] == "killed"
 
 
+def test_lifecycle_assertions_kill_mutants(project: Path) -> None:
+    # Only an alert_state_test looks at High here. x > 10 from 10m to 14m (20x4), 5 again from 15m:
+    # High fires at 12m and resolves at 15m; with keep_firing_for: 1m it would resolve at 16m.
+    (project / "high_test.yml").write_text("""\
+rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'x{job="a"}'
+        values: '5x9 20x4 5x10'
+    alert_state_test:
+      - {alertname: High, fires_at: 12m}
+      - {alertname: High, resolves_at: 15m}
+""")
+    got = by_description(mutate_paths([str(project)], MutateOptions(SEM, jobs=1)))
+    assert got["keep_firing_for: 0s → keep_firing_for: 1m"] == "killed"
+    assert got["for: 2m → for: 4m"] == "killed"  # fires_at moves to 14m
+
+
 def test_files_are_never_rewritten_and_parallel_equals_serial(project: Path) -> None:
     before = {p.name: p.read_bytes() for p in project.iterdir()}
     serial = mutate_paths([str(project)], MutateOptions(SEM, jobs=1))
@@ -257,6 +277,10 @@ def test_veza_rules_mutants_that_must_die() -> None:
     # high_error_rate_test.yml: a busy service at 5% and 9% errors must stay silent, which only
     # the 5xx matcher keeps apart from all requests.
     assert status[("job:http_requests_5xx:rate5m", 'status=~"5.." → (dropped)')] == "killed"
+    # lifecycle_test.yml: ServiceDown resolves at 4m15s, at 4m30s with keep_firing_for: 15s.
+    assert status[("ServiceDown", "keep_firing_for: 0s → keep_firing_for: 15s")] == "killed"
+    # A kill is a test noticing the change, never a test group that could not load once cut down.
+    assert not [r.killed_by for r in report.results if r.killed_by and r.killed_by.endswith("LoadProblem")]
     assert report.excluded == []
     assert not [r for r in report.results if r.status in ("invalid", "error")]
 

@@ -188,6 +188,11 @@ class TestGroup:
 
     __test__ = False
 
+    def alert_names(self) -> frozenset[str]:
+        """The alerts whose instances are asserted on by name (promtool's alert tests and
+        ruletest's lifecycle tests). Notification tests see every alert the rules send."""
+        return frozenset({at.alertname for at in self.alert_tests} | {st.alertname for st in self.state_tests})
+
     @property
     def display_name(self) -> str:
         return self.name or f"unnamed#{self.index}"

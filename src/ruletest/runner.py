@@ -287,7 +287,7 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
         gr.problems.extend(_unknown_receivers(tf, tg, am))
         if gr.problems:
             return
-    tested: set[str] | None = {at.alertname for at in tg.alert_tests} | {st.alertname for st in tg.state_tests}
+    tested: frozenset[str] | None = tg.alert_names()
     if opts.trace and tg.notification_tests:
         tested = None  # the report draws every alert that could have been sent
     timing = opts.timing or tf.timing

@@ -122,8 +122,8 @@ class Impact:
     def asserted(self, tg: TestGroup) -> set[RuleKey]:
         """The rules whose output an assertion of ``tg`` reads: the alerts it names, the rules
         writing what its expressions select."""
-        names = {at.alertname for at in tg.alert_tests}
-        out = {rule_key(r) for r in self.rules if r.is_alert and r.name in names}
+        names = None if tg.notification_tests else tg.alert_names()  # None: all
+        out = {rule_key(r) for r in self.rules if r.is_alert and (names is None or r.name in names)}
         for et in tg.expr_tests:
             reads = self._expr_reads(et.expr)
             out |= {rule_key(r) for r in self.rules if reads.touches(self.writes[rule_key(r)])}
@@ -139,7 +139,8 @@ class Impact:
         """Whether an assertion of ``tg`` looks at an affected rule's output (or at the
         annotations of an alert whose templates query the data)."""
         alerts = {r.name for r in self.rules if r.is_alert and (rule_key(r) in affected or rule_key(r) in self.querying)}
-        if any(at.alertname in alerts for at in tg.alert_tests):
+        names = None if tg.notification_tests else tg.alert_names()  # None: all
+        if alerts and (names is None or names & alerts):
             return True
         written = frozenset().union(*(self.writes[k] for k in affected))
         return any(self._expr_reads(et.expr).touches(written) for et in tg.expr_tests)

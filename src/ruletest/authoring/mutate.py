@@ -191,7 +191,7 @@ class _Plan:
 
 
 def _mentions(tg: TestGroup, name: str) -> bool:
-    return any(at.alertname == name for at in tg.alert_tests) or any(name in et.expr for et in tg.expr_tests)
+    return bool(tg.notification_tests) or name in tg.alert_names() or any(name in et.expr for et in tg.expr_tests)
 
 
 def _substituted(plan: _Plan, mutant: Rule, files: Sequence[str], keep: set[RuleKey] | None = None) -> RuleFileCache:
@@ -231,10 +231,12 @@ def _cannot_fail_to_evaluate(m: Mutation, affected: set[RuleKey], plan: _Plan) -
 
 def _errors_only(tg: TestGroup) -> TestGroup:
     """``tg`` asserting nothing, evaluated up to the same times: only evaluation errors fail it."""
-    times = sorted({at.eval_time_ms for at in tg.alert_tests} | {et.eval_time_ms for et in tg.expr_tests})
+    times = sorted({at.eval_time_ms for at in tg.alert_tests} | {et.eval_time_ms for et in tg.expr_tests}
+                   | {st.last_time_ms for st in tg.state_tests} | {nt.eval_time_ms for nt in tg.notification_tests})
     checks = tuple(AlertTest(eval_time_ms=t, eval_time_text=f"{t}ms", alertname=_NO_ALERT, exp_alerts=(), line=tg.line)
                    for t in times)
-    return dataclasses.replace(tg, alert_tests=checks, expr_tests=())
+    return dataclasses.replace(tg, alert_tests=checks, expr_tests=(), state_tests=(), routing_test=None,
+                               notification_tests=())
 
 
 def _run_one(plan: _Plan, index: int) -> tuple[Status, str | None, str | None]:
