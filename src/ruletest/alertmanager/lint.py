@@ -304,12 +304,10 @@ def _template_refs(node: P.Node) -> list[str]:
     return out
 
 
-def _newer_function(message: str, version: Version) -> str | None:
-    import re
-
-    m = re.search(r'function "([^"]+)" not defined', message)
-    if m and m.group(1) in SINCE and not version.at_least(SINCE[m.group(1)]):
-        return m.group(1)
+def _newer_function(exc: TemplateError, version: Version) -> str | None:
+    func = exc.undefined_function
+    if func is not None and func in SINCE and not version.at_least(SINCE[func]):
+        return func
     return None
 
 
@@ -319,7 +317,7 @@ def _template_findings(config: Config, version: Version) -> list[Finding]:
     try:
         ts = load_template_set(config.template_globs, version)
     except TemplateLoadError as exc:
-        func = _newer_function(exc.message, version)
+        func = _newer_function(exc, version)
         if func:
             out.append(Finding("am/template-version", Severity.ERROR,
                                f"{exc.message}: {func} needs Alertmanager 0.{SINCE[func]} (emulating {version}); "
@@ -354,7 +352,7 @@ def _template_findings(config: Config, version: Version) -> list[Finding]:
                 try:
                     tmpl = _parse_field(ts, text)
                 except TemplateError as exc:
-                    func = _newer_function(exc.message, version)
+                    func = _newer_function(exc, version)
                     cid = "am/template-version" if func else "am/template-syntax"
                     extra = f": {func} needs Alertmanager 0.{SINCE[func]} (emulating {version})" if func else ""
                     out.append(Finding(cid, Severity.ERROR, f"receiver {rcv.name!r} {integ.name} {fname}: "
