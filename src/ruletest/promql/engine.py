@@ -21,6 +21,7 @@ from ruletest.promql.function_table import FUNCTIONS, FunctionDef
 from ruletest.promql.functions import RangeArgs, date_value
 from ruletest.promql.operators import scalar_binop, set_binop, vector_binop, vector_scalar_binop
 from ruletest.promql.parser import ParseOptions
+from ruletest.promql.reuse import RangeMemo, SubquerySteps
 from ruletest.promql.storage import Storage, StoredSeries
 from ruletest.promql.values import (
     Labels,
@@ -51,13 +52,16 @@ class EngineOptions:
 class Engine:
     """Evaluate PromQL expressions against one storage."""
 
-    def __init__(self, storage: Storage, options: EngineOptions) -> None:
+    def __init__(self, storage: Storage, options: EngineOptions, *, range_memo: RangeMemo | None = None) -> None:
+        """``range_memo``: range-function results to share with other engines (a new one if None)."""
         self.storage = storage
         self.options = options
         self._parse_options = ParseOptions.for_semantics(options.semantics)
-        # Results of subquery steps, reused while no sample at or before their time is written
-        # (rules evaluated every step re-run the same long subqueries).
-        self.step_cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]] = {}
+        # Subquery steps, reused while no sample at or before their time is written (rules
+        # evaluated every step re-run the same long subqueries); range-function results by
+        # window content.
+        self.subquery_steps: dict[int, SubquerySteps] = {}
+        self.range_memo = range_memo if range_memo is not None else RangeMemo()
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
         self.cacheable: dict[int, tuple[A.Expr, bool]] = {}
@@ -146,7 +150,6 @@ class _Query:
         self.engine = engine
         self.storage = engine.storage
         self.epoch = engine.storage.epoch()
-        self._valid_below: dict[int, float] = {}
         self.opts = options
         self.semantics = options.semantics
         self.left_open = options.semantics.left_open_windows
@@ -259,11 +262,17 @@ class _Query:
         first = step * _trunc_div(start, step)
         if first < start or (self.left_open and first == start):
             first += step
+        if self.engine.is_cacheable(sq.expr):
+            held = self.engine.subquery_steps.get(id(sq))
+            if held is None or held.node is not sq or held.step != step:
+                if len(self.engine.subquery_steps) > 1_000:
+                    self.engine.subquery_steps.clear()
+                held = SubquerySteps(sq, step)
+                self.engine.subquery_steps[id(sq)] = held
+            return held.window(self.storage, self.epoch, first, end, lambda ts: self.vector(sq.expr, ts)), start, end
         acc: dict[Labels, tuple[list[int], list[float]]] = {}
-        cache = self.engine.step_cache if self.engine.is_cacheable(sq.expr) else None
         for ts in range(first, end + 1, step):
-            samples = self._cached_step(cache, sq.expr, ts) if cache is not None else self.vector(sq.expr, ts)
-            for s in samples:
+            for s in self.vector(sq.expr, ts):
                 entry = acc.get(s.labels)
                 if entry is None:
                     entry = ([], [])
@@ -273,23 +282,6 @@ class _Query:
         series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()]
         series.sort(key=lambda r: r.labels)
         return series, start, end
-
-    def _cached_step(self, cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]],
-                     e: A.Expr, ts: int) -> tuple[Sample, ...]:
-        key = (id(e), ts)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is e:
-            valid_below = self._valid_below.get(hit[1])
-            if valid_below is None:
-                valid_below = self.storage.min_written_since(hit[1])
-                self._valid_below[hit[1]] = valid_below
-            if valid_below > ts:
-                return hit[2]
-        samples = self.vector(e, ts)
-        if len(cache) > 500_000:
-            cache.clear()
-        cache[key] = (e, self.epoch, samples)
-        return samples
 
     def range_arg(self, e: A.Expr, t: int) -> tuple[list[RangeSeries], int, int, int]:
         e = unwrap(e)
@@ -365,7 +357,7 @@ class _Query:
         assert matrix_arg is not None and fd.range_impl is not None
         series, start, end, range_ms = self.range_arg(matrix_arg, t)
         rargs = RangeArgs(start, end, range_ms, t, tuple(params), self.semantics)
-        fn = fd.range_impl
+        fn = self.engine.range_memo.wrap(e.func, fd.range_impl, params, self.semantics)
         keep_name = fd.keeps_name
         out = []
         for s in series:

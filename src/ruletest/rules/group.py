@@ -14,6 +14,7 @@ from ruletest.promql.parser import ParseOptions
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.values import METRIC_NAME, STALE, Labels, Sample, Scalar, Vector, labels_from
 from ruletest.rules.alerting import AlertingRuleState, TemplateEnv
+from ruletest.rules.invariance import RuleQuery
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
 from ruletest.templates import make_sample
@@ -69,16 +70,19 @@ class GroupState:
     each rule wrote last time (to mark the ones that disappear stale) and each rule's last result."""
 
     group: RuleGroup
-    _exprs: list[A.Expr]
+    _queries: list[RuleQuery]
     _alerts: dict[int, AlertingRuleState] = field(default_factory=dict)
     _previous: dict[int, dict[Labels, None]] = field(default_factory=dict)
     _last_results: dict[int, list[Sample]] = field(default_factory=dict)
+    # Recording rules: the output label set of each input label set seen (rules run every step
+    # over the same series).
+    _relabelled: dict[int, dict[Labels, Labels]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, group: RuleGroup, semantics: Semantics) -> GroupState:
-        exprs = [rule_expression(r, semantics) for r in group.rules]
+        queries = [RuleQuery(rule_expression(r, semantics)) for r in group.rules]
         alerts = {i: AlertingRuleState(r) for i, r in enumerate(group.rules) if r.is_alert}
-        return cls(group, exprs, alerts)
+        return cls(group, queries, alerts)
 
     def alerting_rules(self) -> list[AlertingRuleState]:
         return list(self._alerts.values())
@@ -99,16 +103,22 @@ class GroupState:
             samples = query_vector(engine, engine.parse(q), t)
             return [make_sample(s.labels, s.value) for s in samples]
 
+        limit = self.group.limit
+        previous_outputs = self._previous
         for i, rule in enumerate(self.group.rules):
             try:
-                result = query_vector(engine, self._exprs[i], query_ts)
+                result = self._queries[i].evaluate(engine, query_ts, query_vector)
                 self._last_results[i] = result
                 if rule.is_alert:
-                    samples = self._alerts[i].eval(result, ts, query_ts, env, self.group.limit, template_query)
+                    samples = self._alerts[i].eval(result, ts, query_ts, env, limit, template_query)
                 else:
-                    samples = _recorded(rule, result, self.group.limit)
+                    samples = _recorded(rule, result, limit, self._relabelled.setdefault(i, {}))
             except RuletestError as exc:
                 errors.append(RuleError(rule, ts, exc.message))
+                continue
+            previous = previous_outputs.get(i)
+            if not samples and not previous:
+                previous_outputs[i] = {}
                 continue
             returned: dict[Labels, None] = {}
             failed: str | None = None
@@ -118,24 +128,30 @@ class GroupState:
                     returned[s.labels] = None
                 except DuplicateSampleError:
                     failed = "duplicate sample for timestamp"
-            for labels in self._previous.get(i, {}):
-                if labels not in returned:
-                    with contextlib.suppress(DuplicateSampleError):
-                        storage.append(labels, query_ts, STALE)
-            self._previous[i] = returned
+            if previous:
+                for labels in previous:
+                    if labels not in returned:
+                        with contextlib.suppress(DuplicateSampleError):
+                            storage.append(labels, query_ts, STALE)
+            previous_outputs[i] = returned
             if failed is not None:
                 errors.append(RuleError(rule, ts, failed))
         return errors
 
 
-def _recorded(rule: Rule, result: list[Sample], limit: int) -> list[Sample]:
+def _recorded(rule: Rule, result: list[Sample], limit: int, relabelled: dict[Labels, Labels]) -> list[Sample]:
     out = []
     seen: set[Labels] = set()
     for s in result:
-        labels = dict(s.labels)
-        labels[METRIC_NAME] = rule.name
-        labels.update(dict(rule.labels))
-        ls = labels_from(labels)
+        ls = relabelled.get(s.labels)
+        if ls is None:
+            labels = dict(s.labels)
+            labels[METRIC_NAME] = rule.name
+            labels.update(dict(rule.labels))
+            ls = labels_from(labels)
+            if len(relabelled) > 10_000:
+                relabelled.clear()
+            relabelled[s.labels] = ls
         if ls in seen:
             raise PromQLEvalError("vector contains metrics with the same labelset after applying rule labels")
         seen.add(ls)
