@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ruletest.promql.engine import Engine, EngineOptions
+from ruletest.promql.reuse import RangeMemo
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.values import STALE, Labels, Sample, Stale, format_labels
 from ruletest.rules.alerting import Alert, AlertState, Annotations, TemplateEnv
@@ -129,14 +130,17 @@ class Simulation:
     """Rule groups evaluated over input series, one evaluation time after another."""
 
     def __init__(self, groups: Sequence[RuleGroup], inputs: Sequence[InputSeries], options: SimulationOptions,
-                 *, record: Iterable[str] | None = None, record_groups: bool = False) -> None:
+                 *, record: Iterable[str] | None = None, record_groups: bool = False,
+                 range_memo: RangeMemo | None = None) -> None:
         """``record``: the alert names whose history to keep (``None``: every alerting rule);
-        ``record_groups``: report each evaluated group's alerts in the step outcome."""
+        ``record_groups``: report each evaluated group's alerts in the step outcome;
+        ``range_memo``: range-function results shared with other simulations."""
         self._record_groups = record_groups
         self.options = options
         self.storage = Storage()
         self.engine = Engine(self.storage, EngineOptions(options.semantics,
-                                                         default_step_ms=options.evaluation_interval_ms))
+                                                         default_step_ms=options.evaluation_interval_ms),
+                             range_memo=range_memo)
         self._env = TemplateEnv(dict(options.external_labels), options.external_url, options.semantics)
         self._groups = [GroupState.create(g, options.semantics) for g in groups]
         self.inputs = tuple(inputs)
@@ -225,6 +229,10 @@ class Simulation:
 
     def rules(self) -> list[Rule]:
         return [r for st in self._groups for r in st.group.rules]
+
+    def recorded_names(self) -> set[str]:
+        """The alert names whose history is kept."""
+        return {ars.rule.name for _, _, ars in self._recorded}
 
     def history(self, name: str) -> list[RuleStep]:
         """The recorded evaluations of the alerting rules named ``name`` (several rules may share
