@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ruletest import __version__
-from ruletest.coverage import CoverageReport
 from ruletest.errors import RuletestError
-from ruletest.promtool_format import TestFile, TestFileError, load_test_file
-from ruletest.reporting import file_text, junit_xml
-from ruletest.results import Code, FileResult, LoadProblem, Location
-from ruletest.rule_files import RuleFileCache
+from ruletest.promtool_format import TestFile
+from ruletest.reporting.promtool import file_text
+from ruletest.results import FileResult
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
-from ruletest.runner import RunOptions, collect_test_files, run_test_file
+from ruletest.runner import RunOptions, collect_test_files
 from ruletest.semantics import FEATURE_DELAYED_NAME_REMOVAL, PROMQL_FEATURES, Semantics, split_features
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NO_TESTS = 0, 1, 2, 5
@@ -29,6 +27,22 @@ def _prometheus_version(text: str) -> int:
     if text not in ("2", "3"):
         raise argparse.ArgumentTypeError("must be 2 or 3")
     return int(text)
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return n
+
+
+def _default_jobs() -> int:
+    from ruletest.batch import default_jobs
+
+    return default_jobs()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--timing", choices=["promtool", "server"], default=None,
                    help="evaluation schedule: promtool (every group at every evaluation_interval, the default) or "
                         "server (each group on its own interval, as Prometheus does); overrides a file's timing:")
+    t.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                   help="run N test files at a time, output in file order as if run one by one (default: all cores)")
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
@@ -210,8 +226,13 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(f"ruletest test: no promtool test files (YAML with a top-level tests:) in {', '.join(args.files)}",
               file=sys.stderr)
         return EXIT_USAGE
-    results = run_files(files, opts)
-    coverage = CoverageReport() if args.coverage or args.coverage_fail_under > 0 else None
+    want_coverage = args.coverage or args.coverage_fail_under > 0
+    results = run_files(files, opts, args.jobs or _default_jobs(), keep_models=want_coverage)
+    coverage = None
+    if want_coverage:
+        from ruletest.coverage import CoverageReport
+
+        coverage = CoverageReport()
     for result, tf in results:
         if coverage is not None and tf is not None:
             coverage.record(tf, _groups_of(tf, opts), sem)
@@ -220,6 +241,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         sys.stderr.write(err)
     plain = [r for r, _ in results]
     if args.junit:
+        from ruletest.reporting.junit import junit_xml
+
         Path(args.junit).write_text(junit_xml(plain), encoding="utf-8")
     failed = any(not r.passed for r in plain)
     if coverage is not None:
@@ -239,22 +262,13 @@ def cmd_test(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_files(files: Sequence[str], opts: RunOptions) -> list[tuple[FileResult, TestFile | None]]:
-    """Load and run each test file; a file that cannot be loaded is a failed result, never an exception."""
-    cache = RuleFileCache()
-    out: list[tuple[FileResult, TestFile | None]] = []
-    for f in files:
-        try:
-            tf = load_test_file(f, ignore_unknown_fields=opts.ignore_unknown_fields, promtool_compat=not opts.strict)
-        except TestFileError as exc:
-            out.append((FileResult(f, problems=list(exc.problems)), None))
-            continue
-        result = run_test_file(tf, opts, cache)
-        if not tf.tests and opts.strict:
-            result.problems.append(LoadProblem(Code.NO_TESTS, "the test file has no test groups (tests:)",
-                                               Location(f)))
-        out.append((result, tf))
-    return out
+def run_files(files: Sequence[str], opts: RunOptions, jobs: int = 1, *, keep_models: bool = True
+              ) -> list[tuple[FileResult, TestFile | None]]:
+    """Load and run each test file (``jobs`` at a time, results in file order); a file that cannot
+    be loaded is a failed result, never an exception."""
+    from ruletest.batch import run_files as run_batch
+
+    return run_batch(files, opts, jobs, keep_models=keep_models)
 
 
 def _groups_of(tf: TestFile, opts: RunOptions) -> list[RuleGroup]:
