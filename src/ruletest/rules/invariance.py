@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine
@@ -90,15 +91,29 @@ def _clock_free_selectors(e: A.Expr, ranges: bool) -> tuple[A.VectorSelector, ..
 QueryFn = Callable[[Engine, A.Expr, int], list[Sample]]
 
 
+@dataclass(frozen=True)
+class ReusePlan:
+    """An expression with what the analysis found: ``selectors`` (constant while they select
+    nothing) and ``leaves`` (a function of what these instant selectors see), None when not."""
+
+    expr: A.Expr
+    selectors: tuple[A.VectorSelector, ...] | None
+    leaves: tuple[A.VectorSelector, ...] | None
+
+    @classmethod
+    def of(cls, expr: A.Expr) -> ReusePlan:
+        return cls(expr, constant_when_unselected(expr), instant_leaves(expr))
+
+
 class RuleQuery:
-    """One rule's expression, evaluated or, when provably unchanged, reused."""
+    """One rule's expression in one simulation, evaluated or, when provably unchanged, reused."""
 
     __slots__ = ("_generation", "_leaf_key", "_result", "expr", "leaves", "selectors")
 
-    def __init__(self, expr: A.Expr) -> None:
-        self.expr = expr
-        self.selectors = constant_when_unselected(expr)
-        self.leaves = instant_leaves(expr)
+    def __init__(self, plan: ReusePlan) -> None:
+        self.expr = plan.expr
+        self.selectors = plan.selectors
+        self.leaves = plan.leaves
         self._generation = -1  # series generation at which every selector was seen empty
         self._leaf_key: tuple[tuple[tuple[Labels, ...], bytes] | None, ...] | None = None
         self._result: list[Sample] = []

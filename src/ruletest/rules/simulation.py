@@ -108,12 +108,19 @@ class _Feed:
         self.series = series
         self.pos = [0] * len(series)
         self.storage = storage
+        self.next = min((s.timestamps[0] for s in series if s.timestamps), default=math.inf)  # next sample due
 
     def load_until(self, t: int) -> str | None:
+        if t < self.next:
+            return None
+        nxt: float = math.inf
         for i, s in enumerate(self.series):
             p = self.pos[i]
             ts = s.timestamps
-            if p >= len(ts) or ts[p] > t:
+            if p >= len(ts):
+                continue
+            if ts[p] > t:
+                nxt = min(nxt, ts[p])
                 continue
             end = bisect_left(ts, t + 1, p)
             for k in range(p, end):
@@ -121,8 +128,12 @@ class _Feed:
                 try:
                     self.storage.append(s.labels, ts[k], STALE if isinstance(v, Stale) else float(v))
                 except DuplicateSampleError:
+                    self.next = -math.inf  # the caller stops here; a later call looks again
                     return f"duplicate sample for timestamp {ts[k]} in series {format_labels(s.labels)}"
             self.pos[i] = end
+            if end < len(ts):
+                nxt = min(nxt, ts[end])
+        self.next = nxt
         return None
 
 
@@ -148,6 +159,7 @@ class Simulation:
         wanted = None if record is None else frozenset(record)
         self._recorded = [(st, i, ars) for st in self._groups for i, ars in st.alerting()
                           if wanted is None or ars.rule.name in wanted]
+        self._alerting = [ars for st in self._groups for ars in st.alerting_rules()]
         # alert name -> evaluation time -> step (rules sharing a name are merged per time)
         self._history: dict[str, dict[int, RuleStep]] = {}
         self.last_time: int | None = None
@@ -222,7 +234,7 @@ class Simulation:
         return [a for a in self.alerts(name) if a.state == AlertState.FIRING]
 
     def firing_names(self) -> set[str]:
-        return {ars.rule.name for st in self._groups for ars in st.alerting_rules() if ars.firing()}
+        return {ars.rule.name for ars in self._alerting if ars.active and ars.firing()}
 
     def alert_names(self) -> set[str]:
         return {r.name for st in self._groups for r in st.group.rules if r.is_alert}
