@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine
 from ruletest.promql.function_table import FUNCTIONS
-from ruletest.promql.values import Labels, Sample
+from ruletest.promql.values import METRIC_NAME, Labels, Sample
 
 # Functions evaluated by the engine (kind "special") whose value is a function of their
 # arguments' values alone. time() and timestamp() read the clock; the rest are not listed.
@@ -99,21 +99,29 @@ class ReusePlan:
     expr: A.Expr
     selectors: tuple[A.VectorSelector, ...] | None
     leaves: tuple[A.VectorSelector, ...] | None
+    names: tuple[str, ...] | None  # the metric names of ``selectors``, if each selects by name
 
     @classmethod
     def of(cls, expr: A.Expr) -> ReusePlan:
-        return cls(expr, constant_when_unselected(expr), instant_leaves(expr))
+        selectors = constant_when_unselected(expr)
+        names = None
+        if selectors is not None:
+            found = [next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
+                     for vs in selectors]
+            names = tuple(n for n in found if n is not None) if None not in found else None
+        return cls(expr, selectors, instant_leaves(expr), names)
 
 
 class RuleQuery:
     """One rule's expression in one simulation, evaluated or, when provably unchanged, reused."""
 
-    __slots__ = ("_generation", "_leaf_key", "_result", "expr", "leaves", "selectors")
+    __slots__ = ("_generation", "_leaf_key", "_result", "expr", "leaves", "names", "selectors")
 
     def __init__(self, plan: ReusePlan) -> None:
         self.expr = plan.expr
         self.selectors = plan.selectors
         self.leaves = plan.leaves
+        self.names = plan.names
         self._generation = -1  # series generation at which every selector was seen empty
         self._leaf_key: tuple[tuple[tuple[Labels, ...], bytes] | None, ...] | None = None
         self._result: list[Sample] = []
@@ -123,9 +131,17 @@ class RuleQuery:
         list must not be modified)."""
         selectors = self.selectors
         if selectors is not None:
-            generation = engine.storage.series_generation
+            storage = engine.storage
+            generation = storage.series_generation
             if generation == self._generation:
                 return self._result
+            names = self.names
+            if self._generation >= 0 and names is not None:
+                # Series were created since, but none that these selectors could select.
+                created = storage.name_generation
+                if all(created.get(n, -1) <= self._generation for n in names):
+                    self._generation = generation
+                    return self._result
             if all(not engine.select(vs) for vs in selectors):
                 result = query(engine, self.expr, t)
                 self._generation = generation
