@@ -16,7 +16,7 @@ import pytest
 from ruletest.promql.engine import Engine
 from ruletest.promql.reuse import MIN_WINDOW
 from ruletest.promql.values import Scalar, Vector
-from ruletest.rules.invariance import constant_when_unselected, instant_leaves
+from ruletest.rules.invariance import constant_when_unselected, value_leaves
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
 from ruletest.semantics import Semantics
@@ -77,6 +77,7 @@ RULES = [
     _rule("Nothing", "missing_metric > 0", alert=True),
     _rule("Late", "absent(late) or late > 1", alert=True),
     _rule("FlatHigh", "flat > 1", alert=True, for_ms=5 * MIN),
+    _rule("Rising", "sum by (job) (rate(ctr[5m])) > 0.1 and on(job) max_over_time(flat[20m]) > 0", alert=True),
     _rule("Clock", "vector(time()) > 0 and on() absent(missing)", alert=True),
 ]
 
@@ -136,23 +137,25 @@ def test_subquery_steps_recomputed_after_an_older_sample_arrives() -> None:
     assert at_20m() == {"": 165.0, "y": 500.0}
 
 
-@pytest.mark.parametrize(("expr", "constant", "instant"), [
-    ('absent(up{job="x"} == 1)', True, True),
-    ("sum by (a) (rate(x[5m])) > 0", True, False),
-    ("time() - x > 5", False, False),
-    ("hour() > 3 and x", False, False),
-    ("hour(x) > 3", True, True),
-    ("timestamp(x)", False, False),
-    ("avg_over_time(x[5m:1m])", False, False),
-    ("x @ 100", True, False),
-    ("label_replace(x, 'a', '$1', 'b', '(.*)') * on(a) group_left y", True, True),
+@pytest.mark.parametrize(("expr", "constant", "leaves"), [
+    ('absent(up{job="x"} == 1)', True, ['up{job="x"}']),
+    ("sum by (a) (rate(x[5m])) > 0", True, ["rate(x[5m])"]),
+    ("time() - x > 5", False, None),
+    ("hour() > 3 and x", False, None),
+    ("hour(x) > 3", True, ["x"]),
+    ("timestamp(x)", False, None),
+    ("avg_over_time(x[5m:1m]) / y", False, ["y", "avg_over_time(x[5m:1m])"]),
+    ("x @ 100", True, None),
+    ("label_replace(x, 'a', '$1', 'b', '(.*)') * on(a) group_left y", True, ["y", "x"]),
+    ("absent_over_time(x[5m]) or vector(time())", False, None),
 ])
-def test_which_expressions_may_be_reused(expr: str, constant: bool, instant: bool) -> None:
+def test_which_expressions_may_be_reused(expr: str, constant: bool, leaves: list[str] | None) -> None:
     from ruletest.promql import ast as A
 
     e = A.parse(expr)
     assert (constant_when_unselected(e) is not None) == constant
-    assert (instant_leaves(e) is not None) == instant
+    found = value_leaves(e)
+    assert (None if found is None else [A.to_promql(n) for n in found]) == leaves
 
 
 def test_negative_zero_and_nan_are_told_apart() -> None:
@@ -210,3 +213,19 @@ def test_range_memo_keys_hold_what_the_result_depends_on() -> None:
         got.append(memo.wrap("avg_over_time", RANGE_FUNCTIONS["avg_over_time"], (), s)([], window, RangeArgs(
             0, 1, 1, 1, (), s)))
     assert got == [0.0, 0.05, 0.0]
+
+
+def test_range_call_result_is_reused_only_while_nothing_is_written() -> None:
+    sim = Simulation([], _inputs({"m": "1+1x10"}), SimulationOptions(Semantics.of(3), MIN))
+    sim.load_until(5 * MIN)
+    q = sim.engine.parse("sum_over_time(m[10m])")
+
+    def value() -> float:
+        v = sim.engine.query(q, 10 * MIN)
+        assert isinstance(v, Vector)
+        return v.samples[0].value
+
+    assert value() == 2 + 3 + 4 + 5 + 6  # samples at 1m..5m (the window is (0m, 10m] in Prometheus 3)
+    assert value() == 20.0
+    sim.load_until(10 * MIN)  # samples at 6m..10m arrive: the same call at the same time differs
+    assert value() == sum(range(2, 12))  # samples at 1m..10m

@@ -62,6 +62,10 @@ class Engine:
         # window content.
         self.subquery_steps: dict[int, SubquerySteps] = {}
         self.range_memo = range_memo if range_memo is not None else RangeMemo()
+        # Each range-function call's last result, by the time and query bounds it was evaluated
+        # at and the storage's change counter: the simulation evaluates a rule's range calls to
+        # see whether the rule's result can be reused, then again inside the rule.
+        self.recent_calls: dict[int, tuple[A.Call, tuple[int, int, int, int], Value]] = {}
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
         self.cacheable: dict[int, tuple[A.Expr, bool]] = {}
@@ -347,6 +351,18 @@ class _Query:
         return fd.special_impl(self, e, t)
 
     def _call_range(self, e: A.Call, fd: FunctionDef, t: int) -> Value:
+        recent = self.engine.recent_calls
+        when = (t, self.start, self.end, self.storage.generation)
+        hit = recent.get(id(e))
+        if hit is not None and hit[0] is e and hit[1] == when:
+            return hit[2]
+        value = self._call_range_now(e, fd, t)
+        if len(recent) > 10_000:
+            recent.clear()
+        recent[id(e)] = (e, when, value)
+        return value
+
+    def _call_range_now(self, e: A.Call, fd: FunctionDef, t: int) -> Value:
         params: list[float] = []
         matrix_arg: A.Expr | None = None
         for a in e.args:

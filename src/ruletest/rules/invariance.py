@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine
 from ruletest.promql.function_table import FUNCTIONS
-from ruletest.promql.values import METRIC_NAME, Labels, Sample
+from ruletest.promql.values import METRIC_NAME, Labels, Sample, Vector
 
 # Functions evaluated by the engine (kind "special") whose value is a function of their
 # arguments' values alone. time() and timestamp() read the clock; the rest are not listed.
@@ -40,35 +40,38 @@ CLOCK_FREE_SPECIAL = frozenset({
 def constant_when_unselected(e: A.Expr) -> tuple[A.VectorSelector, ...] | None:
     """The selectors of ``e`` if ``e`` has the same value at every evaluation time while none of
     them selects a series; None when that cannot be shown."""
-    return _clock_free_selectors(e, ranges=True)
+    found = _clock_free_leaves(e, ranges_are_leaves=False)
+    if found is None:
+        return None
+    return tuple(n.selector if isinstance(n, A.MatrixSelector) else n for n in found if not isinstance(n, A.Call))
 
 
-def instant_leaves(e: A.Expr) -> tuple[A.VectorSelector, ...] | None:
-    """The selectors of ``e`` if ``e``'s value is a function of what they select at the
-    evaluation time (each series' labels and visible value) alone: no range, no subquery, no
-    clock. None when that cannot be shown."""
-    return _clock_free_selectors(e, ranges=False)
+Leaf = A.VectorSelector | A.Call
 
 
-def _clock_free_selectors(e: A.Expr, ranges: bool) -> tuple[A.VectorSelector, ...] | None:
-    selectors: list[A.VectorSelector] = []
+def value_leaves(e: A.Expr) -> tuple[Leaf, ...] | None:
+    """Subtrees whose values ``e``'s value is a function of: its instant selectors (what each
+    sees at the evaluation time: label sets and values) and its range-function calls (their
+    output vectors). Around them: no clock, no subquery. None when that cannot be shown."""
+    found = _clock_free_leaves(e, ranges_are_leaves=True)
+    if found is None or any(isinstance(n, A.MatrixSelector) or (isinstance(n, A.VectorSelector) and n.at is not None)
+                            for n in found):
+        return None  # instant leaves are read at t - offset
+    return tuple(n for n in found if not isinstance(n, A.MatrixSelector))
+
+
+def _clock_free_leaves(e: A.Expr, ranges_are_leaves: bool) -> list[A.VectorSelector | A.MatrixSelector | A.Call] | None:
+    leaves: list[A.VectorSelector | A.MatrixSelector | A.Call] = []
     stack: list[A.Expr] = [e]
     while stack:
         n = stack.pop()
         kind = type(n)
         if kind is A.NumberLiteral or kind is A.StringLiteral:
             continue
-        if kind is A.VectorSelector:
-            assert isinstance(n, A.VectorSelector)
-            if n.at is not None and not ranges:
-                return None  # leaves are read at t - offset
-            if n not in selectors:
-                selectors.append(n)
-        elif kind is A.MatrixSelector:
-            if not ranges:
-                return None
-            assert isinstance(n, A.MatrixSelector)
-            selectors.append(n.selector)
+        if kind is A.VectorSelector or kind is A.MatrixSelector:
+            assert isinstance(n, A.VectorSelector | A.MatrixSelector)
+            if n not in leaves:
+                leaves.append(n)
         elif kind is A.Paren or kind is A.Unary or kind is A.Binary or kind is A.Aggregate:
             stack.extend(A.children(n))
         elif kind is A.Call:
@@ -76,6 +79,10 @@ def _clock_free_selectors(e: A.Expr, ranges: bool) -> tuple[A.VectorSelector, ..
             fd = FUNCTIONS.get(n.func)
             if fd is None:
                 return None
+            if ranges_are_leaves and (fd.kind == "range" or n.func == "absent_over_time"):
+                if n not in leaves:
+                    leaves.append(n)
+                continue
             if fd.kind == "special" and n.func not in CLOCK_FREE_SPECIAL:
                 return None
             if fd.kind == "date" and not n.args:
@@ -85,7 +92,7 @@ def _clock_free_selectors(e: A.Expr, ranges: bool) -> tuple[A.VectorSelector, ..
             stack.extend(n.args)
         else:
             return None  # subqueries, duration expressions, anything newer
-    return tuple(selectors)
+    return leaves
 
 
 QueryFn = Callable[[Engine, A.Expr, int], list[Sample]]
@@ -94,11 +101,11 @@ QueryFn = Callable[[Engine, A.Expr, int], list[Sample]]
 @dataclass(frozen=True)
 class ReusePlan:
     """An expression with what the analysis found: ``selectors`` (constant while they select
-    nothing) and ``leaves`` (a function of what these instant selectors see), None when not."""
+    nothing) and ``leaves`` (its value is a function of theirs), None when not."""
 
     expr: A.Expr
     selectors: tuple[A.VectorSelector, ...] | None
-    leaves: tuple[A.VectorSelector, ...] | None
+    leaves: tuple[Leaf, ...] | None
     names: tuple[str, ...] | None  # the metric names of ``selectors``, if each selects by name
 
     @classmethod
@@ -109,7 +116,7 @@ class ReusePlan:
             found = [next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
                      for vs in selectors]
             names = tuple(n for n in found if n is not None) if None not in found else None
-        return cls(expr, selectors, instant_leaves(expr), names)
+        return cls(expr, selectors, value_leaves(expr), names)
 
 
 class RuleQuery:
@@ -152,13 +159,30 @@ class RuleQuery:
         leaves = self.leaves
         if leaves is None:
             return query(engine, self.expr, t)
-        key = tuple(_visible(engine, vs, t) for vs in leaves)
+        key = tuple(_visible(engine, n, t) if isinstance(n, A.VectorSelector) else _output(engine, n, t)
+                    for n in leaves)
         if key == self._leaf_key:
             return self._result
         result = query(engine, self.expr, t)
         self._leaf_key = None if None in key else key
         self._result = result
         return result
+
+
+def _output(engine: Engine, call: A.Call, t: int) -> tuple[tuple[Labels, ...], bytes] | None:
+    """A range-function call's output vector at ``t``: label sets in order, values' bits."""
+    value = engine.query(call, t)
+    if not isinstance(value, Vector):
+        return None
+    labels = []
+    values = array("d")
+    for s in value.samples:
+        v = s.value
+        if type(v) is not float:
+            return None
+        labels.append(s.labels)
+        values.append(v)
+    return tuple(labels), values.tobytes()
 
 
 def _visible(engine: Engine, vs: A.VectorSelector, t: int) -> tuple[tuple[Labels, ...], bytes] | None:
