@@ -81,13 +81,13 @@ def per_file(fs: list[str], promtool: str, top: int, repeat: int, min_seconds: f
     times: dict[str, tuple[list[float], list[float]]] = {}
     for f in fs:
         t_prom, _, _ = timed([promtool, "test", "rules", f])
-        t_ours, _, _ = timed(RULETEST + [f])
+        t_ours, _, _ = timed([*RULETEST, f])
         times[f] = ([t_ours], [t_prom])
     slowest = sorted(fs, key=lambda f: -times[f][1][0])[:top]
     for _ in range(repeat):
         for f in slowest:
             times[f][1].append(timed([promtool, "test", "rules", f])[0])
-            times[f][0].append(timed(RULETEST + [f])[0])
+            times[f][0].append(timed([*RULETEST, f])[0])
     print(f"the {top} files promtool takes longest on (median of {repeat + 1} runs each):")
     print(f"{'ruletest s':>11} {'promtool s':>11} {'ratio':>7}  file")
     for f in slowest:

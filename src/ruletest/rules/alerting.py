@@ -103,8 +103,9 @@ class AlertingRuleState:
     active: dict[Labels, Alert] = field(default_factory=dict)
     # Rules whose labels hold no template: the alert labels of each result label set seen.
     _alert_labels: dict[Labels, Labels] | None = field(default=None, repr=False, compare=False)
-    # ALERTS / ALERTS_FOR_STATE label sets by (alert labels, state).
-    _series_labels: dict[tuple[Labels, str], Labels] = field(default_factory=dict, repr=False, compare=False)
+    # ALERTS / ALERTS_FOR_STATE samples by (alert labels, firing, active since).
+    _samples: dict[tuple[Labels, bool, int], tuple[Sample, Sample]] = field(default_factory=dict, repr=False,
+                                                                            compare=False)
     _eager: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -181,8 +182,7 @@ class AlertingRuleState:
             if a.state == AlertState.PENDING and ts - a.active_at >= rule.for_ms:
                 a.state = AlertState.FIRING
                 a.fired_at = ts
-            out.append(Sample(self._series(a.labels, a.state.value), 1.0))
-            out.append(Sample(self._series(a.labels, ""), math.floor(a.active_at / 1000)))
+            out.extend(self._outputs(a))
         if limit > 0 and num_active > limit:
             self.active.clear()
             raise PromQLEvalError(f"exceeded limit of {limit} with {num_active} alerts")
@@ -206,23 +206,29 @@ class AlertingRuleState:
         expand = self._expander(smpl, ts, env, template_query)
         return tuple(sorted((k, expand(v)) for k, v in self.rule.annotations))
 
+    def _outputs(self, a: Alert) -> tuple[Sample, Sample]:
+        """The ALERTS and ALERTS_FOR_STATE samples of an active alert (the same every step until
+        its state changes: built once)."""
+        firing = a.state is AlertState.FIRING
+        key = (a.labels, firing, a.active_at)
+        hit = self._samples.get(key)
+        if hit is None:
+            hit = (Sample(self._series(a.labels, a.state.value), 1.0),
+                   Sample(self._series(a.labels, ""), math.floor(a.active_at / 1000)))
+            if len(self._samples) > 10_000:
+                self._samples.clear()
+            self._samples[key] = hit
+        return hit
+
     def _series(self, alert_labels: Labels, state: str) -> Labels:
         """The labels of the ALERTS series (``state`` given) or ALERTS_FOR_STATE (``state`` empty)."""
-        key = (alert_labels, state)
-        hit = self._series_labels.get(key)
-        if hit is not None:
-            return hit
         labels = dict(self.rule.labels)
         labels.update(dict(alert_labels))
         labels[METRIC_NAME] = ALERT_METRIC if state else ALERT_FOR_STATE_METRIC
         labels["alertname"] = self.rule.name
         if state:
             labels["alertstate"] = state
-        out = labels_from(labels)
-        if len(self._series_labels) > 10_000:
-            self._series_labels.clear()
-        self._series_labels[key] = out
-        return out
+        return labels_from(labels)
 
     def firing(self) -> list[Alert]:
         return [a for a in self.active.values() if a.state == AlertState.FIRING]
