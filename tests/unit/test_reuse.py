@@ -66,6 +66,9 @@ QUERIES = [
     "avg_over_time((flat or on() vector(100))[2h:])", "max_over_time(rate(ctr[5m])[1h:2m])",
     "avg_over_time(recorded:flat[1h:])", "sum_over_time(recorded:flat[45m:5m] offset 3m)",
     "avg_over_time(stale[30m])", "count_over_time(flat[1h:])",
+    # Nested: the inner subquery is asked for windows across the outer one's range every time.
+    "max_over_time(avg_over_time((flat + ctr)[10m:1m])[1h:5m])",
+    "sum_over_time(sum_over_time(recorded:late[7m:2m])[40m:3m])",
 ]
 RULES = [
     # Reads a series the next rule writes at the same time: its held step t is stale at t + 1.

@@ -97,9 +97,15 @@ class RangeMemo:
         return run
 
 
+# Steps a subquery keeps before forgetting those before the window asked for.
+_MAX_HELD_STEPS = 100_000
+
+
 class SubquerySteps:
     """One subquery's inner results at consecutive steps ``first, first+step, ..., last`` of its
-    grid (multiples of ``step``), as per-series arrays."""
+    grid (multiples of ``step``), as per-series arrays. Steps are kept across evaluations: a
+    rule's window slides forward, and a subquery nested in another is asked for windows across
+    the outer one's whole range at every evaluation."""
 
     __slots__ = ("epoch", "first", "last", "node", "order", "series", "step")
 
@@ -145,6 +151,18 @@ class SubquerySteps:
                 del vs[:i]
         self.first = first
 
+    def _add(self, ts: int, samples: Sequence[Sample], front: dict[Labels, tuple[array[int], array[float]]] | None
+             ) -> None:
+        target = self.series if front is None else front
+        for s in samples:
+            entry = target.get(s.labels)
+            if entry is None:
+                entry = (array("q"), array("d"))
+                target[s.labels] = entry
+                self.order = None
+            entry[0].append(ts)
+            entry[1].append(s.value)
+
     def window(self, storage: Storage, epoch: int, first: int, end: int,
                evaluate: Callable[[int], Sequence[Sample]]) -> list[RangeSeries]:
         """The series over the steps ``first..end`` (``first`` on the grid), computing only the
@@ -155,26 +173,27 @@ class SubquerySteps:
             if w <= self.last:
                 self._drop_from(int(w))
         self.epoch = epoch
-        if self.last < self.first or first < self.first or first > self.last + step:
+        if self.last < self.first or first > self.last + step:
             self._reset(first)
-        elif first - self.first > (end - first) + 64 * step:
+        elif first < self.first:
+            # Earlier steps: computed into arrays put in front of the held ones.
+            front: dict[Labels, tuple[array[int], array[float]]] = {}
+            for ts in range(first, self.first, step):
+                self._add(ts, evaluate(ts), front)
+            for labels, (ts_arr, vs_arr) in front.items():
+                held = self.series.get(labels)
+                self.series[labels] = (ts_arr + held[0], vs_arr + held[1]) if held is not None else (ts_arr, vs_arr)
+            self.first = first
+        elif (self.last - self.first) // step > _MAX_HELD_STEPS:
             self._drop_before(first)
-        series = self.series
         for ts in range(self.last + step, end + 1, step):
-            for s in evaluate(ts):
-                entry = series.get(s.labels)
-                if entry is None:
-                    entry = (array("q"), array("d"))
-                    series[s.labels] = entry
-                    self.order = None
-                entry[0].append(ts)
-                entry[1].append(s.value)
+            self._add(ts, evaluate(ts), None)
             self.last = ts
         if self.order is None:
-            self.order = sorted(series)
+            self.order = sorted(self.series)
         out = []
         for labels in self.order:
-            ts_arr, vs_arr = series[labels]
+            ts_arr, vs_arr = self.series[labels]
             i = bisect_left(ts_arr, first)
             j = bisect_right(ts_arr, end)
             if j > i:
