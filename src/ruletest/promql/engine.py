@@ -63,8 +63,10 @@ class Engine:
         self.subquery_steps: dict[int, SubquerySteps] = {}
         self.range_memo = range_memo if range_memo is not None else RangeMemo()
         # Each range-function call's last result, by the time and query bounds it was evaluated
-        # at and the storage's change counter: the simulation evaluates a rule's range calls to
-        # see whether the rule's result can be reused, then again inside the rule.
+        # at and the storage's change counter (all a call's value depends on besides the options:
+        # a new query parameter it reads must join the key in _call_range). The simulation
+        # evaluates a rule's range calls to see whether the rule's result can be reused, then
+        # again inside the rule.
         self.recent_calls: dict[int, tuple[A.Call, tuple[int, int, int, int], Value]] = {}
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}

@@ -28,7 +28,8 @@ from ruletest.semantics import Semantics
 
 @dataclass(frozen=True, slots=True)
 class RangeArgs:
-    """What a range function knows besides the samples."""
+    """What a range function knows besides the samples. (reuse.RangeMemo keys some functions'
+    results by the fields they read: a new field read by one of them must join its key there.)"""
 
     range_start: int  # ms, exclusive in Prometheus 3
     range_end: int  # ms, inclusive

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from ruletest.promql.storage import Storage
     from ruletest.semantics import Semantics
 
+# The keys below hold everything these functions read (see functions.py): a function that starts
+# reading more of its samples or of RangeArgs (a new field) must leave these sets or widen its key.
 # Range functions whose result is a function of the window's values and the scalar parameters
 # alone (not of timestamps or the evaluation time).
 VALUES_ONLY = frozenset({
