@@ -53,7 +53,7 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
 
 def test_junit_has_promtool_shape(tmp_path: Path) -> None:
     out = tmp_path / "junit.xml"
-    ruletest("test", "--junit", str(out), "scenarios_test.yml", "limit_test.yml")
+    ruletest("test", "--promtool-compat", "--junit", str(out), "scenarios_test.yml", "limit_test.yml")
     root = ET.parse(out).getroot()
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == ["scenarios_test.yml", "limit_test.yml"]
@@ -92,8 +92,9 @@ def test_enable_feature_like_promtool(tmp_path: Path) -> None:
     ok = ruletest("test", "--enable-feature", "promql-experimental-functions,promql-nope", "t.yml", cwd=tmp_path)
     assert ok.returncode == 0
     assert 'Unknown feature passed to "--enable-feature": promql-nope' in ok.stderr
-    refused = ruletest("test", "--enable-feature=promql-delayed-name-removal", "t.yml", cwd=tmp_path)
-    assert refused.returncode == 2 and "promql-delayed-name-removal is not supported" in refused.stderr
+    # Without the flag the server refuses the experimental function; ruletest names it.
+    refused = ruletest("test", "t.yml", cwd=tmp_path)
+    assert refused.returncode == 2 and 'function "sort_by_label" is not enabled' in refused.stderr
     # For lint it declares the server's features: the experimental function is then allowed.
     assert "compat/feature-flag" in ruletest("lint", "r.yml", cwd=tmp_path).stdout
     declared = ruletest("lint", "--enable-feature", "promql-experimental-functions", "r.yml", cwd=tmp_path)
@@ -168,3 +169,38 @@ def test_an_internal_error_fails_its_group_not_the_run(tmp_path: Path) -> None:
     assert proc.stdout.count("Unit Testing:") == 2
     assert "a_test.yml:3: internal error: ZeroDivisionError: float division by zero" in proc.stderr
     assert "this is a bug in ruletest" in proc.stderr
+
+
+def test_delayed_name_removal_feature(tmp_path: Path) -> None:
+    # name_label_dropping.test (Prometheus 3.14): with promql-delayed-name-removal, __name__ is
+    # dropped at the end of the query, so label_replace still reads it after rate():
+    # label_replace(rate({env="1"}[10m]), "my_name", "rate_$1", "__name__", "(.+)") keeps my_name.
+    (tmp_path / "r.yml").write_text("groups: []\n")
+    (tmp_path / "t.yml").write_text(
+        "rule_files: [r.yml]\nevaluation_interval: 5m\ntests:\n  - interval: 5m\n"
+        "    input_series: [{series: 'metric_total{env=\"1\"}', values: '0 60 120'}]\n"
+        "    promql_expr_test:\n"
+        "      - expr: 'label_replace(rate(metric_total[10m]), \"my_name\", \"rate_$1\", \"__name__\", \"(.+)\")'\n"
+        "        eval_time: 10m\n"
+        "        exp_samples: [{labels: '{env=\"1\", my_name=\"rate_metric_total\"}', value: 0.2}]\n")
+    assert ruletest("test", "--enable-feature=promql-delayed-name-removal", "t.yml", cwd=tmp_path).returncode == 0
+    without = ruletest("test", "t.yml", cwd=tmp_path)
+    assert without.returncode == 1 and 'got: {env="1"}' in without.stderr
+    # [tool.ruletest] features selects it the same way.
+    (tmp_path / "pyproject.toml").write_text('[tool.ruletest]\nfeatures = ["promql-delayed-name-removal"]\n')
+    assert ruletest("test", "t.yml", cwd=tmp_path).returncode == 0
+
+
+def test_junit_with_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
+    # "\xff" in a PromQL string is one byte, not UTF-8; the error naming it went into the JUnit
+    # file and crashed the write. Go's XML encoder writes such a byte as U+FFFD.
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "r.yml").write_text("groups: []\n")
+    (tmp_path / "t.yml").write_text(
+        "rule_files: [r.yml]\ntests:\n  - input_series: [{series: m, values: '1'}]\n"
+        "    promql_expr_test: [{expr: 'label_replace(m, \"\\xff\", \"\", \"\", \"\")', eval_time: 0m}]\n")
+    run = ruletest("test", "--junit", "j.xml", "t.yml", cwd=tmp_path)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    failure = ET.parse(tmp_path / "j.xml").getroot().find(".//failure")
+    assert failure is not None and "label_replace(): \ufffd" in (failure.text or "")

@@ -226,7 +226,7 @@ BAD_TEMPLATES: dict[str, str] = {
 
 def _expand(text: str, prometheus: int, value: str = VALUE) -> str:
     data = AlertTemplateData(LABELS, {"site": "eqiad"}, "http://prom.example.org/x", float(value))
-    return expand_alert_text(text, "T", data, now_ms=0, prometheus=prometheus)
+    return expand_alert_text(text, "T", data, now_ms=0, semantics=Semantics.of(prometheus))
 
 
 @pytest.mark.parametrize("template", list(TEMPLATES))

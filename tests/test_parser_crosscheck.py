@@ -131,9 +131,8 @@ def test_ruletest_own_test_data() -> None:
     for pattern in ("fixtures/**/*.yml", "rules/**/*.yml", "tests/data/**/*.yml", "tests/data/**/*.yaml"):
         for path in REPO.glob(pattern):
             texts.extend(_yaml_exprs(path))
-    for path in (REPO / "tests" / "data" / "promqltest").glob("*.test"):
-        texts.extend(c.expr for c in parse_file(path.read_text()) if isinstance(c, Eval))
-    assert len(texts) > 300
+    # (Prometheus' engine-test expressions, once copied here, are checked from ../shared above.)
+    assert len(texts) >= 50
     assert compare(texts, DEFAULT) == []
 
 

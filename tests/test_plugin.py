@@ -191,3 +191,37 @@ def test_lint_items_share_one_session_like_the_cli(project: pytest.Pytester) -> 
     result = project.runpytest("--ruletest-lint", "rules")
     assert cli.returncode == 0, cli.stdout
     result.assert_outcomes(passed=2)
+
+
+def test_enable_feature_option_selects_delayed_name_removal(project: pytest.Pytester) -> None:
+    # name_label_dropping.test (Prometheus 3.14): label_replace reads __name__ after rate()
+    # only with delayed name removal.
+    (project.path / "fixtures" / "down_test.yml").write_text("""
+rule_files: [../rules.yml]
+tests:
+  - interval: 5m
+    input_series:
+      - series: 'metric_total{env="1"}'
+        values: '0 60 120'
+    promql_expr_test:
+      - expr: 'label_replace(rate(metric_total[10m]), "my_name", "$1", "__name__", "(.+)")'
+        eval_time: 10m
+        exp_samples:
+          - labels: '{env="1", my_name="metric_total"}'
+            value: 0.2
+""")
+    project.runpytest("--ruletest-enable-feature", "promql-delayed-name-removal").assert_outcomes(passed=1)
+    project.runpytest().assert_outcomes(failed=1)
+
+
+@pytest.mark.parametrize("xdist", [False, True])
+def test_a_bad_configuration_is_a_usage_error(project: pytest.Pytester, xdist: bool) -> None:
+    # Read once when the session starts (in the controller under xdist): pytest's usage error
+    # (exit status 4, "ERROR: ..." on stderr), never a traceback or one error per collected file.
+    (project.path / "pyproject.toml").write_text('[tool.ruletest]\nprometheus = "three"\n')
+    result = project.runpytest_subprocess(*(["-n", "2", "-p", "xdist"] if xdist else []))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(['ERROR: ruletest: pyproject.toml:2:1: prometheus must be 2 or 3*got "three"'])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    (project.path / "pyproject.toml").write_text("[tool.ruletest]\nprometheus = 2\n")
+    project.runpytest().assert_outcomes(passed=3)

@@ -42,8 +42,8 @@ def test_fixture_passes(path: Path) -> None:
     assert result.passed, "\n".join(message(p) + "\n" + detail(p) for p in result.all_problems())
 
 
-def test_only_the_lifecycle_fixture_uses_ruletest_additions() -> None:
-    assert [p.name for p in FIXTURES if p not in PROMTOOL_FIXTURES] == ["lifecycle_test.yml"]
+def test_only_the_lifecycle_and_alertmanager_fixtures_use_ruletest_additions() -> None:
+    assert [p.name for p in FIXTURES if p not in PROMTOOL_FIXTURES] == ["alertmanager_test.yml", "lifecycle_test.yml"]
 
 
 @pytest.mark.oracle

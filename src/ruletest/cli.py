@@ -6,19 +6,25 @@ or parsed, 5 no test ran (promtool uses 1 for everything)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ruletest import __version__
+from ruletest.authoring import commands as authoring
 from ruletest.errors import RuletestError
-from ruletest.promtool_format import TestFile
-from ruletest.reporting.promtool import file_text
+from ruletest.promtool_format import TestFile, TestFileError, load_test_file
+from ruletest.reporting import file_text, junit_xml
+from ruletest.reporting.files import write_reports
+from ruletest.reporting.terminal import Progress, colour_verdicts, use_colour
 from ruletest.results import FileResult
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
 from ruletest.runner import RunOptions, collect_test_files
-from ruletest.semantics import FEATURE_DELAYED_NAME_REMOVAL, PROMQL_FEATURES, Semantics, split_features
+from ruletest.semantics import PROMQL_FEATURES, Semantics, split_features
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NO_TESTS = 0, 1, 2, 5
 
@@ -51,9 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     t = sub.add_parser("test", help="run promtool-format rule unit tests (like `promtool test rules`)")
     t.add_argument("files", nargs="+", metavar="FILE", help="test files, or directories to search for *.yml")
+    t.add_argument("--related", action="store_true",
+                   help="FILEs are changed files (pre-commit): run those that are test files and the test files "
+                        "(under [tool.ruletest] test_paths, default .) whose rule_files include a changed rule file")
     t.add_argument("--run", action="append", default=[], metavar="REGEX",
                    help="only run test groups whose name matches (repeatable)")
-    t.add_argument("--junit", metavar="PATH", help="write JUnit XML results to PATH")
+    t.add_argument("--junit", metavar="PATH", help="write JUnit XML results to PATH (one testcase per assertion; "
+                                                    "per test group, as promtool, with --promtool-compat)")
+    t.add_argument("--html", metavar="PATH", help="write a self-contained HTML report with charts to PATH")
+    t.add_argument("--summary-md", metavar="PATH",
+                   help="append a Markdown summary to PATH (e.g. \"$GITHUB_STEP_SUMMARY\")")
     t.add_argument("--diff", action="store_true", help="show a readable diff for every failure")
     t.add_argument("--debug", action="store_true", help="print all series at the last evaluation time")
     t.add_argument("--ignore-unknown-fields", action="store_true",
@@ -77,11 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="test: promtool test files with ruletest's additions (default); rules: rule files")
     lint = sub.add_parser("lint", help="check rule files and Grafana dashboards offline (see --list)")
     lint.add_argument("paths", nargs="*", metavar="PATH", help="rule files, Grafana dashboard JSON files, or directories")
+    lint.add_argument("--only-recognized", action="store_true",
+                      help="skip given files that are not rule files, promtool test files or Grafana dashboards by "
+                           "their content (for pre-commit, which passes every changed YAML and JSON file)")
     lint.add_argument("--format", choices=["text", "json", "github", "sarif", "checkstyle"], default=None,
                       help="output format (default: github under GitHub Actions, else text)")
     lint.add_argument("--fail-on", choices=["error", "warning", "info"], default="error",
                       help="exit 1 when a finding has at least this severity (default error)")
-    lint.add_argument("--config", metavar="FILE", help="ruletest.toml or pyproject.toml to read settings from")
+    lint.add_argument("--config", metavar="FILE",
+                      help="TOML file to read settings from: its [tool.ruletest] table, else its top level "
+                           "(default: the nearest ruletest.toml or pyproject.toml)")
     lint.add_argument("--inventory", metavar="FILE", help="metric inventory (exposition text or name: type lines)")
     lint.add_argument("--prometheus", type=_prometheus_version, default=None, metavar="{2,3}",
                       help="target Prometheus version (default from config, else 3)")
@@ -97,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ruletest.alertmanager.cli import register as register_alertmanager
 
     register_alertmanager(sub)
+    authoring.register(sub)  # mutate, new, capture, backtest
     return ap
 
 
@@ -117,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ruletest.alertmanager.cli import run as run_alertmanager
 
         return run_alertmanager(args)
+    if args.command in authoring.COMMANDS:
+        return authoring.run(args)
     return EXIT_USAGE
 
 
@@ -177,6 +198,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
             for f, lines in changed.items():
                 if f == str(base) or f.startswith(str(base) + os.sep):
                     only[str(Path(p) / Path(f).relative_to(base)) if base.is_dir() else p] = lines
+    if args.only_recognized:
+        from ruletest.lint.discover import recognized
+
+        args.paths = [p for p in args.paths if Path(p).is_dir() or recognized(Path(p))]
+        if not args.paths:
+            print("ruletest lint: none of the given files is a rule file, test file or dashboard", file=sys.stderr)
+            return EXIT_OK
     result = lint_paths(args.paths, cfg, only=only, base_recordings=base_recordings)
     if result.files == 0 and result.test_files == 0:
         # A gate that lints nothing must not pass silently (a renamed directory, unusual names).
@@ -188,11 +216,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_FAIL if any(f.severity >= threshold for f in result.findings) else EXIT_OK
 
 
-# `promtool --enable-feature` names that ruletest cannot honour yet: refused by name, never ignored.
-_UNSUPPORTED_FEATURES = {
-    FEATURE_DELAYED_NAME_REMOVAL: "ruletest drops __name__ where the operation happens, as Prometheus does "
-                                  "without this feature; tests relying on it would not check what they claim",
-}
+# `promtool --enable-feature` names that ruletest cannot honour yet: refused by name, never
+# ignored. (promql-delayed-name-removal, the last one, is implemented.)
+_UNSUPPORTED_FEATURES: dict[str, str] = {}
 
 
 def test_semantics(version: int, features: Sequence[str]) -> Semantics | str:
@@ -221,31 +247,49 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(f"  WARNING: Unknown feature passed to \"--enable-feature\": {feature}", file=sys.stderr)
     opts = RunOptions(sem, run=tuple(args.run), ignore_unknown_fields=args.ignore_unknown_fields, debug=args.debug,
                       strict=not args.promtool_compat, timing=args.timing)
-    files = collect_test_files(args.files)
+    if args.related:
+        files = related_test_files(args.files, project.test_paths)
+        if not files:
+            print("ruletest test: no promtool test file among or using the given files", file=sys.stderr)
+            return EXIT_OK
+    else:
+        files = collect_test_files(args.files)
     if not files:
         print(f"ruletest test: no promtool test files (YAML with a top-level tests:) in {', '.join(args.files)}",
               file=sys.stderr)
         return EXIT_USAGE
-    want_coverage = args.coverage or args.coverage_fail_under > 0
-    results = run_files(files, opts, args.jobs or _default_jobs(), keep_models=want_coverage)
+    started = time.perf_counter()
+    progress = Progress(sys.stderr, len(files))
+    show_coverage = args.coverage or args.coverage_fail_under > 0
+    want_coverage = bool(show_coverage or args.html or args.summary_md)
+    results = run_files(files, replace(opts, trace=True) if args.html else opts, progress,  # --html draws the runs
+                        jobs=args.jobs or _default_jobs(), keep_models=want_coverage)
+    progress.clear()
     coverage = None
     if want_coverage:
         from ruletest.coverage import CoverageReport
 
         coverage = CoverageReport()
+    colour_out, colour_err = use_colour(sys.stdout), use_colour(sys.stderr)
     for result, tf in results:
         if coverage is not None and tf is not None:
             coverage.record(tf, _groups_of(tf, opts), sem)
         out, err = file_text(result, diff=args.diff, promtool_compat=args.promtool_compat)
-        sys.stdout.write(out)
-        sys.stderr.write(err)
+        sys.stdout.write(colour_verdicts(out) if colour_out else out)
+        sys.stderr.write(colour_verdicts(err) if colour_err else err)
     plain = [r for r, _ in results]
     if args.junit:
-        from ruletest.reporting.junit import junit_xml
-
-        Path(args.junit).write_text(junit_xml(plain), encoding="utf-8")
+        # Go's XML encoder writes a byte that is not UTF-8 (a "\xff" escape in a query) as U+FFFD.
+        xml = junit_xml(plain, promtool_compat=args.promtool_compat)
+        xml = xml.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        Path(args.junit).write_text(xml, encoding="utf-8")
+    problem = write_reports(plain, html=args.html, summary_md=args.summary_md, coverage=coverage,
+                            duration_s=time.perf_counter() - started)
+    if problem:
+        print(f"ruletest test: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     failed = any(not r.passed for r in plain)
-    if coverage is not None:
+    if coverage is not None and show_coverage:
         print(coverage.text(), file=sys.stderr)
         if args.coverage_fail_under > 0 and coverage.percent() < args.coverage_fail_under:
             print(f"Rule test coverage {coverage.percent():.1f}% is below the threshold of "
@@ -262,13 +306,43 @@ def cmd_test(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_files(files: Sequence[str], opts: RunOptions, jobs: int = 1, *, keep_models: bool = True
-              ) -> list[tuple[FileResult, TestFile | None]]:
+def related_test_files(changed: Sequence[str], test_paths: Sequence[str]) -> list[str]:
+    """The changed files that are test files, and the test files under ``test_paths`` whose
+    ``rule_files`` match a changed file (what a pre-commit hook should run)."""
+    from ruletest.promtool_format import looks_like_test_file
+    from ruletest.rule_files import resolve
+
+    changed_abs = {os.path.abspath(f) for f in changed}
+    out: list[str] = []
+    # Changed rule files are matched by path, so their tests are found wherever they live.
+    for f in changed:
+        try:
+            if looks_like_test_file(Path(f).read_text(encoding="utf-8")):
+                out.append(f)
+        except (OSError, UnicodeDecodeError):
+            continue
+    for candidate in collect_test_files([p for p in test_paths if Path(p).exists()]):
+        if os.path.abspath(candidate) in {os.path.abspath(x) for x in out}:
+            continue
+        try:
+            tf = load_test_file(candidate)
+        except TestFileError:
+            continue  # broken test files are reported when they are run, not when searched
+        files, _ = resolve(tf)
+        if changed_abs & {os.path.abspath(x) for x in files}:
+            rel = os.path.relpath(candidate)
+            out.append(candidate if rel.startswith("..") else rel)
+    return out
+
+
+def run_files(files: Sequence[str], opts: RunOptions, progress: Progress | None = None, *, jobs: int = 1,
+              keep_models: bool = True) -> list[tuple[FileResult, TestFile | None]]:
     """Load and run each test file (``jobs`` at a time, results in file order); a file that cannot
-    be loaded is a failed result, never an exception."""
+    be loaded is a failed result, never an exception. ``keep_models=False``: the parsed test files
+    may be dropped (None in the pairs) when run in other processes."""
     from ruletest.batch import run_files as run_batch
 
-    return run_batch(files, opts, jobs, keep_models=keep_models)
+    return run_batch(files, opts, jobs, keep_models=keep_models, progress=progress)
 
 
 def _groups_of(tf: TestFile, opts: RunOptions) -> list[RuleGroup]:

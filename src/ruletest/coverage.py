@@ -2,17 +2,20 @@
 
 An alerting rule is covered when an ``alert_rule_test`` names it; ruletest also reports whether
 some test expects it to fire and some expects it silent. A recording rule is covered when a
-``promql_expr_test`` selects its output, or a tested alerting rule reads it."""
+``promql_expr_test`` selects its output, or a tested alerting rule reads it. For test files with
+an ``alertmanager`` block, it also says which alerts of their rule files reach no route of that
+config but the root, i.e. only its default receiver."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ruletest.errors import RuletestError
 from ruletest.promql import ast as A
 from ruletest.promql.parser import ParseOptions
-from ruletest.promtool_format import TestFile
+from ruletest.promtool_format import AlertmanagerRef, TestFile
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
 
@@ -26,8 +29,18 @@ class RuleCoverage:
 
 
 @dataclass
+class RoutingCoverage:
+    """An Alertmanager config named by test files, and the rule files those tests load."""
+
+    ref: AlertmanagerRef
+    base: str  # the directory of the (first) test file naming it
+    rule_files: set[str] = field(default_factory=set)
+
+
+@dataclass
 class CoverageReport:
     rules: dict[tuple[str, str, str, str], RuleCoverage] = field(default_factory=dict)
+    alertmanagers: dict[str, RoutingCoverage] = field(default_factory=dict)  # normalised config path ->
 
     def add_rules(self, groups: Iterable[RuleGroup]) -> None:
         for g in groups:
@@ -36,6 +49,10 @@ class CoverageReport:
 
     def record(self, tf: TestFile, groups: Sequence[RuleGroup], semantics: Semantics) -> None:
         self.add_rules(groups)
+        if tf.alertmanager is not None:
+            key = os.path.normpath(tf.directory / tf.alertmanager.config)
+            am = self.alertmanagers.setdefault(key, RoutingCoverage(tf.alertmanager, str(tf.directory)))
+            am.rule_files |= {r.file for g in groups for r in g.rules if r.is_alert}
         alert_names: dict[str, tuple[bool, bool]] = {}
         selected: set[str] = set()
         for tg in tf.tests:
@@ -84,7 +101,28 @@ class CoverageReport:
             for c in half:
                 missing = "firing" if not c.expected_firing else "not-firing"
                 lines.append(f"    {c.rule.file}:{c.rule.line}  {c.rule.name}: no {missing} case")
+        for path, am in sorted(self.alertmanagers.items()):
+            lines.extend(_routing_lines(path, am))
         return "\n".join(lines)
+
+
+def _routing_lines(path: str, am: RoutingCoverage) -> list[str]:
+    """Which alerts of the rule files reach only the config's default receiver (the root route's)."""
+    from ruletest.alertmanager.lint import alert_shapes, default_route_alerts
+    from ruletest.alertmanager.testbed import load_testbed
+
+    try:
+        tb = load_testbed(am.ref.config, base=am.base, version=am.ref.version, template_paths=am.ref.template_paths)
+    except RuletestError:
+        return [f"  Alertmanager {path}: not loaded (see the test results)"]
+    shapes, _ = alert_shapes(sorted(am.rule_files))
+    default = tb.config.route.receiver
+    only = default_route_alerts(tb.config, shapes)
+    lines = [f"  Alertmanager {path}: {len(only)} of {len(shapes)} alerts reach only the default receiver ({default})"
+             + (":" if only else "")]
+    if only:
+        lines.extend(f"    {s.file}:{s.line}  {s.name}" for s in sorted(only, key=lambda s: (s.file, s.line)))
+    return lines
 
 
 def _fraction(items: Sequence[RuleCoverage]) -> str:

@@ -4,8 +4,10 @@ Kept import-light (the engine is imported when a file is collected), so installi
 does not slow down pytest in projects that do not use it.
 
 * Files matching the ``ruletest_files`` ini globs (default ``fixtures/**/*.yml``) are collected;
-  each ``alert_rule_test`` and ``promql_expr_test`` entry is one item, id
-  ``file::group::HighErrorRate@10m`` (``-k`` selects on it). A matching file that cannot be
+  each ``alert_rule_test``, ``promql_expr_test``, ``alert_state_test`` and ``notification_test``
+  entry and each ``routing_test`` case is one item, id ``file::group::HighErrorRate@10m``,
+  ``file::group::route {alertname="X"}``, ``file::group::notifications to slack@10m`` (``-k``
+  selects on it). A matching file that cannot be
   loaded is a collection error naming file:line, never a silent pass; rule files among them
   (a top-level ``groups:``) are left to ``--ruletest-lint``.
 * A failing item shows promtool's exp/got, ruletest's explanation (state timeline, values)
@@ -19,13 +21,14 @@ does not slow down pytest in projects that do not use it.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from ruletest.lint.config import LintConfig
     from ruletest.lint.model import LintResult
     from ruletest.promtool_format import TestFile
     from ruletest.results import CaseResult, FileResult, Problem
@@ -51,6 +54,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail the session when rule coverage is below PCT percent")
     group.addoption("--ruletest-lint", action="store_true", default=False,
                     help="also collect rule files (ini ruletest_rule_files) as lint items")
+    group.addoption("--ruletest-html", metavar="PATH", default=None,
+                    help="write an HTML report with charts of the rule test files that ran to PATH")
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.add_options(group)  # --ruletest-mutate, --ruletest-mutate-fail-under
     parser.addini("ruletest_files", "globs of promtool-format test files to collect", type="linelist",
                   default=["fixtures/**/*.yml", "fixtures/*.yml"])
     parser.addini("ruletest_prometheus", "PromQL semantics (2 or 3)", default="")
@@ -64,11 +72,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class _State:
     """Per-session plugin state (kept in ``config.stash``)."""
 
+    project: LintConfig  # [tool.ruletest], read once at start-up
     run_options: RunOptions | None = None
     rule_cache: RuleFileCache | None = None
     lint: LintResult | None = None
     lint_paths: list[Path] = field(default_factory=list)
     coverage: Any = None
+    results: dict[str, tuple[FileResult, TestFile]] = field(default_factory=dict)  # by file node id
 
 
 _STATE = pytest.StashKey[_State]()
@@ -76,7 +86,27 @@ _STATE = pytest.StashKey[_State]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ruletest: a promtool-format rule test collected by ruletest")
-    config.stash[_STATE] = _State()
+    config.stash[_STATE] = _State(project=_project_config(config))
+    if config.getoption("--ruletest-html") and not hasattr(config, "workerinput"):
+        from ruletest.plugin_html import HtmlReportPlugin
+
+        config.pluginmanager.register(HtmlReportPlugin(config, config.getoption("--ruletest-html")),
+                                      "ruletest-html")
+
+
+def _project_config(config: pytest.Config) -> LintConfig:
+    """The project's [tool.ruletest], read when the session starts: a bad configuration is a usage
+    error before anything runs (with pytest-xdist, in the controller, before workers start)."""
+    from ruletest.errors import RuletestError
+    from ruletest.lint.config import load_config
+
+    version = str(config.getini("ruletest_prometheus"))
+    if version not in ("", "2", "3"):
+        raise pytest.UsageError(f"ruletest: ini ruletest_prometheus must be 2 or 3, got {version!r}")
+    try:
+        return load_config(config.rootpath)
+    except RuletestError as exc:
+        raise pytest.UsageError(f"ruletest: {exc}") from None
 
 
 def _state(config: pytest.Config) -> _State:
@@ -123,11 +153,10 @@ def run_options(config: pytest.Config) -> RunOptions:
     """The semantics and options of this session, built once from options, ini and [tool.ruletest]."""
     state = _state(config)
     if state.run_options is None:
-        from ruletest.lint.config import load_config
         from ruletest.runner import RunOptions
         from ruletest.semantics import Semantics, split_features
 
-        project = load_config(config.rootpath)
+        project = state.project
         version = int(config.getoption("--ruletest-prometheus") or config.getini("ruletest_prometheus")
                       or project.prometheus)
         features = set(project.features) | set(split_features(config.getoption("--ruletest-enable-feature")))
@@ -162,7 +191,11 @@ class RuleTestFile(pytest.File):
             from ruletest.runner import run_test_file
 
             assert self._test_file is not None
-            self._result = run_test_file(self._test_file, run_options(self.config), _rule_cache(self.config))
+            opts = run_options(self.config)
+            if self.config.getoption("--ruletest-html") and not hasattr(self.config, "workerinput"):
+                opts = replace(opts, trace=True)  # the report draws each group's run
+            self._result = run_test_file(self._test_file, opts, _rule_cache(self.config))
+            _state(self.config).results[self.nodeid] = (self._result, self._test_file)
         return self._result
 
     def collect(self) -> Any:
@@ -246,9 +279,8 @@ def lint_session(config: pytest.Config) -> LintResult:
     state = _state(config)
     if state.lint is None:
         from ruletest.lint import lint_paths
-        from ruletest.lint.config import load_config
 
-        state.lint = lint_paths([str(p) for p in sorted(state.lint_paths)], load_config(config.rootpath))
+        state.lint = lint_paths([str(p) for p in sorted(state.lint_paths)], state.project)
     return state.lint
 
 
@@ -294,6 +326,9 @@ def _alert_list(v: Any) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.terminal_summary(terminalreporter, config)
     report = _coverage(config)
     if report is None:
         return
@@ -305,6 +340,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.session_finish(session)
     threshold = session.config.getoption("--ruletest-coverage-fail-under")
     if not threshold or hasattr(session.config, "workerinput"):
         return

@@ -9,7 +9,10 @@ Fields: ``rule_files`` (globs relative to the test file), ``evaluation_interval`
 
 ruletest's additions are new keys that promtool does not have (see ``EXTENSIONS``): promtool's
 own keys keep exactly their promtool meaning. A file using an addition is refused under
-``promtool_compat`` with the key and its line, instead of half-working.
+``promtool_compat`` with the key and its line, instead of half-working. Among them, the file's
+``alertmanager`` block names an Alertmanager config; test groups may then hold ``routing_test``
+and ``notification_test`` (decoded by :mod:`ruletest.alertmanager.assertions`, imported only
+for files that use them).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from yaml.nodes import Node
 
@@ -25,8 +28,12 @@ from ruletest.durations import DurationError, parse_duration
 from ruletest.errors import RuletestError
 from ruletest.promql.ast import format_duration
 from ruletest.promql.regex import compile_anchored
-from ruletest.results import Code, LoadProblem, Location
+from ruletest.results import CaseKind, Code, LoadProblem, Location
 from ruletest.yamlnodes import Decoder, Source, YamlError, line_of, parse_source
+
+if TYPE_CHECKING:
+    from ruletest.alertmanager.assertions import NotificationTest, RoutingTest
+    from ruletest.alertmanager.version import Version
 
 # promtool's keys, per Go type of cmd/promtool/unittest.go.
 FILE_FIELDS = frozenset({"rule_files", "evaluation_interval", "group_eval_order", "tests", "fuzzy_compare"})
@@ -40,8 +47,8 @@ SAMPLE_FIELDS = frozenset({"labels", "value", "histogram"})
 
 # ruletest's additions, by the Go type (promtool's name for the place) they extend.
 EXTENSIONS: dict[str, frozenset[str]] = {
-    "main.unitTestFile": frozenset({"timing"}),
-    "main.testGroup": frozenset({"alert_state_test"}),
+    "main.unitTestFile": frozenset({"timing", "alertmanager"}),
+    "main.testGroup": frozenset({"alert_state_test", "routing_test", "notification_test"}),
     "main.alertTestCase": frozenset({"match", "count"}),
     "main.alert": frozenset({"exp_labels_re", "exp_annotations_re"}),
     "main.promqlTestCase": frozenset({"match", "count", "tolerance", "relative_tolerance", "nan_equal"}),
@@ -49,6 +56,7 @@ EXTENSIONS: dict[str, frozenset[str]] = {
 }
 STATE_TEST_FIELDS = frozenset({"alertname", "exp_labels", "exp_labels_re", "at", "from", "to", "state", "never",
                                "fires_at", "resolves_at"})
+ALERTMANAGER_FIELDS = frozenset({"config", "version", "template_paths", "external_url", "resend_delay"})
 ALERT_STATES = ("inactive", "pending", "firing", "resolved")
 MatchMode = Literal["exact", "subset"]
 
@@ -174,6 +182,8 @@ class TestGroup:
     start_ms: int | None
     line: int
     state_tests: tuple[StateTest, ...] = ()  # ruletest
+    routing_test: RoutingTest | None = None  # ruletest (needs TestFile.alertmanager)
+    notification_tests: tuple[NotificationTest, ...] = ()  # ruletest (needs TestFile.alertmanager)
 
     __test__ = False
 
@@ -189,6 +199,20 @@ class RuleFileRef:
 
 
 @dataclass(frozen=True)
+class AlertmanagerRef:
+    """ruletest's ``alertmanager`` block: the Alertmanager config the file's routing and
+    notification tests run against, and what the servers would be started with."""
+
+    config: str  # as written: relative to the test file, like rule_files
+    line: int
+    version: Version | None = None  # the release to emulate (None: the package's default, 0.25)
+    # deployed template directory or glob -> where it is in the repository (relative to the test file)
+    template_paths: tuple[tuple[str, str], ...] = ()
+    external_url: str = ""  # Alertmanager's --web.external-url (.ExternalURL); "" = its default
+    resend_delay_ms: int = 60_000  # Prometheus' --rules.alert.resend-delay
+
+
+@dataclass(frozen=True)
 class TestFile:
     path: str
     rule_files: tuple[RuleFileRef, ...]
@@ -199,6 +223,7 @@ class TestFile:
     # ruletest: "server" evaluates each rule group on its own interval, as a Prometheus server does
     timing: Literal["promtool", "server"] = "promtool"
     extensions: tuple[tuple[str, int], ...] = ()  # (ruletest key used, line)
+    alertmanager: AlertmanagerRef | None = None
 
     __test__ = False
 
@@ -264,7 +289,7 @@ class _Reader:
     def mapping(self, node: Node | None, what: str, allowed: frozenset[str]) -> dict[str, tuple[Node, Node]]:
         extra = EXTENSIONS.get(what, frozenset())
         fields = self.dec.mapping(node, what, allowed | extra)
-        for key in extra & fields.keys():
+        for key in [k for k in fields if k in extra]:  # in file order
             line = line_of(fields[key][0])
             self.extensions.append((key, line))
             if self.promtool_compat:
@@ -304,9 +329,10 @@ def load_test_source(src: Source, *, ignore_unknown_fields: bool = False, promto
             dec.error(top["timing"][1], f"timing must be promtool or server, not {value!r}")
         elif value == "server":
             timing = "server"
+    am = _load_alertmanager(dec, top["alertmanager"][1]) if "alertmanager" in top else None
     tests = []
     for i, gnode in enumerate(dec.sequence(top["tests"][1], "tests") if "tests" in top else []):
-        tests.append(_load_group(rd, gnode, i))
+        tests.append(_load_group(rd, gnode, i, am is not None))
     if dec.errors:
         e = dec.errors[0]
         more = f" (and {len(dec.errors) - 1} more)" if len(dec.errors) > 1 else ""
@@ -314,7 +340,29 @@ def load_test_source(src: Source, *, ignore_unknown_fields: bool = False, promto
             LoadProblem(Code.TEST_FILE, x.message, Location(path, x.line, x.column), promtool_message=x.promtool_message,
                         cause=x.code)
             for x in dec.errors])
-    return TestFile(path, rule_files, interval, order, fuzzy, tuple(tests), timing, tuple(rd.extensions))
+    return TestFile(path, rule_files, interval, order, fuzzy, tuple(tests), timing, tuple(rd.extensions), am)
+
+
+def _load_alertmanager(dec: Decoder, node: Node) -> AlertmanagerRef:
+    from ruletest.alertmanager.version import Version, VersionError
+
+    f = dec.mapping(node, "alertmanager", ALERTMANAGER_FIELDS)
+    config = dec.string(f["config"][1], "alertmanager.config") if "config" in f else ""
+    if not config:
+        dec.error(node, "alertmanager: config is required (the path of alertmanager.yml, relative to the test file)")
+    version = None
+    if "version" in f:
+        try:
+            version = Version.parse(dec.string(f["version"][1], "alertmanager.version"))
+        except VersionError as exc:
+            dec.error(f["version"][1], f"alertmanager.version: {exc.message}")
+    paths = tuple(dec.string_map(f["template_paths"][1], "alertmanager.template_paths").items()
+                  ) if "template_paths" in f else ()
+    url = dec.string(f["external_url"][1], "alertmanager.external_url") if "external_url" in f else ""
+    resend = 60_000
+    if "resend_delay" in f:
+        resend, _ = _duration(dec, f["resend_delay"][1], "alertmanager.resend_delay")
+    return AlertmanagerRef(config, line_of(node), version, paths, url.rstrip("/"), resend)
 
 
 def _match_mode(dec: Decoder, fields: dict[str, tuple[Node, Node]]) -> MatchMode:
@@ -382,9 +430,22 @@ def _load_state_test(dec: Decoder, node: Node) -> StateTest:
     return st
 
 
-def _load_group(rd: _Reader, node: Node, index: int) -> TestGroup:
+def _load_group(rd: _Reader, node: Node, index: int, has_alertmanager: bool) -> TestGroup:
     dec = rd.dec
     f = rd.mapping(node, "main.testGroup", GROUP_FIELDS)
+    routing_test = None
+    notification_tests: tuple[NotificationTest, ...] = ()
+    if "routing_test" in f or "notification_test" in f:
+        from ruletest.alertmanager.assertions import load_notification_tests, load_routing_test
+
+        for key in ("routing_test", "notification_test"):
+            if key in f and not has_alertmanager:
+                dec.error(f[key][0], f"{key} needs the file's alertmanager block (alertmanager: {{config: "
+                                     "path/to/alertmanager.yml}})")
+        if "routing_test" in f:
+            routing_test = load_routing_test(dec, f["routing_test"][1])
+        if "notification_test" in f:
+            notification_tests = load_notification_tests(dec, f["notification_test"][1])
     interval = None
     if "interval" in f:
         interval, _ = _duration(dec, f["interval"][1], "interval")
@@ -432,28 +493,34 @@ def _load_group(rd: _Reader, node: Node, index: int) -> TestGroup:
     name = dec.string(f["name"][1], "name") if "name" in f else ""
     start = _timestamp(dec, f["start_timestamp"][1]) if "start_timestamp" in f else None
     return TestGroup(index, name, interval, tuple(series), tuple(alert_tests), tuple(expr_tests), ext, url,
-                     start, line_of(node), state_tests)
+                     start, line_of(node), state_tests, routing_test, notification_tests)
 
 
 @dataclass(frozen=True)
 class CaseRef:
     """One case of a test group, named by an id that is stable within the file."""
 
-    kind: Literal["alert", "expr", "state"]
-    index: int  # position among the group's alert tests (or expression tests, or state tests)
+    kind: CaseKind
+    index: int  # position among the group's cases of its kind (routing: among routing_test's cases)
     id: str  # "<group display name>::<label>", with "#n" for the n-th repeat of a label
-    label: str  # "HighErrorRate@10m" or "<expr>@10m"
+    label: str  # "HighErrorRate@10m", "<expr>@10m", "route {alertname=...}", "notifications to slack@10m"
     line: int
 
 
 def case_refs(tg: TestGroup) -> list[CaseRef]:
-    """Every case of a group: alert tests, expression tests, then alert state tests, in file
-    order. The runner names its results and the pytest plugin its items with these ids."""
-    raw: list[tuple[Literal["alert", "expr", "state"], int, str, int]] = [
+    """Every case of a group: alert tests, expression tests, alert state tests, routing cases,
+    then notification tests, in file order. The runner names its results and the pytest plugin
+    its items with these ids."""
+    raw: list[tuple[CaseKind, int, str, int]] = [
         ("alert", i, f"{a.alertname}@{format_duration(a.eval_time_ms)}", a.line) for i, a in enumerate(tg.alert_tests)]
     raw += [("expr", i, f"{e.expr.strip()}@{format_duration(e.eval_time_ms)}", e.line)
             for i, e in enumerate(tg.expr_tests)]
     raw += [("state", i, s.describe(), s.line) for i, s in enumerate(tg.state_tests)]
+    if tg.routing_test is not None:
+        raw += [("routing", i, "route " + (format_matchers(dict(c.labels), {}) or "{}"), c.line)
+                for i, c in enumerate(tg.routing_test.cases)]
+    raw += [("notification", i, f"notifications to {n.receiver}{f'/{n.integration}' if n.integration else ''}"
+             f"@{format_duration(n.eval_time_ms)}", n.line) for i, n in enumerate(tg.notification_tests)]
     seen: dict[str, int] = {}
     out = []
     for kind, index, label, line in raw:

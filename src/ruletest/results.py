@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from ruletest.expectations import ValueMatch
 from ruletest.promql.values import Labels, Sample
+
+if TYPE_CHECKING:
+    from ruletest.alertmanager.assertions import ExpNotification
+    from ruletest.alertmanager.dispatch import Event, Notification
 
 
 class Code(StrEnum):
@@ -32,6 +37,10 @@ class Code(StrEnum):
     STATE_MISMATCH = "alert/state"
     EXPR_ERROR = "expr/error"
     EXPR_MISMATCH = "expr/mismatch"
+    ALERTMANAGER_CONFIG = "load/alertmanager-config"  # the alertmanager block's config or templates
+    NOTIFICATION_TEST = "load/notification-test"  # a notification_test naming no receiver / integration of the config
+    ROUTING_MISMATCH = "alertmanager/routing"
+    NOTIFICATION_MISMATCH = "alertmanager/notification"
     NO_TESTS = "run/no-tests"  # a test file without test groups (ruletest's own mode)
     INTERNAL = "internal"  # a bug in ruletest: reported for that test, never ending the run
 
@@ -121,6 +130,44 @@ class StateMismatch:
     where: Location
     timeline: AlertTimeline | None = None
     code: Code = Code.STATE_MISMATCH
+    # The time the expectation is about (its `at`, the step that broke a window, the expected
+    # fires_at/resolves_at) and the last time it looked at, like the timeline's: relative to the
+    # group's start. Explanations show the expression's values around the first, state changes
+    # up to the second.
+    focus_ms: int = 0
+    last_ms: int = 0
+
+
+@dataclass(frozen=True)
+class RoutingMismatch:
+    """A ``routing_test`` case that did not hold: one message per difference (receivers, group
+    labels, inhibition, muting), each naming the label set."""
+
+    labels: Labels
+    expected_receivers: tuple[str, ...]
+    receivers: tuple[str, ...]  # what Route.Match gives, in order
+    messages: tuple[str, ...]
+    where: Location
+    code: Code = Code.ROUTING_MISMATCH
+
+
+@dataclass(frozen=True)
+class NotificationMismatch:
+    """A ``notification_test`` that did not hold: what the receiver (integration) was expected to
+    be sent between ``from`` and ``eval_time`` and what it was sent, with why."""
+
+    receiver: str
+    integration: str  # "slack[0]"; "" when the receiver has no integration
+    from_ms: int  # relative to the test group's start
+    eval_time_ms: int
+    start_ms: int  # the group's start: notification times are absolute
+    expected: tuple[ExpNotification, ...]
+    got: tuple[Notification, ...]
+    messages: tuple[str, ...]  # one per difference
+    where: Location
+    flushes: tuple[Event, ...] = ()  # the receiver's flushes in the window that sent nothing, and why
+    timeline: AlertTimeline | None = None  # the alerts routed to the receiver, evaluation by evaluation
+    code: Code = Code.NOTIFICATION_MISMATCH
 
 
 @dataclass(frozen=True)
@@ -141,6 +188,11 @@ class ExprMismatch:
     where: Location
     code: Code = Code.EXPR_MISMATCH
     how: str = ""  # ruletest's matching when asked for ("tolerance 0.01, match: subset")
+    # How the samples were compared, for explanations that must agree with the verdict.
+    values: ValueMatch = field(default_factory=ValueMatch)
+    match: str = "exact"
+    count: int | None = None
+    expected_re: tuple[Labels, ...] = ()  # parallel to expected; empty when no sample has labels_re
 
 
 @dataclass(frozen=True)
@@ -151,18 +203,20 @@ class InternalError:
     code: Code = Code.INTERNAL
 
 
-Problem = LoadProblem | RuleEvalError | AlertMismatch | StateMismatch | ExprError | ExprMismatch | InternalError
+Problem = (LoadProblem | RuleEvalError | AlertMismatch | StateMismatch | ExprError | ExprMismatch | RoutingMismatch
+           | NotificationMismatch | InternalError)
 
-CaseKind = Literal["alert", "expr", "state"]
+CaseKind = Literal["alert", "expr", "state", "routing", "notification"]
 
 
 @dataclass(frozen=True)
 class CaseResult:
-    """One ``alert_rule_test`` or ``promql_expr_test`` entry."""
+    """One ``alert_rule_test``, ``promql_expr_test``, ``alert_state_test`` or ``notification_test``
+    entry, or one ``routing_test`` case."""
 
     id: str  # stable within the file: "<group>::<label>", see promtool_format.case_ids
     kind: CaseKind
-    label: str  # HighErrorRate@10m or expr@10m
+    label: str  # HighErrorRate@10m, expr@10m, route {...}, notifications to slack@10m
     where: Location
     ran: bool
     problem: Problem | None = None
@@ -190,12 +244,50 @@ class SeriesTrace:
 
 
 @dataclass(frozen=True)
+class ComparedTrace:
+    """An alerting rule that compares a value with a constant (``x > 0.1``): the constant and the
+    compared side at every evaluation, values that do not pass included (the rule's own result
+    holds only those that do)."""
+
+    rule: int  # index in AlertRuleTrace.rules
+    expr: str  # the compared side
+    op: str  # the comparison, with the compared side on the left
+    threshold: float
+    values: tuple[tuple[int, tuple[Sample, ...]], ...]  # (time ms, the compared side's result)
+
+
+@dataclass(frozen=True)
+class AlertCheckTrace:
+    """An alert_rule_test entry: the evaluation it was checked against and what fired then
+    (passed or not; a failure's expectation is in its AlertMismatch)."""
+
+    case_id: str  # CaseResult.id
+    eval_time_ms: int
+    checked_at_ms: int  # relative to the group's start, like eval_time_ms
+    firing: tuple[ExpectedAlert, ...]  # sorted (labels incl. alertname, rendered annotations)
+
+
+@dataclass(frozen=True)
+class StateCheckTrace:
+    """An alert_state_test entry, for charts: the time it is about (``at``, a window's ``from``,
+    the expected ``fires_at`` / ``resolves_at``) and a window's end, relative to the group's start."""
+
+    case_id: str  # CaseResult.id
+    t_ms: int
+    end_ms: int | None
+    expectation: str  # "HighErrorRate is pending from 15s to 2m"
+
+
+@dataclass(frozen=True)
 class AlertRuleTrace:
     """An alert name the group tests: its rules and what they did at every evaluation."""
 
     name: str
     rules: tuple[tuple[str, Location, int], ...]  # (expression, where, for in ms) of each rule with this name
     timeline: AlertTimeline
+    compared: tuple[ComparedTrace, ...] = ()  # the rules that compare with a constant
+    checks: tuple[AlertCheckTrace, ...] = ()  # the alert_rule_test entries for this name
+    states: tuple[StateCheckTrace, ...] = ()  # the alert_state_test entries for this name
 
 
 @dataclass(frozen=True)
@@ -205,6 +297,7 @@ class ExprTrace:
     expr: str
     eval_time_ms: int
     points: tuple[tuple[int, tuple[Sample, ...]], ...]  # (time, result) on the evaluation grid
+    case_id: str = ""  # CaseResult.id
 
 
 @dataclass(frozen=True)
@@ -217,6 +310,7 @@ class GroupTrace:
     inputs: tuple[SeriesTrace, ...]
     alerts: tuple[AlertRuleTrace, ...]
     exprs: tuple[ExprTrace, ...]
+    input_interval_ms: int = 0  # the group's `interval`: input samples further apart leave a gap
 
 
 @dataclass
@@ -277,5 +371,5 @@ class FileResult:
     @property
     def unreadable(self) -> bool:
         """The file (or a rule file it needs) could not be read or parsed."""
-        return any(isinstance(p, LoadProblem) and p.code in (Code.TEST_FILE, Code.RULE_FILE)
+        return any(isinstance(p, LoadProblem) and p.code in (Code.TEST_FILE, Code.RULE_FILE, Code.ALERTMANAGER_CONFIG)
                    for p in self.all_problems())

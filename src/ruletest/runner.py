@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.expectations import AlertPattern, SamplePattern, alerts_match, check_lifecycle, samples_match, values_equal
+from ruletest.expectations import AlertPattern, SamplePattern, ValueMatch, alerts_match, check_lifecycle, samples_match
 from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.reuse import RangeMemo
 from ruletest.promql.values import Labels, Stale
@@ -48,18 +48,25 @@ from ruletest.results import (
     InternalError,
     LoadProblem,
     Location,
+    NotificationMismatch,
     Problem,
+    RoutingMismatch,
     RuleEvalError,
     SeriesDump,
     SeriesTrace,
     StateMismatch,
 )
 from ruletest.rule_files import RuleFileCache, test_rules
+from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
-from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
+from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions, StepOutcome
 from ruletest.semantics import VERSION_SWITCHES, Semantics
 from ruletest.series import parse_series, parse_series_description
+
+if TYPE_CHECKING:
+    from ruletest.alertmanager.sending import EvalStep
+    from ruletest.alertmanager.testbed import Testbed
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,9 @@ def order_groups(groups: Sequence[RuleGroup], order: Sequence[str]) -> list[Rule
     return sorted(groups, key=lambda g: rank.get(g.name, 0))
 
 
-def run_test_file(tf: TestFile, opts: RunOptions, cache: RuleFileCache | None = None) -> FileResult:
+def run_test_file(tf: TestFile, opts: RunOptions, cache: RuleFileCache | None = None,
+                  on_group: Callable[[GroupResult], None] | None = None) -> FileResult:
+    """``on_group`` is called after each test group (progress display)."""
     started = time.perf_counter()
     result = FileResult(tf.path)
     seen_order: set[str] = set()
@@ -112,17 +121,54 @@ def run_test_file(tf: TestFile, opts: RunOptions, cache: RuleFileCache | None = 
         result.problems.extend(rules.unmatched)
     run_re = re2.compile("|".join(opts.run)) if opts.run else None
     ordered = order_groups(rules.groups, tf.group_eval_order)
+    am, am_problems = load_alertmanager(tf, opts.strict)
     for tg in tf.tests:
         if run_re is not None and not run_re.search(tg.name):
             continue
         gr = _new_group_result(tf, tg)
         result.groups.append(gr)
-        if rules.problems:
+        if rules.problems or am_problems:
             gr.problems.extend(rules.problems)
+            gr.problems.extend(am_problems)
             continue
-        _run_group_safely(tf, tg, ordered, opts, gr)
+        _run_group_safely(tf, tg, ordered, opts, gr, am)
+        if on_group is not None:
+            on_group(gr)
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def load_alertmanager(tf: TestFile, strict: bool = True) -> tuple[Testbed | None, list[Problem]]:
+    """The Alertmanager of the file's ``alertmanager`` block (config and templates), or the
+    problems that stop it from loading, located in the config (or the test file)."""
+    ref = tf.alertmanager
+    if ref is None:
+        return None, []
+    from ruletest.alertmanager.loader import ConfigError
+    from ruletest.alertmanager.template_set import TemplateLoadError
+    from ruletest.alertmanager.testbed import load_testbed, unmatched_templates
+
+    config_path = os.path.normpath(tf.directory / ref.config)
+    if not os.path.isfile(config_path):  # a wrong path in the test file, so located there
+        return None, [LoadProblem(Code.ALERTMANAGER_CONFIG, f"alertmanager config {ref.config!r}: no such file "
+                                  f"({config_path})", Location(tf.path, ref.line))]
+    try:
+        tb = load_testbed(ref.config, base=tf.directory, version=ref.version, template_paths=ref.template_paths,
+                          external_url=ref.external_url, resend_delay_ms=ref.resend_delay_ms)
+    except ConfigError as exc:
+        return None, [LoadProblem(Code.ALERTMANAGER_CONFIG, f"alertmanager config: {p.message}",
+                                  Location(config_path, p.line), cause="am/config-invalid") for p in exc.problems]
+    except TemplateLoadError as exc:
+        return None, [LoadProblem(Code.ALERTMANAGER_CONFIG, f"alertmanager templates: {exc.message}",
+                                  Location(tf.path, ref.line), cause="am/template-syntax")]
+    problems: list[Problem] = []
+    if strict:
+        for written, resolved, line in unmatched_templates(tb.config):
+            problems.append(LoadProblem(
+                Code.ALERTMANAGER_CONFIG, f"templates entry {written!r} matches no file (looked for {resolved}): map "
+                "the deployed directory to the repository with template_paths in the test file's alertmanager block",
+                Location(config_path, line or None)))
+    return (None, problems) if problems else (tb, [])
 
 
 def _new_group_result(tf: TestFile, tg: TestGroup) -> GroupResult:
@@ -130,14 +176,14 @@ def _new_group_result(tf: TestFile, tg: TestGroup) -> GroupResult:
 
 
 def _run_group_safely(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions,
-                      gr: GroupResult) -> None:
+                      gr: GroupResult, am: Testbed | None = None) -> None:
     started = time.perf_counter()
     try:
-        _run_group(tf, tg, rule_groups, opts, gr)
+        _run_group(tf, tg, rule_groups, opts, gr, am)
         if not gr.passed and opts.explain:
             if opts.semantics.v3:
-                gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts)
-            gr.passes_with_timing = _timing_that_passes(tf, tg, rule_groups, opts)
+                gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts, am)
+            gr.passes_with_timing = _timing_that_passes(tf, tg, rule_groups, opts, am)
     except Exception as exc:
         import traceback
 
@@ -146,13 +192,14 @@ def _run_group_safely(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup],
     gr.duration_s = time.perf_counter() - started
 
 
-def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions) -> tuple[str, ...]:
+def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions,
+                        am: Testbed | None = None) -> tuple[str, ...]:
     """The Prometheus 3.0 changes under which this failing group would pass, if any."""
     quiet = replace(opts, explain=False, debug=False, trace=False)
 
     def passes(semantics: Semantics) -> bool:
         probe = _new_group_result(tf, tg)
-        _run_group(tf, tg, rule_groups, replace(quiet, semantics=semantics), probe)
+        _run_group(tf, tg, rule_groups, replace(quiet, semantics=semantics), probe, am)
         return probe.passed
 
     if not passes(opts.semantics.with_switches(_EVALUATION_SWITCHES, False)):
@@ -161,13 +208,14 @@ def _switches_that_pass(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup
     return single or _EVALUATION_SWITCHES
 
 
-def _timing_that_passes(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions) -> str | None:
+def _timing_that_passes(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions,
+                        am: Testbed | None = None) -> str | None:
     """The other evaluation schedule, if this failing group passes with it."""
     if all(g.interval_ms in (None, tf.evaluation_interval_ms) for g in rule_groups):
         return None  # both schedules evaluate the same groups at the same times
     other: Literal["promtool", "server"] = "server" if (opts.timing or tf.timing) == "promtool" else "promtool"
     probe = _new_group_result(tf, tg)
-    _run_group(tf, tg, rule_groups, replace(opts, explain=False, debug=False, trace=False, timing=other), probe)
+    _run_group(tf, tg, rule_groups, replace(opts, explain=False, debug=False, trace=False, timing=other), probe, am)
     return other if probe.passed else None
 
 
@@ -208,7 +256,8 @@ def _load_input(tg: TestGroup, interval: int, start: int, end: int, path: str
     return [InputSeries(k, v[0], v[1]) for k, v in feeds.items()], problems
 
 
-def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions, gr: GroupResult) -> None:
+def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: RunOptions, gr: GroupResult,
+               am: Testbed | None = None) -> None:
     sem = opts.semantics
     eval_interval = tf.evaluation_interval_ms
     interval = tg.interval_ms if tg.interval_ms else (
@@ -218,7 +267,10 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
                    + [s.last_time_ms for s in tg.state_tests] + [0])
     maxt = mint + max_eval
     refs = case_refs(tg)
-    inputs, problems = _load_input(tg, interval, mint, maxt, tf.path)
+    # Notification tests run the rules on past promtool's last time (see _evaluate): the input is
+    # expanded that far, and still fed to the rules only as the clock reaches it.
+    notify_until = max((nt.eval_time_ms for nt in tg.notification_tests), default=0)
+    inputs, problems = _load_input(tg, interval, mint, max(maxt, mint + notify_until), tf.path)
     if problems:
         gr.problems.extend(problems)
         return
@@ -235,17 +287,24 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
                 promtool_message="an item under alert_rule_test misses required attribute alertname at eval_time "
                                  f"{_fmt_duration(at.eval_time_ms)}" + (f" (in TestGroup {tg.name})" if tg.name else "")))
             return
+    if (tg.notification_tests or tg.routing_test is not None) and am is not None:
+        gr.problems.extend(_unknown_receivers(tf, tg, am))
+        if gr.problems:
+            return
     # History is kept only where a check reads it: state tests, and traces. Alert tests read the
     # live state; the timeline explaining a failed one comes from a replay (see _add_timelines).
-    recorded = {st.alertname for st in tg.state_tests} | (
+    recorded: set[str] | None = {st.alertname for st in tg.state_tests} | (
         {at.alertname for at in tg.alert_tests} if opts.trace else set())
+    if opts.trace and tg.notification_tests:
+        recorded = None  # the report draws every alert that could have been sent
     sim_options = SimulationOptions(sem, eval_interval, dict(tg.external_labels), tg.external_url,
                                     schedule=opts.timing or tf.timing)
 
-    def simulation(record: set[str]) -> Simulation:
-        return Simulation(rule_groups, inputs, sim_options, record=record, range_memo=opts.range_memo)
+    def simulation(record: set[str] | None, record_groups: bool = False) -> Simulation:
+        return Simulation(rule_groups, inputs, sim_options, record=record, record_groups=record_groups,
+                          range_memo=opts.range_memo)
 
-    sim = simulation(recorded)
+    sim = simulation(recorded, bool(tg.notification_tests))
     defined = sim.alert_names()
     for name, line in [(at.alertname, at.line) for at in tg.alert_tests if opts.strict] + [
             (st.alertname, st.line) for st in tg.state_tests]:  # ruletest's own tests are always strict
@@ -256,9 +315,11 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     if gr.problems:
         return
     try:
-        _evaluate(tf, tg, sim, refs, gr, mint, maxt, simulation)
+        _evaluate(tf, tg, sim, refs, gr, mint, maxt, simulation, am, rule_groups, sem)
         if opts.trace:
-            gr.trace = _trace(tf, tg, sim, inputs, mint, maxt)
+            from ruletest.report_trace import for_report  # what charts need beyond the run's own trace
+
+            gr.trace = for_report(_trace(tf, tg, sim, inputs, mint, maxt), tg, sim, rule_groups, interval, sem)
     finally:
         if opts.debug:
             gr.dump = tuple(SeriesDump(s.labels, tuple((t, v) for t, v in zip(s.ts, s.vs, strict=True) if t <= maxt))
@@ -267,10 +328,37 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
 
 
 def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
-              maxt: int, simulation: Callable[[set[str]], Simulation]) -> None:
-    eval_interval = tf.evaluation_interval_ms
-    alert_refs = [r for r in refs if r.kind == "alert"]
+              maxt: int, simulation: Callable[[set[str]], Simulation], am: Testbed | None = None,
+              rule_groups: Sequence[RuleGroup] = (), sem: Semantics | None = None) -> None:
+    """Run the group's phases in promtool's order: its evaluation loop with the alert tests, then
+    the expression tests, then ruletest's additions that may need the rules to run on."""
+    steps: list[EvalStep] = []  # every rule group's alerts after each evaluation (for notification tests)
+    if not _run_alert_tests(tf, tg, sim, refs, gr, mint, maxt, steps, simulation):
+        gr.cases.extend(CaseResult(r.id, r.kind, r.label, Location(tf.path, r.line), False)
+                        for r in refs if r.kind != "alert")
+        return
     expr_refs = [r for r in refs if r.kind == "expr"]
+    for ref, et in zip(expr_refs, tg.expr_tests, strict=True):
+        gr.cases.append(CaseResult(ref.id, "expr", ref.label, Location(tf.path, et.line), True,
+                                   _check_expr(tf, et, sim, mint)))
+    if not _run_on(tf, tg, sim, gr, mint, maxt, steps):
+        return
+    state_refs = [r for r in refs if r.kind == "state"]
+    for ref, st in zip(state_refs, tg.state_tests, strict=True):
+        gr.cases.append(CaseResult(ref.id, "state", ref.label, Location(tf.path, st.line), True,
+                                   _check_state(tf, st, sim, mint, sim.step_ms)))
+    if am is not None:
+        _check_alertmanager(tf, tg, refs, gr, am, steps, mint, rule_groups, sem)
+
+
+def _run_alert_tests(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
+                     maxt: int, steps: list[EvalStep], simulation: Callable[[set[str]], Simulation]) -> bool:
+    """promtool's loop: evaluate up to ``maxt``, checking each alert test at its step. False when
+    a rule failed or a sample could not be loaded (promtool stops the group there; the alert tests
+    checked so far keep their results)."""
+    if tg.notification_tests:
+        from ruletest.alertmanager.sending import steps_from_outcome
+    alert_refs = [r for r in refs if r.kind == "alert"]
     by_time: dict[int, list[int]] = {}
     for i, at in enumerate(tg.alert_tests):
         by_time.setdefault(at.eval_time_ms, []).append(i)
@@ -279,31 +367,27 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
     failed: list[tuple[int, int]] = []  # (alert test, evaluation time) of the failed checks
     curr = 0
     start = mint
+    eval_interval = tf.evaluation_interval_ms
     if not sim.rules() and not tg.alert_tests and eval_interval > 0:
         # Nothing to evaluate per step: load what promtool's loop would have loaded (samples up
         # to its last step at or before maxt) in one go.
         start = mint + (maxt - mint) // eval_interval * eval_interval
     step = sim.step_ms
-    stopped = False
+    completed = True
     for outcome in sim.run(start, maxt):
-        ts = outcome.t
-        if outcome.load_error is not None:
-            gr.problems.append(LoadProblem(Code.DUPLICATE_SAMPLE, outcome.load_error, Location(tf.path, tg.line)))
-            stopped = True
-            break
-        if outcome.errors:
-            # promtool stops the group here; the alert tests checked so far keep their results.
-            for e in outcome.errors:
-                gr.problems.append(RuleEvalError(e.rule.name, Location(e.rule.file, e.rule.line), e.ts, e.message))
-            stopped = True
+        if outcome.failed:
+            gr.problems.extend(_outcome_problems(tf, tg, outcome, mint))
+            completed = False
             break
         gr.firing_seen |= sim.firing_names()
-        while curr < len(alert_times) and ts - mint <= alert_times[curr] < ts + step - mint:
+        if tg.notification_tests:
+            steps.extend(steps_from_outcome(outcome))
+        while curr < len(alert_times) and outcome.t - mint <= alert_times[curr] < outcome.t + step - mint:
             for i in by_time[alert_times[curr]]:
                 at = tg.alert_tests[i]
-                mismatch = _check_alerts(tf, tg, at, sim, ts - mint)
+                mismatch = _check_alerts(tf, tg, at, sim, outcome.t - mint)
                 if mismatch is not None:
-                    failed.append((i, ts))
+                    failed.append((i, outcome.t))
                 alert_results[i] = CaseResult(alert_refs[i].id, "alert", alert_refs[i].label,
                                               Location(tf.path, at.line), True, mismatch)
             curr += 1
@@ -313,30 +397,101 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
     gr.cases.extend(alert_results.values())
     gr.cases.extend(CaseResult(r.id, "alert", r.label, Location(tf.path, r.line), False)
                     for i, r in enumerate(alert_refs) if i not in alert_results)
-    if stopped:
-        gr.cases.extend(CaseResult(r.id, r.kind, r.label, Location(tf.path, r.line), False)
-                        for r in refs if r.kind != "alert")
-        return
-    for i, et in enumerate(tg.expr_tests):
-        problem = _check_expr(tf, et, sim, mint)
-        gr.cases.append(CaseResult(expr_refs[i].id, "expr", expr_refs[i].label, Location(tf.path, et.line), True,
-                                   problem))
-    # "When does it fire / resolve" may be answered after the last time the test names: run on
-    # (after the expression tests, so they still see only what promtool would have loaded) until
-    # the input has gone stale and the rules have had a step to react.
-    if any(st.fires_at_ms is not None or st.resolves_at_ms is not None for st in tg.state_tests) and step > 0:
+    return completed
+
+
+def _run_on(tf: TestFile, tg: TestGroup, sim: Simulation, gr: GroupResult, mint: int, maxt: int,
+            steps: list[EvalStep]) -> bool:
+    """Evaluate past promtool's last step where ruletest's additions need it: "when does it fire
+    / resolve" may be answered after the last time the test names, and notifications are sent
+    after the alerts fire. Runs after the expression tests, so they still see only what promtool
+    would have loaded: until the input has gone stale and the rules have had a step to react, and
+    up to the last notification test's eval_time. False when notification tests cannot be
+    checked because a rule failed on the way."""
+    step = sim.step_ms
+    horizon = maxt
+    if any(st.fires_at_ms is not None or st.resolves_at_ms is not None for st in tg.state_tests):
         last_input = max((s.timestamps[-1] for s in sim.inputs if s.timestamps), default=mint)
         horizon = max(last_input + sim.engine.options.lookback_ms + step, maxt)
-        t = (sim.last_time if sim.last_time is not None else mint) + step
-        if t <= horizon:
-            for outcome in sim.run(t, horizon):
-                if outcome.failed:
-                    break
-    state_refs = [r for r in refs if r.kind == "state"]
-    for i, st in enumerate(tg.state_tests):
-        problem = _check_state(tf, st, sim, mint, sim.step_ms)
-        gr.cases.append(CaseResult(state_refs[i].id, "state", state_refs[i].label, Location(tf.path, st.line), True,
-                                   problem))
+    if tg.notification_tests:
+        from ruletest.alertmanager.sending import steps_from_outcome
+
+        horizon = max(horizon, mint + max(nt.eval_time_ms for nt in tg.notification_tests))
+    t = (sim.last_time if sim.last_time is not None else mint) + step
+    if step <= 0 or t > horizon:
+        return True
+    for outcome in sim.run(t, horizon):
+        if outcome.failed:
+            if tg.notification_tests:  # what the rules would have sent from here on is unknown
+                gr.problems.extend(_outcome_problems(tf, tg, outcome, mint))
+                return False
+            break
+        if tg.notification_tests:
+            steps.extend(steps_from_outcome(outcome))
+    return True
+
+
+def _outcome_problems(tf: TestFile, tg: TestGroup, outcome: StepOutcome, mint: int) -> list[Problem]:
+    if outcome.load_error is not None:
+        return [LoadProblem(Code.DUPLICATE_SAMPLE, outcome.load_error, Location(tf.path, tg.line))]
+    return [RuleEvalError(e.rule.name, Location(e.rule.file, e.rule.line), e.ts, e.message) for e in outcome.errors]
+
+
+# --- Alertmanager: routing tables and notifications ---------------------------------------------
+
+
+def _unknown_receivers(tf: TestFile, tg: TestGroup, am: Testbed) -> list[Problem]:
+    from ruletest.alertmanager.check import NotificationTestError, notification_target
+
+    out: list[Problem] = []
+    for nt in tg.notification_tests:
+        try:
+            notification_target(am.config, nt)
+        except NotificationTestError as exc:
+            out.append(LoadProblem(Code.NOTIFICATION_TEST, exc.message, Location(tf.path, nt.line)))
+    names = {r.name for r in am.config.receivers}
+    for case in tg.routing_test.cases if tg.routing_test is not None else ():
+        for name in case.receivers:
+            if name not in names:  # a typo would only ever read as "receivers differ"
+                out.append(LoadProblem(Code.NOTIFICATION_TEST, f"routing_test: receiver {name!r} is not defined in "
+                                       f"{am.config.path}{_suggest(name, names)}", Location(tf.path, case.line)))
+    return out
+
+
+def _check_alertmanager(tf: TestFile, tg: TestGroup, refs: list[CaseRef], gr: GroupResult, am: Testbed,
+                        steps: list[EvalStep], mint: int, rule_groups: Sequence[RuleGroup], sem: Semantics | None) -> None:
+    from ruletest.alertmanager.check import check_notifications, check_routing, notification_target
+    from ruletest.alertmanager.sending import rule_exprs
+    from ruletest.alertmanager.testbed import Feed, routed_timeline, simulate
+
+    if tg.routing_test is not None:
+        routing_refs = [r for r in refs if r.kind == "routing"]
+        for ref, res in zip(routing_refs, check_routing(am.config, tg.routing_test), strict=True):
+            where = Location(tf.path, res.case.line)
+            problem = None if res.passed else RoutingMismatch(res.case.labels, res.case.receivers, res.receivers,
+                                                              res.problems, where)
+            gr.cases.append(CaseResult(ref.id, "routing", ref.label, where, True, problem))
+    if not tg.notification_tests:
+        return
+    until = mint + max(nt.eval_time_ms for nt in tg.notification_tests)
+    feed = Feed(tuple(steps), rule_exprs(rule_groups, sem) if sem is not None else {}, tg.external_url,
+                dict(tg.external_labels))
+    sim = simulate(am, feed, start_ms=mint, until_ms=until)
+    notification_refs = [r for r in refs if r.kind == "notification"]
+    results = check_notifications(am.config, sim, tg.notification_tests, start_ms=mint)
+    for ref, nt, outcome in zip(notification_refs, tg.notification_tests, results, strict=True):
+        where = Location(tf.path, nt.line)
+        mismatch = None
+        if not outcome.passed:
+            kind, index = notification_target(am.config, nt)
+            lo, hi = mint + nt.from_ms, mint + nt.eval_time_ms
+            mismatch = NotificationMismatch(
+                nt.receiver, f"{kind}[{index}]" if kind else "", nt.from_ms, nt.eval_time_ms, mint,
+                nt.exp_notifications, outcome.got, outcome.problems, where,
+                tuple(e for e in sim.events if e.receiver == nt.receiver and lo <= e.at_ms <= hi),
+                routed_timeline(am.config, steps, nt.receiver, start_ms=mint, until_ms=hi,
+                                external_labels=tg.external_labels))
+        gr.cases.append(CaseResult(ref.id, "notification", ref.label, where, True, mismatch))
 
 
 def _fmt_duration(ms: int) -> str:
@@ -356,7 +511,11 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
            maxt: int) -> GroupTrace:
     step = tf.evaluation_interval_ms
     alerts = []
-    for name in dict.fromkeys(at.alertname for at in tg.alert_tests):
+    names = list(dict.fromkeys([at.alertname for at in tg.alert_tests] + [st.alertname for st in tg.state_tests]))
+    if tg.notification_tests:  # the alerts that were pending or firing at some step, so could be sent
+        names += sorted(n for n in sim.alert_names() - set(names)
+                        if any(a.state != AlertState.INACTIVE for h in sim.history(n) for a in h.alerts))
+    for name in names:
         rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
         alerts.append(AlertRuleTrace(name, rules, alert_timeline(sim, name)))
     exprs = []
@@ -374,7 +533,10 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
         exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points)))
     series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
                                tuple(None if isinstance(v, Stale) else v for v in s.values)) for s in inputs)
-    return GroupTrace(mint, maxt, step, series, tuple(alerts), tuple(exprs))
+    # The rules may have run on past the last time the test names (alert_state_test's fires_at and
+    # resolves_at, notification tests): the charts show the whole run.
+    end = max(maxt, sim.last_time if sim.last_time is not None else maxt)
+    return GroupTrace(mint, end, step, series, tuple(alerts), tuple(exprs))
 
 
 # --- alert comparison ------------------------------------------------------------------------
@@ -395,7 +557,7 @@ def _add_timelines(tg: TestGroup, results: dict[int, CaseResult], failed: list[t
     for i, ts in failed:
         cr = results[i]
         assert isinstance(cr.problem, AlertMismatch)
-        timeline = alert_timeline(replay, tg.alert_tests[i].alertname, until=ts)
+        timeline = alert_timeline(replay, tg.alert_tests[i].alertname, tg.start_ms or 0, until=ts)
         results[i] = replace(cr, problem=replace(cr.problem, timeline=timeline))
 
 
@@ -427,7 +589,7 @@ def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interv
     if check.ok:
         return None
     return StateMismatch(st.alertname, st.describe(), check.message, Location(tf.path, st.line),
-                         alert_timeline(sim, st.alertname))
+                         alert_timeline(sim, st.alertname, mint), focus_ms=check.focus, last_ms=check.last)
 
 
 # --- expression tests ------------------------------------------------------------------------
@@ -439,37 +601,36 @@ def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int) -> Probl
         got = sim.query(et.expr, mint + et.eval_time_ms)
     except RuletestError as exc:
         return ExprError(et.expr, et.eval_time_ms, exc.message, where)
-    exp: list[tuple[Labels, float]] = []
+    exp: list[tuple[Labels, float, Labels]] = []  # (labels, value, labels_re) in file order
     for s in et.exp_samples:
         try:
-            exp.append((parse_series_description(s.labels), s.value))
+            exp.append((parse_series_description(s.labels), s.value, tuple(sorted(s.labels_re.items()))))
         except RuletestError as exc:
             return ExprError(et.expr, et.eval_time_ms, f'labels "{s.labels}": {exc.message}', Location(tf.path, s.line))
-    _parsed = list(exp)  # in file order, parallel to et.exp_samples
-    exp.sort(key=lambda x: x[0])
     got_l = sorted(((s.labels, s.value) for s in got), key=lambda x: x[0])
     flexible = et.match != "exact" or et.count is not None or any(s.labels_re for s in et.exp_samples)
     close = et.tolerance > 0 or et.relative_tolerance > 0 or et.nan_equal
-
-    def same(e: float, g: float) -> bool:
-        return values_equal(e, g, tolerance=et.tolerance, relative=et.relative_tolerance, fuzzy=tf.fuzzy_compare,
-                            nan_equal=et.nan_equal)
-
+    same = ValueMatch(et.tolerance, et.relative_tolerance, tf.fuzzy_compare, et.nan_equal)
     if flexible:
-        patterns = [SamplePattern(dict(labels), value, s.labels_re)
-                    for s, (labels, value) in zip(et.exp_samples, _parsed, strict=True)]
+        patterns = [SamplePattern(dict(labels), value, dict(regexes)) for labels, value, regexes in exp]
         ok = samples_match(patterns, got_l, same, subset=et.match == "subset", count=et.count)
     else:
-        ok = len(exp) == len(got_l) and all(le == lg and same(ve, vg) for (le, ve), (lg, vg) in zip(exp, got_l,
-                                                                                                  strict=True))
+        exp.sort(key=lambda x: x[0])
+        ok = len(exp) == len(got_l) and all(le == lg and same(ve, vg) for (le, ve, _), (lg, vg) in zip(exp, got_l,
+                                                                                                     strict=True))
     if ok:
         return None
+    exp.sort(key=lambda x: x[0])  # stable: samples with the same labels keep their order
     how = ", ".join(x for x in (
         f"match: {et.match}" if et.match != "exact" else "", f"count: {et.count}" if et.count is not None else "",
         f"tolerance: {et.tolerance:g}" if et.tolerance else "",
         f"relative_tolerance: {et.relative_tolerance:g}" if et.relative_tolerance else "",
-        "nan_equal" if et.nan_equal else "") if x) if flexible or close else ""
-    return ExprMismatch(et.expr, et.eval_time_ms, tuple(exp), tuple(got_l), where, how=how)
+        "nan_equal" if et.nan_equal else "",
+        *(f"{i}: labels_re " + ", ".join(f"{k}=~{v!r}" for k, v in r) for i, (_, _, r) in enumerate(exp) if r),
+    ) if x) if flexible or close else ""
+    return ExprMismatch(et.expr, et.eval_time_ms, tuple((lb, v) for lb, v, _ in exp), tuple(got_l), where, how=how,
+                        values=same, match=et.match, count=et.count,
+                        expected_re=tuple(r for _, _, r in exp) if flexible else ())
 
 
 # --- which files are tests -------------------------------------------------------------------

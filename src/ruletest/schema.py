@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ruletest import promtool_format as F
+from ruletest.alertmanager import assertions as AM
 from ruletest.rules import loader as L
 
 JsonSchema = dict[str, Any]
@@ -64,19 +65,59 @@ def schema_for_test_files() -> JsonSchema:
         "never": {"enum": ["pending", "firing"]}, "fires_at": _DURATION, "resolves_at": _DURATION,
     }, F.STATE_TEST_FIELDS, required=("alertname",))
     series = _object({"series": {"type": "string"}, "values": {"type": ["string", "number", "null"]}}, F.SERIES_FIELDS)
+    routing_test, notification_test = _alertmanager_tests()
     group = _object({
         "name": {"type": "string"}, "interval": _DURATION, "input_series": _seq(series),
         "alert_rule_test": _seq(alert_test), "promql_expr_test": _seq(expr_test), "external_labels": _STRING_MAP,
         "external_url": {"type": "string"}, "start_timestamp": {"type": ["string", "number"]},
         "alert_state_test": {**_seq(state_test), "description": "alert lifecycle assertions (ruletest)"},
+        "routing_test": routing_test, "notification_test": notification_test,
     }, F.GROUP_FIELDS | ext["main.testGroup"])
     top = _object({
         "rule_files": _seq({"type": "string"}), "evaluation_interval": _DURATION,
         "group_eval_order": _seq({"type": "string"}), "fuzzy_compare": {"type": "boolean"}, "tests": _seq(group),
         "timing": {"enum": ["promtool", "server"], "description": "evaluation schedule (ruletest)"},
+        "alertmanager": {**_object({
+            "config": {"type": "string", "description": "alertmanager.yml, relative to the test file"},
+            "version": {"type": ["string", "number"], "pattern": r"^v?0\.\d+(\.\d+)?$",
+                        "description": "the Alertmanager release to emulate, 0.25 (default) to 0.34"},
+            "template_paths": {"type": "object", "additionalProperties": {"type": "string"},
+                               "description": "deployed template directory -> directory relative to the test file"},
+            "external_url": {"type": "string", "description": "Alertmanager's --web.external-url"},
+            "resend_delay": {**_DURATION, "description": "Prometheus' --rules.alert.resend-delay (default 1m)"},
+        }, F.ALERTMANAGER_FIELDS, required=("config",)),
+            "description": "the Alertmanager config that routing_test and notification_test run against (ruletest)"},
     }, F.FILE_FIELDS | ext["main.unitTestFile"])
     return {"$schema": "http://json-schema.org/draft-07/schema#", "title": "promtool test file (with ruletest additions)",
             **top}
+
+
+def _alertmanager_tests() -> tuple[JsonSchema, JsonSchema]:
+    label_set: JsonSchema = {"type": "object", "additionalProperties": _SCALAR}
+    case = _object({
+        "labels": label_set, "receivers": _seq({"type": "string"}), "group_labels": _seq(label_set),
+        "inhibited": {"type": "boolean"}, "muted": _seq({"type": "string"}),
+    }, AM.CASE_FIELDS, required=("labels", "receivers"))
+    line: JsonSchema = {"type": "string", "pattern": "->", "description": "label=value ... -> receiver, receiver"}
+    routing = _object({
+        "firing": {**_seq(label_set), "description": "alerts firing at the same time (inhibition sources)"},
+        "at": {"type": "string", "description": "RFC 3339 time for time intervals"},
+        "cases": _seq({"anyOf": [line, case]}),
+    }, AM.ROUTING_FIELDS, required=("cases",))
+    alert = _object({"labels": label_set, "annotations": label_set, "status": {"enum": ["firing", "resolved"]}},
+                    AM.EXP_ALERT_FIELDS)
+    exp = _object({
+        "at": _DURATION, "status": {"enum": ["firing", "resolved"]}, "group_labels": label_set, "alerts": _seq(alert),
+        "fields": {**label_set, "description": "rendered fields, exactly (title, text, description, ...)"},
+        "fields_contain": {**label_set, "description": "rendered fields, by substring"},
+    }, AM.EXP_NOTIFICATION_FIELDS)
+    test = _object({
+        "eval_time": _DURATION, "from": _DURATION, "receiver": {"type": "string"},
+        "integration": {"type": "string", "description": "slack, or slack[1]: needed when the receiver has several"},
+        "exp_notifications": _seq(exp),
+    }, AM.NOTIFICATION_TEST_FIELDS, required=("eval_time", "receiver"))
+    return ({**routing, "description": "routing table: label sets -> receivers (ruletest)"},
+            {**_seq(test), "description": "notifications a receiver is sent (ruletest)"})
 
 
 def schema_for_rule_files() -> JsonSchema:

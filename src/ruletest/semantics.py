@@ -44,11 +44,25 @@ SWITCH_DOCS: dict[str, str] = {
                                    "which Go names in \"can't evaluate field\" errors",
     "template_functions_3x": "templates have now, toDuration, urlQueryEscape, Unicode-aware title and "
                              "negative parseDuration in Prometheus 3",
+    "template_range_over_int": "templates may {{ range }} over an integer (Go 1.22+, Prometheus 3); promtool "
+                               "2.42's Go 1.19 refuses it",
     "test_interval_defaults_to_evaluation_interval": "a promtool test group without interval loads series "
                                                      "every evaluation_interval (promtool 2.49+; 2.42 used 0)",
     "label_functions_check_names_first": "label_replace and label_join check their label names before evaluating "
                                          "their vector in Prometheus 3 (2.x evaluated it first: which error wins "
                                          "differs)",
+    "k_param_nan_check": "topk/bottomk/limitk return nothing for k < 1 and refuse a NaN k (\"Parameter value is "
+                         "NaN\") before checking the int64 range (Prometheus 3.5+); 2.42 reports a NaN or out-of-range "
+                         "k as \"overflows int64\" first",
+    "stddev_nan_first_sample": "stddev/stdvar of a group whose first sample is NaN or \u00b1Inf is NaN in Prometheus 3 "
+                               "(2.x starts every group at 0, so a lone NaN gives 0)",
+    "histogram_fraction_classic": "histogram_fraction reads classic buckets (le series) as histogram_quantile does "
+                                  "(Prometheus 3.3+); 2.42 reads native histograms only, so over buckets it returns "
+                                  "nothing",
+    "filter_ops_check_cardinality": "comparisons without bool check one-to-one and group_x cardinality before "
+                                    "filtering, so series filtered away still count as matches (Prometheus 3.9+)",
+    "many_to_many_error_sorted": "the two series named in a many-to-many matching error are sorted (Prometheus 3.14); "
+                                 "before, the later one came first",
     "go_1_23_time": "date functions use Go 1.23's calendar epoch (Prometheus 3); promtool 2.42 was built with Go "
                     "1.19, whose arithmetic wraps differently for timestamps beyond int64",
 }
@@ -75,10 +89,16 @@ class Semantics:
     histogram_quantile_precision_fix: bool
     utf8_names: bool
     durations_as_numbers: bool
+    k_param_nan_check: bool
+    stddev_nan_first_sample: bool
+    histogram_fraction_classic: bool
+    filter_ops_check_cardinality: bool
+    many_to_many_error_sorted: bool
     # rules, templates and promtool
     group_labels_and_query_offset: bool
     template_value_is_interface: bool
     template_functions_3x: bool
+    template_range_over_int: bool
     test_interval_defaults_to_evaluation_interval: bool
     label_functions_check_names_first: bool
     go_1_23_time: bool

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ruletest.errors import PromQLSyntaxError, UnsupportedError
+from ruletest.errors import PromQLSyntaxError
 from ruletest.promql import ast as A
 from ruletest.promql import grammar
 from ruletest.promql.ast import parse, to_promql
@@ -22,7 +22,7 @@ from ruletest.promql.lexer import Tok, line_col, tokenize
 from ruletest.promql.parser import ParseOptions, PromQLParseError, parse_promql
 from ruletest.promql.storage import Storage
 from ruletest.promql.values import Vector
-from ruletest.semantics import PROMETHEUS_3, PROMQL_FEATURES, Semantics
+from ruletest.semantics import PROMETHEUS_3, PROMQL_FEATURES
 
 DATA = Path(__file__).parent.parent / "data" / "prometheus_parser"
 V3 = ParseOptions(3)
@@ -261,14 +261,6 @@ def test_nan_literal() -> None:
     e = parse("NaN", V3)
     assert isinstance(e, A.NumberLiteral) and math.isnan(e.value)
     assert parse_promql("-Inf", V3) == A.NumberLiteral(-math.inf)
-
-
-@pytest.mark.parametrize("text", ["rate(x[step()])", "x offset step()", "x[5m:step()]", "rate(x[5m] anchored)",
-                                  "x smoothed", "a + fill(0) b", "h >/ 1", "x[1m-2m]", "foo[max_of(step(), 5s)]"])
-def test_engine_says_what_it_cannot_evaluate_yet(text: str) -> None:
-    engine = Engine(Storage(), EngineOptions(Semantics.of(3, ALL_FEATURES)))
-    with pytest.raises(UnsupportedError, match="not supported by ruletest"):
-        engine.query(parse(text, ALL), 0)
 
 
 def test_folded_durations_evaluate() -> None:

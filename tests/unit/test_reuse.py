@@ -232,3 +232,47 @@ def test_range_call_result_is_reused_only_while_nothing_is_written() -> None:
     assert value() == 20.0
     sim.load_until(10 * MIN)  # samples at 6m..10m arrive: the same call at the same time differs
     assert value() == sum(range(2, 12))  # samples at 1m..10m
+
+
+FEATURES = ("promql-extended-range-selectors", "promql-delayed-name-removal", "promql-experimental-functions")
+# Prometheus 3.14 syntax the reuse must see through: smoothed selectors read the sample after t,
+# per-query offsets and ranges are resolved before evaluation, and with delayed name removal a
+# range call's output may hold series that differ only by their (flagged) name.
+RULES_314 = [
+    _rule("recorded:smooth", "flat smoothed * 2"),
+    _rule("Smooth", "gauge smoothed > 1", alert=True),
+    _rule("Anchored", "rate(ctr[10m] anchored) > 0 and on(job) increase(flat[20m] smoothed) >= 0", alert=True),
+    _rule("Offset", "flat offset (step() + 5m) > 1", alert=True),
+    _rule("Window", "avg_over_time(flat[step() + 10m]) > 1", alert=True),
+    _rule("Names", 'sum by (job) (rate({__name__=~"ctr|flat"}[5m])) > 0', alert=True),
+    _rule("Relabel", 'label_replace(rate({__name__=~"ctr|flat"}[5m]), "m", "$1", "__name__", "(.*)") >= 0',
+          alert=True),
+]
+
+
+def test_reused_work_equals_fresh_evaluation_with_314_features() -> None:
+    sem = Semantics.of(3, FEATURES)
+    # A sample every 2m: a smoothed value between two samples changes when the later one arrives.
+    inputs = _inputs(INPUTS) + _inputs({'sparse{job="a"}': "0+10x120"}, 2 * MIN)
+    sim = Simulation([_group(*RULES_314)], inputs, SimulationOptions(sem, MIN))
+    queries = ["max_over_time((flat smoothed)[30m:])", "sum_over_time((sparse smoothed)[10m:1m])",
+               "sum_over_time(rate(ctr[5m] anchored)[1h:])",
+               'sum by (job) (count_over_time(rate({__name__=~"ctr|flat"}[5m])[20m:]))']
+    for outcome in sim.run(0, 240 * MIN):
+        assert not outcome.failed, outcome
+        t = outcome.t
+        fresh = Engine(sim.storage, sim.engine.options)
+        for rule in RULES_314:
+            if rule.is_alert:
+                got = sorted((s.labels, struct.pack("<d", s.value)) for s in sim.history(rule.name)[-1].result)
+                assert got == _bits(fresh.query(rule.expr, t)), (rule.name, t)
+        for q in queries:
+            assert _bits(sim.engine.query(q, t)) == _bits(fresh.query(q, t)), (q, t)
+
+
+@pytest.mark.parametrize("expr", ["x smoothed > 1", "x offset (step() + 5m) > 1"])
+def test_selectors_not_read_as_the_last_sample_are_not_leaves(expr: str) -> None:
+    from ruletest.promql import ast as A
+    from ruletest.promql.parser import ParseOptions
+
+    assert value_leaves(A.parse(expr, ParseOptions.of(3, FEATURES))) is None

@@ -204,6 +204,26 @@ def test_failed_checks_get_the_timeline_up_to_their_own_step(tmp_path: Path) -> 
     assert "      7m  firing" in detail(cases[1].problem)
 
 
+def test_timelines_are_relative_to_start_timestamp(tmp_path: Path) -> None:
+    # The same run starting at Unix time 1000: the explanation keeps times from the start, so the
+    # firing evaluation is still shown at 7m (it was cut off, or shown at 1000s + 7m, before).
+    result = run(tmp_path, """
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            start_timestamp: 1000
+            input_series:
+              - series: m
+                values: 0+1x10
+            alert_rule_test:
+              - alertname: Big
+                eval_time: 8m
+                exp_alerts: []
+    """)
+    (problem,) = result.all_problems()  # type: ignore[attr-defined]
+    assert "      7m  firing   {alertname=\"Big\", severity=\"page\", team=\"core\"}" in detail(problem)
+
+
 def test_prometheus_rule_manifest(tmp_path: Path) -> None:
     write(tmp_path, "crd.yml", """
         apiVersion: monitoring.coreos.com/v1

@@ -10,6 +10,7 @@ import math
 
 import pytest
 
+from ruletest.semantics import PROMETHEUS_2, Semantics
 from ruletest.templates import AlertTemplateData, expand_alert_text, parse_alert_text
 from ruletest.templates.funcs import (
     humanize,
@@ -30,7 +31,7 @@ LABELS = {"instance": "web-1.example.org:9100", "job": "api"}
 
 def render(text: str, value: float = 1.5, prometheus: int = 2) -> str:
     data = AlertTemplateData(LABELS, {"site": "eqiad"}, "http://prom.example.org/x", value)
-    return expand_alert_text(text, "A", data, now_ms=60_000, prometheus=prometheus)
+    return expand_alert_text(text, "A", data, now_ms=60_000, semantics=Semantics.of(prometheus))
 
 
 def error_of(text: str, prometheus: int = 2) -> str:
@@ -162,7 +163,7 @@ def test_error_column_counts_bytes() -> None:
 ])
 def test_parse_errors(text: str, message: str) -> None:
     with pytest.raises(TemplateError) as exc:
-        parse_alert_text(text, "A", 2)
+        parse_alert_text(text, "A", PROMETHEUS_2)
     assert exc.value.message.startswith("template: __alert_A:")
     assert exc.value.message.endswith(": " + message), exc.value.message
 
@@ -176,3 +177,15 @@ def test_prometheus_3_differences() -> None:
     # Functions added after 2.42 do not parse there.
     assert render("{{ toDuration 90 }}", prometheus=3) == "1m30s"
     assert "function \"toDuration\" not defined" in render("{{ toDuration 90 }}", prometheus=2)
+
+
+@pytest.mark.parametrize(("switch", "text", "in_3", "in_2"), [
+    ("template_range_over_int", "{{ range 3 }}{{ . }}{{ end }}", "012", "range can't iterate over 3"),
+    ("template_value_is_interface", "{{ .Nope }}", "Value interface {} }", "Value float64 }"),
+    ("template_functions_3x", "{{ toDuration 90 }}", "1m30s", 'function "toDuration" not defined'),
+])
+def test_each_template_switch_alone_decides(switch: str, text: str, in_3: str, in_2: str) -> None:
+    data = AlertTemplateData(LABELS, {}, "", 1.0)
+    without = Semantics.of(3).with_switches([switch], False)
+    assert in_3 in expand_alert_text(text, "A", data, now_ms=0, semantics=Semantics.of(3))
+    assert in_2 in expand_alert_text(text, "A", data, now_ms=0, semantics=without)

@@ -106,7 +106,9 @@ class NotificationResult:
         return not self.problems
 
 
-def _integration_filter(config: Config, test: NotificationTest) -> tuple[str, int | None]:
+def notification_target(config: Config, test: NotificationTest) -> tuple[str, int | None]:
+    """(integration kind, index) whose notifications the test compares; raises
+    :class:`NotificationTestError` for a receiver the config lacks or an ambiguous integration."""
     rcv = config.receiver(test.receiver)
     if rcv is None:
         names = ", ".join(r.name for r in config.receivers)
@@ -135,7 +137,7 @@ def check_notifications(config: Config, sim: Simulation, tests: Sequence[Notific
     integration) between ``from`` and ``eval_time`` (relative to ``start_ms``), in order."""
     out = []
     for test in tests:
-        kind, index = _integration_filter(config, test)
+        kind, index = notification_target(config, test)
         lo, hi = start_ms + test.from_ms, start_ms + test.eval_time_ms
         got = tuple(n for n in sim.notifications if n.receiver == test.receiver and n.integration == kind
                     and n.index == index and lo <= n.at_ms <= hi)
@@ -144,7 +146,8 @@ def check_notifications(config: Config, sim: Simulation, tests: Sequence[Notific
             problems.append(f"receiver {test.receiver}: expected {len(test.exp_notifications)} notification(s) "
                             f"between {_fmt_ms(test.from_ms)} and {_fmt_ms(test.eval_time_ms)}, got {len(got)}")
         for i, (exp, n) in enumerate(zip(test.exp_notifications, got, strict=False)):
-            problems.extend(f"notification {i + 1} (line {exp.line}): {p}" for p in _compare(exp, n, start_ms))
+            where = f" (line {exp.line})" if exp.line else ""  # line 0: not from a file (the Python API)
+            problems.extend(f"notification {i + 1}{where}: {p}" for p in _compare(exp, n, start_ms))
         detail = _explain(sim, test, got, start_ms, lo, hi)
         out.append(NotificationResult(test, got, tuple(problems), detail))
     return out

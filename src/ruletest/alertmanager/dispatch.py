@@ -19,6 +19,7 @@ from typing import Literal
 
 from ruletest.alertmanager.alert import StoredAlert, put, receive, validate
 from ruletest.alertmanager.config import Config, Integration
+from ruletest.alertmanager.gotime import format_model_duration
 from ruletest.alertmanager.inhibit import inhibited_by
 from ruletest.alertmanager.integrations import render
 from ruletest.alertmanager.labelset import fingerprint, sort_alert_labels
@@ -243,7 +244,8 @@ def _pipeline(config: Config, templates: TemplateSet | None, g: _Group, store: d
         entry = log.get(key)
         reason = _needs_update(entry, firing, resolved, opts_.repeat_interval_ms, now, integ.send_resolved)
         if reason is None:
-            note(f"{integ.name}: nothing new since the notification at {entry.at_ms / 1000 if entry else 0:g}s")
+            since = format_model_duration(entry.at_ms - opts.start_ms) if entry else "0s"
+            note(f"{integ.name}: nothing new since the notification at {since} (from the start)")
             continue
         sent = kept if integ.send_resolved else [a for a in kept if not a.resolved_at(now)]
         if sent:

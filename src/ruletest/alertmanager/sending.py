@@ -50,6 +50,7 @@ class EvalStep:
     ts_ms: int
     alerts: tuple[RuleAlert, ...]
     interval_ms: int = 60_000  # the group's evaluation interval (part of ValidUntil)
+    group: str = ""  # the rule group's name
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def step_from_group(step: GroupStep, ts_ms: int) -> EvalStep:
     """The :class:`EvalStep` of one evaluated rule group, as the simulation reports it."""
     alerts = tuple(RuleAlert(a.rule.name, a.labels, a.annotations, a.state.value, a.active_at_ms, a.fired_at_ms,
                              a.resolved_at_ms, a.value, step.group.name) for a in step.alerts)
-    return EvalStep(ts_ms, alerts, step.interval_ms)
+    return EvalStep(ts_ms, alerts, step.interval_ms, step.group.name)
 
 
 def steps_from_outcome(outcome: StepOutcome) -> list[EvalStep]:

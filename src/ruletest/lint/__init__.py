@@ -1,8 +1,10 @@
-"""ruletest lint: offline checks of Prometheus rule files (see ``ruletest lint --list``)."""
+"""ruletest lint: offline checks of Prometheus rule files (see ``ruletest lint --list``).
+
+The names below are imported on first use, so that reading the configuration
+(``ruletest.lint.config``, which the pytest plugin does at start-up) does not load every check."""
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -11,16 +13,12 @@ if TYPE_CHECKING:
 
 __all__ = ["CATALOG", "Finding", "LintResult", "Severity", "lint_paths"]
 
-# Imported on first use: `ruletest test` reads its settings from ruletest.lint.config and must not
-# pay for loading every check.
-_WHERE = {"lint_paths": "ruletest.lint.linter", "CATALOG": "ruletest.lint.model", "Finding": "ruletest.lint.model",
-          "LintResult": "ruletest.lint.model", "Severity": "ruletest.lint.model"}
-
 
 def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(where), name)
-    globals()[name] = value
-    return value
+    import importlib
+
+    # By sys.modules, not by this package's attributes (which may hold a module that was unloaded).
+    linter = importlib.import_module("ruletest.lint.linter")  # imports every check, which fills CATALOG
+    return getattr(linter if name == "lint_paths" else importlib.import_module("ruletest.lint.model"), name)

@@ -304,7 +304,7 @@ def never_fires_gaps(ctx: RuleContext) -> Out:
         else:
             continue
         gap = every - visible
-        too_long = ctx.rule.for_ms >= visible if cfg.prometheus >= 3 else ctx.rule.for_ms > visible
+        too_long = ctx.rule.for_ms >= visible if ctx.semantics.left_open_windows else ctx.rule.for_ms > visible
         if gap > 0 and alert_every < gap and too_long:
             yield (f"for: {format_duration(ctx.rule.for_ms)} never elapses: {name} is {source} and visible for "
                    f"{format_duration(visible)} after each sample, so the alert (evaluated every "

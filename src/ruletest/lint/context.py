@@ -8,7 +8,9 @@ from functools import cached_property
 from ruletest.lint.config import LintConfig
 from ruletest.lint.flow import Flow, flow
 from ruletest.promql import ast as A
+from ruletest.promql.parser import ParseOptions
 from ruletest.rules.model import Rule, RuleGroup
+from ruletest.semantics import Semantics
 
 
 @dataclass
@@ -42,12 +44,20 @@ class LintContext:
                     out.setdefault(r.name, []).append(g)
         return out
 
+    @cached_property
+    def semantics(self) -> Semantics:
+        return self.config.semantics
+
+    @cached_property
+    def parse_options(self) -> ParseOptions:
+        return ParseOptions.for_lint(self.semantics)
+
     def parsed(self, expr: str) -> A.Expr | None:
         """``expr`` parsed for the target version (cached by the parser), None if it does not parse."""
         from ruletest.errors import RuletestError
 
         try:
-            return A.parse(expr, self.config.prometheus)
+            return A.parse(expr, self.parse_options)
         except RuletestError:
             return None
 
@@ -133,6 +143,10 @@ class RuleContext:
     @property
     def config(self) -> LintConfig:
         return self.lint.config
+
+    @property
+    def semantics(self) -> Semantics:
+        return self.lint.semantics
 
     @cached_property
     def flow(self) -> Flow:

@@ -40,6 +40,23 @@ def lintable(path: Path, text: str) -> bool:
     return False
 
 
+def recognized(path: Path) -> bool:
+    """For files handed over by pre-commit: whether ``path`` is a rule file, a promtool test file
+    or a Grafana dashboard by its content. YAML that does not parse counts (its error is worth
+    reporting) unless it holds Go template actions, like a Helm chart's templates."""
+    from ruletest.lint import grafana
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return path.suffix in _YAML_SUFFIXES
+    if grafana.claims(text):
+        return True
+    if not lintable(path, text):
+        return False
+    return parse_source(text, str(path)).error is None or "{{" not in text
+
+
 def find_lintable(paths: Sequence[str]) -> list[Path]:
     """Files named in ``paths`` as they are; directories searched (hidden entries, vendor and
     node_modules skipped) for files whose content is lintable."""

@@ -44,6 +44,7 @@ from ruletest.lint.model import CATALOG, Finding, Severity, register
 from ruletest.lint.suppress import Suppression, parse_suppressions
 from ruletest.promql import ast as A
 from ruletest.promql.ast import format_duration
+from ruletest.promql.parser import ParseOptions
 
 register("grafana/invalid-json", Severity.ERROR, "dashboard file that is not valid JSON",
          "A Grafana dashboard (a .json file with panels) that does not parse as JSON: Grafana cannot import it.")
@@ -322,12 +323,12 @@ class DashboardLint:
     queries: int = 0
 
 
-def _parse(options: Iterator[Interpolated], prometheus: int) -> tuple[Interpolated, A.Expr | None, str]:
+def _parse(options: Iterator[Interpolated], parse_options: ParseOptions) -> tuple[Interpolated, A.Expr | None, str]:
     first: Interpolated | None = None
     error = ""
     for option in options:
         try:
-            return option, A.parse(option.text, prometheus), ""
+            return option, A.parse(option.text, parse_options), ""
         except RuletestError as exc:
             if first is None:
                 first, error = option, exc.message
@@ -357,15 +358,17 @@ def _legend_checks(target: Target, expr: A.Expr, masked: A.Expr, file: str, conf
     line = target.legend_line or target.line
     out = flow(expr)
     labels = _LEGEND_LABEL.findall(legend)
-    if config.runs("grafana/legend-label", True) and out.possible is not None:
+    if config.runs("grafana/legend-label", True):
         for label in dict.fromkeys(labels):
             name = VARIABLE_RE.sub(lambda m: PLACEHOLDER, label)
-            if PLACEHOLDER in name or name in out.possible:
+            # The label flow rules use for `$labels.x` (template/missing-label): a closed set after
+            # `by`, "any label but" after `without`, `ignoring` or a `l=""` matcher.
+            if PLACEHOLDER in name or out.can_have(name):
                 continue
-            can = ", ".join(sorted(out.possible - {NAME})) or "none"
+            why = ("the query drops the metric name" if name == NAME else
+                   f"the query's series cannot have label {label} (they can have: {out.describe()})")
             yield Finding("grafana/legend-label", Severity.WARNING,
-                          f"legend {{{{{label}}}}}: the query's series cannot have label {label} (they can have: {can}); "
-                          "it renders empty", file, line, target.where, legend)
+                          f"legend {{{{{label}}}}}: {why}; it renders empty", file, line, target.where, legend)
     if labels or not config.runs("grafana/legend-collision", True):
         return
     kept = flow(masked).guaranteed - {NAME}
@@ -389,7 +392,7 @@ def _lint_target(target: Target, dash: Dashboard, ctx: LintContext, rule_files: 
                         query_interval=resolve_setting(target.interval, dash.variables))
     neutral = format_duration(4 * cfg.scrape_interval_ms)
     resolved, expr, error = _parse(candidates(target.expr, dash.variables, time, neutral_duration=neutral),
-                                   cfg.prometheus)
+                                   ctx.parse_options)
     if expr is None:
         if not target.datasource_known and _LOGQL.search(target.expr):
             return  # a Loki query on a data source this file does not name
@@ -401,7 +404,7 @@ def _lint_target(target: Target, dash: Dashboard, ctx: LintContext, rule_files: 
     masked = expr
     if any((m.group(1) or m.group(2) or m.group(4)) in dash.variables for m in VARIABLE_RE.finditer(target.expr)):
         _, parsed, _ = _parse(candidates(target.expr, dash.variables, time, neutral_duration=neutral, mask=True),
-                              cfg.prometheus)
+                              ctx.parse_options)
         masked = parsed if parsed is not None else expr
     rc = expression_context(resolved.text, expr, ctx, file=dash.file, line=target.line, name=target.where)
     masked_rc = rc if masked is expr else expression_context(A.to_promql(masked), masked, ctx, file=dash.file,

@@ -101,7 +101,7 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None, *, today:
             for r in g.rules:
                 result.rules += 1
                 try:
-                    expr = A.parse(r.expr, sem.version)
+                    expr = A.parse(r.expr, ctx.parse_options)
                 except RuletestError:
                     continue
                 rc = RuleContext(r, g, expr, ctx)

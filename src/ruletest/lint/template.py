@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ruletest.lint.context import RuleContext
 from ruletest.lint.model import Severity, check
+from ruletest.semantics import Semantics
 
 Out = Iterator[tuple[str, int | None, str]]
 _LABEL_REF = re.compile(r"\$labels\.([A-Za-z_][A-Za-z0-9_]*)|\.Labels\.([A-Za-z_][A-Za-z0-9_]*)|"
@@ -84,14 +85,14 @@ def external_label(ctx: RuleContext) -> Out:
                     yield f"{where} {key} uses $externalLabels.{name}, which is not declared", ctx.rule.line, m.group(0)
 
 
-def _template_nodes(text: str, rule_name: str, prometheus: int) -> list[object]:
+def _template_nodes(text: str, rule_name: str, semantics: Semantics) -> list[object]:
     """Every node of the parsed template ``text`` (empty when it does not parse: template/syntax
     reports that)."""
     from ruletest.templates import TemplateError, parse_alert_text
     from ruletest.templates.parse import ActionNode, BranchNode, CommandNode, ListNode, PipeNode, TemplateNode
 
     try:
-        tmpl = parse_alert_text(text, rule_name, prometheus)
+        tmpl = parse_alert_text(text, rule_name, semantics)
     except TemplateError:
         return []
     out: list[object] = []
@@ -125,7 +126,7 @@ def humanize(ctx: RuleContext) -> Out:
     for key, text in ctx.rule.annotations:
         if "{{" not in text:
             continue
-        for n in _template_nodes(text, ctx.rule.name, ctx.config.prometheus):
+        for n in _template_nodes(text, ctx.rule.name, ctx.semantics):
             if not (isinstance(n, ActionNode) and not n.pipe.decl and len(n.pipe.cmds) == 1
                     and len(n.pipe.cmds[0].args) == 1):
                 continue
@@ -148,7 +149,7 @@ def template_query(ctx: RuleContext) -> Out:
         for key, text in mapping:
             if "query" not in text:
                 continue
-            for n in _template_nodes(text, ctx.rule.name, ctx.config.prometheus):
+            for n in _template_nodes(text, ctx.rule.name, ctx.semantics):
                 queries: list[str] = []
                 if isinstance(n, CommandNode) and len(n.args) == 2 and isinstance(n.args[0], IdentifierNode) \
                         and n.args[0].name == "query" and isinstance(n.args[1], StringNode):
@@ -163,7 +164,7 @@ def template_query(ctx: RuleContext) -> Out:
                     if "{{" in q:
                         continue
                     try:
-                        A.parse(q, ctx.config.prometheus)
+                        A.parse(q, ctx.lint.parse_options)
                     except RuletestError as exc:
                         yield f"{where} {key}: query {q!r} does not parse: {exc.message}", ctx.rule.line, q
 
@@ -186,9 +187,9 @@ def render(ctx: RuleContext) -> Out:
             if "{{" not in text or "query" in text:
                 continue
             try:
-                parse_alert_text(text, ctx.rule.name, ctx.config.prometheus)
+                parse_alert_text(text, ctx.rule.name, ctx.semantics)
             except TemplateError:
                 continue  # template/syntax
-            out = expand_alert_text(text, ctx.rule.name, data, now_ms=0, prometheus=ctx.config.prometheus)
+            out = expand_alert_text(text, ctx.rule.name, data, now_ms=0, semantics=ctx.semantics)
             if out.startswith("<error expanding template:"):
                 yield f"{where} {key} fails to render: {out}", ctx.rule.line, text

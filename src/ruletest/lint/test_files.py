@@ -10,6 +10,7 @@ from ruletest.errors import RuletestError
 from ruletest.lint.flow import flow
 from ruletest.lint.model import Finding, Severity, register
 from ruletest.promql import ast as A
+from ruletest.promql.parser import ParseOptions
 from ruletest.promtool_format import ExpAlert, TestFile
 from ruletest.rule_files import RuleFileCache, test_rules
 from ruletest.rules.loader import LoadOptions
@@ -109,7 +110,7 @@ def _impossible_labels(tf: TestFile, exp_alerts: tuple[ExpAlert, ...], rules: li
     flows = []
     for r in rules:
         try:
-            flows.append((flow(A.parse(r.expr, semantics.version)), {k for k, _ in r.labels}))
+            flows.append((flow(A.parse(r.expr, ParseOptions.for_lint(semantics))), {k for k, _ in r.labels}))
         except RuletestError:
             return
     for ea in exp_alerts:

@@ -17,7 +17,16 @@ from ruletest.gocompat import format_float_f, format_float_g, go_quote
 from ruletest.promql.hashing import labels_hash
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.quantiles import quantile
-from ruletest.promql.values import METRIC_NAME, Labels, Sample, set_label
+from ruletest.promql.values import (
+    METRIC_NAME,
+    Labels,
+    Sample,
+    is_utf8_label_name,
+    mark_name,
+    name_is_marked,
+    set_label,
+    unmark_name,
+)
 from ruletest.semantics import Semantics
 
 MAX_INT64 = 2**63 - 1
@@ -36,7 +45,9 @@ def _go_sqrt(v: float) -> float:
 
 
 def _int_param(k: float) -> int:
-    if math.isnan(k) or math.isinf(k) or not (-(2**63) <= k < 2**63):
+    if k <= -(2**63):
+        raise PromQLEvalError(f"Scalar value {_go_g(k)} underflows int64")
+    if k >= 2**63 - 1:
         raise PromQLEvalError(f"Scalar value {_go_g(k)} overflows int64")
     return int(k)
 
@@ -50,16 +61,23 @@ def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], witho
     key_fn = grouping_key_fn(grouping, without)
     if op in ("topk", "bottomk", "limitk", "limit_ratio"):
         assert isinstance(param, float)
-        return _aggregate_k(op, samples, key_fn, param)
+        return _aggregate_k(op, samples, key_fn, param, semantics)
     if op == "count_values":
         assert isinstance(param, str)
-        return _count_values(samples, key_fn, param, without, semantics.utf8_names)
+        counted = _count_values(samples, key_fn, param, without, semantics.utf8_names)
+        if semantics.delayed_name_removal:
+            # aggregationCountValues keeps no DropName flag: a name it groups by stays.
+            return [Sample(unmark_name(s.labels), s.value) for s in counted]
+        return counted
     if op == "quantile":
         assert isinstance(param, float)
         groups_q: dict[Labels, list[float]] = {}
         for s in samples:
             groups_q.setdefault(key_fn(s.labels), []).append(s.value)
-        return [Sample(k, quantile(param, vs)) for k, vs in groups_q.items()]
+        out_q = [Sample(k, quantile(param, vs)) for k, vs in groups_q.items()]
+        if semantics.delayed_name_removal and not without and METRIC_NAME in grouping:
+            return _flag_grouped_names(out_q, samples, key_fn)
+        return out_q
 
     groups: dict[Labels, _Group] = {}
     kahan = semantics.kahan_sums
@@ -70,7 +88,8 @@ def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], witho
         if g is None:
             g = _Group(f)
             if op in ("stddev", "stdvar"):
-                g.value = 0.0
+                # 3.x: a NaN or infinite first sample makes the group NaN (Welford's update keeps it).
+                g.value = math.nan if semantics.stddev_nan_first_sample and not math.isfinite(f) else 0.0
             groups[key] = g
             continue
         g.count += 1
@@ -120,7 +139,17 @@ def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], witho
         else:
             v = g.value
         out.append(Sample(key, v))
+    if semantics.delayed_name_removal and not without and METRIC_NAME in grouping:
+        return _flag_grouped_names(out, samples, key_fn)
     return out
+
+
+def _flag_grouped_names(out: list[Sample], samples: Sequence[Sample],
+                        key_fn: Callable[[Labels], Labels]) -> list[Sample]:
+    """``by (__name__)`` with delayed name removal: a group's name is dropped at the end of the
+    query when any of its samples' names was to be (``groupedAggregation.dropName``)."""
+    flagged = {key_fn(s.labels) for s in samples if name_is_marked(s.labels)}
+    return [Sample(mark_name(s.labels) if s.labels in flagged else unmark_name(s.labels), s.value) for s in out]
 
 
 class _Group:
@@ -180,7 +209,7 @@ def _valid_label_name(name: str, utf8_names: bool) -> bool:
     # 2.x: model.LabelName.IsValid, the legacy [a-zA-Z_][a-zA-Z0-9_]* set; 3.x: any non-empty
     # UTF-8 name (model.UTF8Validation).
     if utf8_names:
-        return bool(name)
+        return is_utf8_label_name(name)
     return bool(_LEGACY_LABEL.fullmatch(name))
 
 
@@ -251,16 +280,29 @@ def _go_sort(items: list[Sample], less: Callable[[Sample, Sample], bool], revers
 
 
 def _aggregate_k(op: str, samples: Sequence[Sample], key_fn: Callable[[Labels], Labels],
-                 param: float) -> list[Sample]:
+                 param: float, semantics: Semantics) -> list[Sample]:
     if op == "limit_ratio":
         ratio = param
+        if ratio == 0:
+            return []
         if math.isnan(ratio):
-            raise PromQLEvalError(f"Ratio value {_go_g(ratio)} is NaN")
+            raise PromQLEvalError("Ratio value is NaN")
         ratio = max(-1.0, min(1.0, ratio))
         return [s for s in samples if _ratio_keep(ratio, s.labels)]
-    k = _int_param(param)
-    if k < 1:
-        return []
+    if semantics.k_param_nan_check:
+        # rangeEvalAgg (3.x): nothing when k < 1, then NaN, then the int64 range.
+        if param < 1:
+            return []
+        if math.isnan(param):
+            raise PromQLEvalError("Parameter value is NaN")
+        k = _int_param(param)
+    else:
+        # 2.42: the int64 range first (NaN included), then k < 1.
+        if math.isnan(param) or not -(2**63) <= param < 2**63:
+            raise PromQLEvalError(f"Scalar value {_go_g(param)} overflows int64")
+        k = int(param)
+        if k < 1:
+            return []
     groups: dict[Labels, list[Sample]] = {}
     order: list[Labels] = []
     for s in samples:

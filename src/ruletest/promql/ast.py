@@ -380,39 +380,3 @@ def children(e: Expr) -> tuple[Expr, ...]:
     if isinstance(e, Binary):
         return (e.lhs, e.rhs)
     return ()
-
-
-def not_evaluable(e: Expr) -> str | None:
-    """Why ruletest's engine cannot evaluate ``e`` yet (3.14 syntax parsed but not evaluated),
-    or None. Checked once per tree, before evaluation, so nothing is silently evaluated wrong."""
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, DurationExpr):
-            return f"duration expression {to_promql(n)} is not supported by ruletest yet"
-        if isinstance(n, VectorSelector):
-            if n.anchored or n.smoothed:
-                which = "anchored" if n.anchored else "smoothed"
-                return (f"the {which} modifier (promql-extended-range-selectors) in {to_promql(n)} is not "
-                        "supported by ruletest yet")
-            if n.offset_expr is not None:
-                return f"offset {to_promql(n.offset_expr)} is not supported by ruletest yet"
-        elif isinstance(n, MatrixSelector):
-            if n.selector.anchored or n.selector.smoothed:
-                which = "anchored" if n.selector.anchored else "smoothed"
-                return (f"the {which} modifier (promql-extended-range-selectors) in {to_promql(n)} is not "
-                        "supported by ruletest yet")
-            if n.range_expr is not None:
-                return f"range [{to_promql(n.range_expr)}] is not supported by ruletest yet"
-        elif isinstance(n, Subquery):
-            for part in (n.range_expr, n.step_expr, n.offset_expr):
-                if part is not None:
-                    return f"subquery duration {to_promql(part)} is not supported by ruletest yet"
-        elif isinstance(n, Binary):
-            if n.op in TRIM_OPS:
-                return f"the native histogram trim operator {n.op} is not supported by ruletest yet"
-            m = n.matching
-            if m is not None and (m.fill_lhs is not None or m.fill_rhs is not None):
-                return "fill modifiers (promql-binop-fill-modifiers) are not supported by ruletest yet"
-        stack.extend(children(n))
-    return None

@@ -6,21 +6,28 @@ dispatched from :mod:`ruletest.promql.function_table`.
 
 A query is evaluated by recursion over the syntax tree at one timestamp; subqueries evaluate
 their inner expression at each aligned step. Series selections are cached per query.
+
+Before evaluation, a tree holding duration expressions or ``start()``/``end()``/``range()``/
+``step()`` is resolved for the query (:mod:`ruletest.promql.query_context`). With delayed name
+removal, operations flag ``__name__`` instead of dropping it (``values.DroppedName``) and
+:func:`finish_delayed_names` drops it when the query ends, as ``cleanupMetricLabels`` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ruletest.errors import PromQLEvalError, UnsupportedError
 from ruletest.promql import ast as A
+from ruletest.promql import extended_ranges as X
 from ruletest.promql.aggregations import aggregate
 from ruletest.promql.function_table import FUNCTIONS, FunctionDef
 from ruletest.promql.functions import RangeArgs, date_value
 from ruletest.promql.operators import scalar_binop, set_binop, vector_binop, vector_scalar_binop
 from ruletest.promql.parser import ParseOptions
+from ruletest.promql.query_context import needs_resolution, resolve, uses_query_bounds
 from ruletest.promql.reuse import RangeMemo, SubquerySteps
 from ruletest.promql.storage import Storage, StoredSeries
 from ruletest.promql.values import (
@@ -33,6 +40,9 @@ from ruletest.promql.values import (
     Value,
     Vector,
     drop_name,
+    finish_labels,
+    mark_name,
+    name_is_marked,
 )
 from ruletest.promql.vector_functions import check_unique, map_values, unwrap
 from ruletest.semantics import PROMETHEUS_3, Semantics
@@ -71,29 +81,52 @@ class Engine:
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
         self.cacheable: dict[int, tuple[A.Expr, bool]] = {}
-        # Per tree: why it cannot be evaluated yet (3.14 syntax), or None.
-        self.evaluable: dict[int, tuple[A.Expr, str | None]] = {}
+        # Per tree: whether it needs query_context.resolve, and per query the resolved tree.
+        self.plans: dict[int, tuple[A.Expr, bool, bool]] = {}
+        self.resolved: dict[tuple[int, int, int, int], tuple[A.Expr, A.Expr]] = {}
+        self.delayed_name_removal = options.semantics.delayed_name_removal
 
     def parse(self, expr: str) -> A.Expr:
         return A.parse(expr, self._parse_options)
 
     def query(self, expr: str | A.Expr, t_ms: int, *, start_ms: int | None = None,
-              end_ms: int | None = None) -> Value:
+              end_ms: int | None = None, step_ms: int = 0, finish: bool = True) -> Value:
+        """Evaluate ``expr`` at ``t_ms``, one step of a query over [``start_ms``, ``end_ms``]
+        with step ``step_ms`` (an instant query, as a rule evaluation, by default). ``finish``
+        False: flagged metric names are kept (the value of a subtree, as the rest of the query
+        would see it)."""
         node = self.parse(expr) if isinstance(expr, str) else expr
-        known = self.evaluable.get(id(node))
-        if known is None or known[0] is not node:
-            known = self._check_evaluable(node)
-        if known[1] is not None:
-            raise UnsupportedError(known[1])
-        q = _Query(self, t_ms if start_ms is None else start_ms, t_ms if end_ms is None else end_ms)
-        return q.eval(node, t_ms)
+        plan = self.plans.get(id(node))
+        if plan is None or plan[0] is not node:
+            plan = self._plan(node)
+        start = t_ms if start_ms is None else start_ms
+        end = t_ms if end_ms is None else end_ms
+        if plan[1]:
+            node = self._resolved(node, plan[2], start, end, step_ms)
+        value = _Query(self, start, end).eval(node, t_ms)
+        if self.delayed_name_removal and finish:
+            return finish_delayed_names(value)
+        return value
 
-    def _check_evaluable(self, node: A.Expr) -> tuple[A.Expr, str | None]:
-        hit = (node, A.not_evaluable(node))
-        if len(self.evaluable) > 10_000:
-            self.evaluable.clear()
-        self.evaluable[id(node)] = hit
-        return hit
+    def _plan(self, node: A.Expr) -> tuple[A.Expr, bool, bool]:
+        # Per tree, once: whether it holds durations or calls only the query can resolve, and
+        # whether they depend on its start and end (start(), end()) or only on its range and step.
+        plan = (node, needs_resolution(node), uses_query_bounds(node))
+        if len(self.plans) > 10_000:
+            self.plans.clear()
+        self.plans[id(node)] = plan
+        return plan
+
+    def _resolved(self, node: A.Expr, bounds: bool, start: int, end: int, step: int) -> A.Expr:
+        key = (id(node), end - start, step, start if bounds else 0)
+        hit = self.resolved.get(key)
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        out = resolve(node, start, end, step)
+        if len(self.resolved) > 1_000:
+            self.resolved.clear()
+        self.resolved[key] = (node, out)
+        return out
 
     def select(self, vs: A.VectorSelector) -> list[StoredSeries]:
         hit = self.selections.get(id(vs))
@@ -108,7 +141,7 @@ class Engine:
 
     def is_cacheable(self, e: A.Expr) -> bool:
         """Whether results at time t depend only on samples at or before t (no ``@``, no
-        negative offset): then a cached step result stays valid until older data is written."""
+        negative or per-query offset, no smoothed selector): then a cached step result stays valid until older data is written."""
         hit = self.cacheable.get(id(e))
         if hit is not None and hit[0] is e:
             return hit[1]
@@ -123,8 +156,11 @@ def _looks_only_back(e: A.Expr) -> bool:
     stack = [e]
     while stack:
         n = stack.pop()
-        if isinstance(n, A.VectorSelector | A.Subquery) and (n.at is not None or n.offset_ms < 0):
+        if isinstance(n, A.VectorSelector | A.Subquery) and (n.at is not None or n.offset_ms < 0
+                                                             or n.offset_expr is not None):
             return False
+        if isinstance(n, A.VectorSelector) and n.smoothed:
+            return False  # interpolates with the first sample after t
         stack.extend(A.children(n))
     return True
 
@@ -161,6 +197,8 @@ class _Query:
         self.left_open = options.semantics.left_open_windows
         self.start = start
         self.end = end
+        # Where an operation drops __name__: at once, or flagged for the end of the query.
+        self.drop: Callable[[Labels], Labels] = mark_name if engine.delayed_name_removal else drop_name
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -214,6 +252,8 @@ class _Query:
         return Vector(tuple(self._instant(e, t)))
 
     def _eval_matrix(self, e: A.MatrixSelector, t: int) -> Value:
+        if e.selector.anchored or e.selector.smoothed:
+            return self._extended_matrix(e, t)
         series, _, _ = self._matrix_selector(e, t)
         return Matrix(tuple(series))
 
@@ -226,12 +266,15 @@ class _Query:
         if isinstance(inner, Scalar):
             return Scalar(-inner.value)
         if isinstance(inner, Vector):
-            out = [Sample(drop_name(s.labels), -s.value) for s in inner.samples]
+            drop = self.drop
+            out = [Sample(drop(s.labels), -s.value) for s in inner.samples]
             check_unique(out)
             return Vector(tuple(out))
         raise PromQLEvalError("unary minus needs a scalar or an instant vector")
 
     def _instant(self, vs: A.VectorSelector, t: int) -> list[Sample]:
+        if vs.smoothed:
+            return self._smoothed_instant(vs, t)
         ref = self._ref(vs.at, vs.offset_ms, t)
         lookback = self.opts.lookback_ms
         out = []
@@ -246,6 +289,14 @@ class _Query:
         out = []
         for s in self._select(vs):
             got = s.last_at(ref, self.opts.lookback_ms, self.left_open)
+            if got is not None:
+                out.append((s.labels, got[0], got[1]))
+        return out
+
+    def samples_at(self, matchers: Sequence[A.Matcher], ref_ms: int) -> list[tuple[Labels, int, float]]:
+        out = []
+        for s in self.storage.select(matchers, self.semantics.regex_dot_all):
+            got = s.last_at(ref_ms, self.opts.lookback_ms, self.left_open)
             if got is not None:
                 out.append((s.labels, got[0], got[1]))
         return out
@@ -342,12 +393,13 @@ class _Query:
             return self._call_range(e, fd, t)
         if fd.kind == "float":
             assert fd.float_impl is not None
-            return map_values(self.vector(e.args[0], t), fd.float_impl)
+            return map_values(self.vector(e.args[0], t), fd.float_impl, self.drop)
         if fd.kind == "date":
             name = e.func
             if not e.args:
                 return Vector((Sample((), date_value(name, float(t // 1000), self.semantics.go_1_23_time)),))
-            return map_values(self.vector(e.args[0], t), lambda v: date_value(name, v, self.semantics.go_1_23_time))
+            return map_values(self.vector(e.args[0], t), lambda v: date_value(name, v, self.semantics.go_1_23_time),
+                              self.drop)
         if fd.special_impl is None:
             raise UnsupportedError(f"function {e.func}() is not supported by ruletest yet")
         return fd.special_impl(self, e, t)
@@ -373,20 +425,111 @@ class _Query:
             else:
                 params.append(self.scalar(a, t))
         assert matrix_arg is not None and fd.range_impl is not None
+        ms = unwrap(matrix_arg)
+        if isinstance(ms, A.MatrixSelector) and (ms.selector.anchored or ms.selector.smoothed):
+            return self._call_extended(e, ms, t)
         series, start, end, range_ms = self.range_arg(matrix_arg, t)
         rargs = RangeArgs(start, end, range_ms, t, tuple(params), self.semantics)
         fn = self.engine.range_memo.wrap(e.func, fd.range_impl, params, self.semantics)
         keep_name = fd.keeps_name
+        drop = self.drop
         out = []
         for s in series:
             v = fn(s.timestamps, s.values, rargs)
             if v is not None:
-                out.append(Sample(s.labels if keep_name else drop_name(s.labels), v))
+                out.append(Sample(s.labels if keep_name else drop(s.labels), v))
         check_unique(out)
         return Vector(tuple(out))
 
+    # --- anchored / smoothed (promql-extended-range-selectors) ---------------------------------
+
+    def _extended_window(self, ms: A.MatrixSelector, t: int) -> tuple[list[RangeSeries], int, int]:
+        """Each series' samples in the range widened by the lookback delta (before it; after it
+        too when smoothed), with the range's own start and end."""
+        vs = ms.selector
+        end = self._ref(vs.at, vs.offset_ms, t)
+        start = end - ms.range_ms
+        lo, hi = X.window(start, end, self.opts.lookback_ms, vs.smoothed)
+        out = []
+        for s in self._select(vs):
+            i, j = s.window(lo, hi, True)
+            out.append(RangeSeries(s.labels, s.ts[i:j], s.vs[i:j]))
+        return out, start, end
+
+    def _call_extended(self, e: A.Call, ms: A.MatrixSelector, t: int) -> Value:
+        X.check_function(e.func, ms.selector.anchored)
+        series, start, end = self._extended_window(ms, t)
+        drop = self.drop
+        out = []
+        for s in series:
+            ts, vs = s.timestamps, s.values
+            if not ts:
+                continue
+            v: float | None
+            if e.func in ("rate", "increase", "delta"):
+                v = X.extended_rate(ts, vs, start, end, ms.range_ms, ms.selector.smoothed, e.func != "delta",
+                                    e.func == "rate")
+            else:
+                first = X.anchor_index(ts, start)
+                if first is None:
+                    continue
+                rargs = RangeArgs(start, end, ms.range_ms, t, (), self.semantics)
+                fd = FUNCTIONS[e.func]
+                assert fd.range_impl is not None
+                v = fd.range_impl(ts[first:], vs[first:], rargs)
+            if v is not None:
+                out.append(Sample(drop(s.labels), v))
+        check_unique(out)
+        return Vector(tuple(out))
+
+    def _smoothed_instant(self, vs: A.VectorSelector, t: int) -> list[Sample]:
+        at = self._ref(vs.at, vs.offset_ms, t)
+        lookback = self.opts.lookback_ms
+        out = []
+        for s in self._select(vs):
+            i, j = s.window(at - lookback, at + lookback, True)
+            v = X.smoothed_value(s.ts[i:j], s.vs[i:j], at)
+            if v is not None:
+                out.append(Sample(s.labels, v))
+        return out
+
+    def _extended_matrix(self, ms: A.MatrixSelector, t: int) -> Value:
+        series, start, end = self._extended_window(ms, t)
+        out = []
+        for s in series:
+            ts, vs = X.extend_floats(s.timestamps, s.values, start, end, ms.selector.smoothed)
+            if ts:
+                out.append(RangeSeries(s.labels, ts, vs))
+        return Matrix(tuple(out))
+
 
 _DISPATCH = _build_dispatch()
+
+
+def finish_delayed_names(value: Value) -> Value:
+    """The end of a query with delayed name removal (``cleanupMetricLabels``): flagged metric
+    names are dropped; a vector whose series then collide is an error, a matrix merges series
+    that collide without overlapping in time."""
+    if isinstance(value, Vector):
+        if not any(name_is_marked(s.labels) for s in value.samples):
+            return value
+        out = [Sample(finish_labels(s.labels), s.value) for s in value.samples]
+        check_unique(out)
+        return Vector(tuple(out))
+    if isinstance(value, Matrix):
+        if not any(name_is_marked(rs.labels) for rs in value.series):
+            return value
+        merged: dict[Labels, list[tuple[int, float]]] = {}
+        for rs in value.series:
+            merged.setdefault(finish_labels(rs.labels), []).extend(zip(rs.timestamps, rs.values, strict=True))
+        series = []
+        for labels, points in merged.items():
+            points.sort(key=lambda p: p[0])
+            if any(points[i][0] == points[i - 1][0] for i in range(1, len(points))):
+                raise PromQLEvalError("vector cannot contain metrics with the same labelset")
+            series.append(RangeSeries(labels, [p[0] for p in points], [p[1] for p in points]))
+        return Matrix(tuple(series))
+    return value
 
 
 def instant_query(storage: Storage, expr: str, t_ms: int, semantics: Semantics = PROMETHEUS_3) -> Value:

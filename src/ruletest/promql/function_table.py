@@ -15,6 +15,7 @@ from typing import Literal
 from ruletest.promql import ast as A
 from ruletest.promql import functions as F
 from ruletest.promql import vector_functions as V
+from ruletest.promql.info import fn_info
 from ruletest.promql.values import Value, Vector
 from ruletest.semantics import FEATURE_EXPERIMENTAL_FUNCTIONS, Semantics
 
@@ -189,7 +190,8 @@ def _table() -> dict[str, FunctionDef]:
         _special("vector", V.fn_vector, ("scalar",), histograms="none"),
         _special("scalar", V.fn_scalar, ("vector",), returns="scalar"),
         _special("timestamp", V.fn_timestamp, ("vector",), histograms="accepted", reads_raw_value=False),
-        _special("start_timestamp", None, ("vector",), experimental=True, in_2x=False, histograms="accepted"),
+        _special("start_timestamp", V.fn_start_timestamp, ("vector",), experimental=True, in_2x=False,
+                 histograms="accepted", reads_raw_value=False),
         # Query context (duration expressions): folded into numbers before evaluation.
         _special("step", None, (), returns="scalar", experimental=True, in_2x=False, kind="context", histograms="none"),
         _special("range", None, (), returns="scalar", experimental=True, in_2x=False, kind="context",
@@ -197,9 +199,9 @@ def _table() -> dict[str, FunctionDef]:
         _special("start", None, (), returns="scalar", experimental=True, in_2x=False, kind="context",
                  histograms="none"),
         _special("end", None, (), returns="scalar", experimental=True, in_2x=False, kind="context", histograms="none"),
-        _special("min_of", None, ("scalar", "scalar"), returns="scalar", experimental=True, in_2x=False,
+        _special("min_of", V.fn_min_of, ("scalar", "scalar"), returns="scalar", experimental=True, in_2x=False,
                  kind="context", histograms="none"),
-        _special("max_of", None, ("scalar", "scalar"), returns="scalar", experimental=True, in_2x=False,
+        _special("max_of", V.fn_max_of, ("scalar", "scalar"), returns="scalar", experimental=True, in_2x=False,
                  kind="context", histograms="none"),
         # Selection, ordering and labels: they keep __name__.
         _special("absent", V.fn_absent, ("vector",), histograms="accepted", reads_raw_value=False),
@@ -213,12 +215,12 @@ def _table() -> dict[str, FunctionDef]:
                  keeps_name=True, histograms="accepted"),
         _special("label_join", V.fn_label_join, ("vector", "string", "string", "string"), variadic=-1,
                  keeps_name=True, histograms="accepted"),
-        _special("info", None, ("vector", "vector"), variadic=1, keeps_name=True, histograms="accepted",
+        _special("info", fn_info, ("vector", "vector"), variadic=1, keeps_name=True, histograms="accepted",
                  experimental=True, in_2x=False),
         # Histograms (classic buckets as floats; native histograms).
         _special("histogram_quantile", V.fn_histogram_quantile, ("scalar", "vector"), histograms="accepted"),
         _special("histogram_fraction", V.fn_histogram_fraction, ("scalar", "scalar", "vector"), histograms="accepted"),
-        _special("histogram_quantiles", None, ("vector", "string", "scalar", "scalar"), variadic=9,
+        _special("histogram_quantiles", V.fn_histogram_quantiles, ("vector", "string", "scalar", "scalar"), variadic=9,
                  histograms="accepted", experimental=True, in_2x=False),
         *(_special(name, _histogram_only, ("vector",), histograms="required", in_2x=name in _HISTOGRAM_2X)
           for name in ("histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar")),

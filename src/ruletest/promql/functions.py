@@ -478,6 +478,8 @@ def _stddev_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> f
 def _mad_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
     if not vs:
         return None
+    if any(math.isnan(f) for f in vs):
+        return math.nan  # a NaN makes the median undefined (Prometheus 3.14)
     median = quantile(0.5, vs)
     return quantile(0.5, [abs(f - median) for f in vs])
 

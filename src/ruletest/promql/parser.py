@@ -18,7 +18,7 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +50,13 @@ class ParseOptions:
     def for_semantics(cls, semantics: Semantics) -> ParseOptions:
         """What a server with these semantics (version and enabled features) accepts."""
         return cls.of(semantics.version, semantics.features)
+
+    @classmethod
+    def for_lint(cls, semantics: Semantics) -> ParseOptions:
+        """What the linter parses: the target's syntax, with experimental functions accepted even
+        without their flag, so that compat/feature-flag names the missing flag instead of
+        promql/syntax reporting an unknown function."""
+        return replace(cls.for_semantics(semantics), experimental_functions=True)
 
     @classmethod
     def of(cls, version: int, features: Iterable[str] = ()) -> ParseOptions:

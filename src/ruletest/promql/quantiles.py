@@ -171,10 +171,12 @@ def bucket_fraction(lower: float, upper: float, buckets: Sequence[Bucket]) -> fl
             upper_rank, upper_set = rank, True
         if lower_set and upper_set:
             break
+        # Nothing is interpolated into a bucket of infinite width: below its upper bound the
+        # first bucket (lower bound -Inf) counts whole, as the +Inf bucket counts nothing.
         if not lower_set and lb < lower < ub:
-            lower_rank, lower_set = _interpolate(rank, c, lb, ub, lower), True
+            lower_rank, lower_set = (c if lb == -math.inf else _interpolate(rank, c, lb, ub, lower)), True
         if not upper_set and lb < upper < ub:
-            upper_rank, upper_set = _interpolate(rank, c, lb, ub, upper), True
+            upper_rank, upper_set = (c if lb == -math.inf else _interpolate(rank, c, lb, ub, upper)), True
         if lower_set and upper_set:
             break
         rank = c

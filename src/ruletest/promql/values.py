@@ -58,6 +58,60 @@ def drop_name(labels: Labels) -> Labels:
     return labels
 
 
+# --- delayed name removal (promql-delayed-name-removal) -------------------------------------------
+
+
+class DroppedName(str):
+    """The ``__name__`` key of a series whose metric name is dropped at the end of the query,
+    not where the operation happens: Prometheus' ``DropName`` flag (``promql/engine.go``, with
+    ``EnableDelayedNameRemoval``), carried by the label set itself.
+
+    It equals, hashes and sorts as ``"__name__"``, so the series keeps its identity (matching,
+    grouping, ``label_replace`` reading ``__name__`` see the name) and the flag travels wherever
+    its labels go, as Prometheus' flag travels with a sample. Setting ``__name__`` (``set_label``)
+    writes a plain key, clearing the flag, as ``label_replace``/``label_join`` do.
+    :func:`finish_labels` drops it when the query ends. Only the engine with delayed name removal
+    creates it (through :func:`mark_name`); without the feature names are dropped at once
+    (:func:`drop_name`) and this class never appears."""
+
+    __slots__ = ()
+
+
+DROPPED_NAME = DroppedName(METRIC_NAME)
+
+
+def mark_name(labels: Labels) -> Labels:
+    """``labels`` with its metric name flagged to be dropped at the end of the query."""
+    for i, (k, v) in enumerate(labels):
+        if k == METRIC_NAME:
+            if k.__class__ is DroppedName:
+                return labels
+            return (*labels[:i], (DROPPED_NAME, v), *labels[i + 1:])
+    return labels
+
+
+def unmark_name(labels: Labels) -> Labels:
+    """``labels`` with the flag of :func:`mark_name` cleared (the name stays)."""
+    for i, (k, v) in enumerate(labels):
+        if k == METRIC_NAME:
+            if k.__class__ is DroppedName:
+                return (*labels[:i], (METRIC_NAME, v), *labels[i + 1:])
+            return labels
+    return labels
+
+
+def name_is_marked(labels: Labels) -> bool:
+    return any(k.__class__ is DroppedName for k, _ in labels)
+
+
+def finish_labels(labels: Labels) -> Labels:
+    """The labels a query returns: a flagged metric name dropped (``cleanupMetricLabels``)."""
+    for i, (k, _) in enumerate(labels):
+        if k.__class__ is DroppedName:
+            return labels[:i] + labels[i + 1:]
+    return labels
+
+
 def set_label(labels: Labels, name: str, value: str) -> Labels:
     """Set (or, for an empty value, delete) one label."""
     rest = [(k, v) for k, v in labels if k != name]
@@ -75,6 +129,18 @@ def keep_labels(labels: Labels, names: Iterable[str]) -> Labels:
 def without_labels(labels: Labels, names: Iterable[str]) -> Labels:
     drop = set(names)
     return tuple((k, v) for k, v in labels if k not in drop)
+
+
+def is_utf8_label_name(name: str) -> bool:
+    """Prometheus 3's ``model.UTF8Validation``: a non-empty name of valid UTF-8 (a ``"\\xff"``
+    escape leaves a byte that is not, kept as a surrogate escape by the parser)."""
+    if not name:
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_legacy_name(name: str) -> bool:

@@ -12,7 +12,8 @@ from typing import Protocol
 
 from ruletest.errors import PromQLEvalError
 from ruletest.promql import ast as A
-from ruletest.promql.functions import clamp, natural_key, round_to
+from ruletest.promql.extended_ranges import check_function
+from ruletest.promql.functions import clamp, go_max, go_min, natural_key, round_to
 from ruletest.promql.quantiles import Bucket, bucket_fraction, bucket_quantile
 from ruletest.promql.regex import compile_anchored, go_expand
 from ruletest.promql.values import (
@@ -26,6 +27,7 @@ from ruletest.promql.values import (
     Vector,
     drop_name,
     get_label,
+    is_utf8_label_name,
     set_label,
 )
 from ruletest.semantics import Semantics
@@ -35,6 +37,11 @@ class Evaluator(Protocol):
     """What a function implementation may ask of the engine evaluating a query."""
 
     semantics: Semantics
+    start: int  # the query's start and end (ms), for @ start() / @ end()
+    end: int
+    # Drops __name__ where an operation does: at once, or flagged for the end of the query
+    # (delayed name removal, see values.DroppedName).
+    drop: Callable[[Labels], Labels]
 
     def scalar(self, e: A.Expr, t: int) -> float: ...
 
@@ -48,6 +55,11 @@ class Evaluator(Protocol):
 
     def instant_samples(self, vs: A.VectorSelector, t: int) -> list[tuple[Labels, int, float]]:
         """What an instant selector sees at ``t``, with each sample's own timestamp."""
+        ...
+
+    def samples_at(self, matchers: Sequence[A.Matcher], ref_ms: int) -> list[tuple[Labels, int, float]]:
+        """Every stored series matching ``matchers`` with the sample an instant selector sees at
+        ``ref_ms`` (lookback and staleness applied): (labels, sample time, value)."""
         ...
 
 
@@ -68,9 +80,10 @@ def check_unique(samples: Sequence[Sample]) -> None:
         seen.add(s.labels)
 
 
-def map_values(samples: Sequence[Sample], fn: Callable[[float], float]) -> Vector:
-    """Apply ``fn`` to every value, dropping ``__name__``."""
-    out = [Sample(drop_name(s.labels), fn(s.value)) for s in samples]
+def map_values(samples: Sequence[Sample], fn: Callable[[float], float],
+               drop: Callable[[Labels], Labels] = drop_name) -> Vector:
+    """Apply ``fn`` to every value, dropping ``__name__`` (with ``drop``)."""
+    out = [Sample(drop(s.labels), fn(s.value)) for s in samples]
     check_unique(out)
     return Vector(tuple(out))
 
@@ -96,10 +109,11 @@ def fn_timestamp(q: Evaluator, e: A.Call, t: int) -> Value:
     arg = unwrap(e.args[0])
     if isinstance(arg, A.VectorSelector):
         # A direct selector reports each sample's own timestamp, not the evaluation time.
-        out = [Sample(drop_name(labels), ts / 1000) for labels, ts, _ in q.instant_samples(arg, t)]
+        drop = q.drop
+        out = [Sample(drop(labels), ts / 1000) for labels, ts, _ in q.instant_samples(arg, t)]
         check_unique(out)
         return Vector(tuple(out))
-    return map_values(q.vector(arg, t), lambda _v: t / 1000)
+    return map_values(q.vector(arg, t), lambda _v: t / 1000, q.drop)
 
 
 def fn_clamp(q: Evaluator, e: A.Call, t: int) -> Value:
@@ -112,13 +126,13 @@ def fn_clamp(q: Evaluator, e: A.Call, t: int) -> Value:
         lo, hi = q.scalar(e.args[1], t), math.inf
     else:
         lo, hi = -math.inf, q.scalar(e.args[1], t)
-    return map_values(samples, lambda v: clamp(v, lo, hi))
+    return map_values(samples, lambda v: clamp(v, lo, hi), q.drop)
 
 
 def fn_round(q: Evaluator, e: A.Call, t: int) -> Value:
     samples = q.vector(e.args[0], t)
     to_nearest = q.scalar(e.args[1], t) if len(e.args) > 1 else 1.0
-    return map_values(samples, lambda v: round_to(v, to_nearest))
+    return map_values(samples, lambda v: round_to(v, to_nearest), q.drop)
 
 
 def fn_sort(q: Evaluator, e: A.Call, t: int) -> Value:
@@ -167,6 +181,9 @@ def fn_absent(q: Evaluator, e: A.Call, t: int) -> Value:
 
 
 def fn_absent_over_time(q: Evaluator, e: A.Call, t: int) -> Value:
+    arg = unwrap(e.args[0])
+    if isinstance(arg, A.MatrixSelector) and (arg.selector.anchored or arg.selector.smoothed):
+        check_function(e.func, arg.selector.anchored)
     series, _, _, _ = q.range_arg(e.args[0], t)
     if any(s.values for s in series):
         return Vector(())
@@ -182,18 +199,20 @@ def _parse_le(value: str) -> float | None:
         return None
 
 
-def _bucket_groups(samples: Sequence[Sample]) -> dict[Labels, tuple[Labels, list[Bucket]]]:
+def _bucket_groups(samples: Sequence[Sample], drop: Callable[[Labels], Labels]
+                   ) -> dict[Labels, tuple[Labels, list[Bucket]]]:
+    """Classic buckets by histogram (``resetHistograms``): every label but ``le`` (the name
+    included, prometheus#9910: two histograms differing only in name collide once the name is
+    dropped, an error), with the result's labels; samples without a float ``le`` are skipped."""
     groups: dict[Labels, tuple[Labels, list[Bucket]]] = {}
     for s in samples:
         le = _parse_le(get_label(s.labels, BUCKET_LABEL))
         if le is None:
             continue
-        # Buckets group by every label but `le` (the name included, prometheus#9910): two
-        # histograms differing only in name collide after the name is dropped, an error.
         key = tuple(p for p in s.labels if p[0] != BUCKET_LABEL)
         entry = groups.get(key)
         if entry is None:
-            entry = (tuple(p for p in key if p[0] != METRIC_NAME), [])
+            entry = (drop(key), [])
             groups[key] = entry
         entry[1].append((le, s.value))
     return groups
@@ -201,9 +220,25 @@ def _bucket_groups(samples: Sequence[Sample]) -> dict[Labels, tuple[Labels, list
 
 def fn_histogram_quantile(q: Evaluator, e: A.Call, t: int) -> Value:
     phi = q.scalar(e.args[0], t)
-    groups = _bucket_groups(q.vector(e.args[1], t))
+    groups = _bucket_groups(q.vector(e.args[1], t), q.drop)
     fix = q.semantics.histogram_quantile_precision_fix
     out = [Sample(metric, bucket_quantile(phi, buckets, fix)) for metric, buckets in groups.values()]
+    check_unique(out)
+    return Vector(tuple(out))
+
+
+def fn_histogram_quantiles(q: Evaluator, e: A.Call, t: int) -> Value:
+    """``histogram_quantiles(v, "label", q1, q2...)``: one series per quantile, told apart by
+    ``label`` set to the quantile (``FormatOpenMetricsFloat``)."""
+    from ruletest.promql.histograms import format_openmetrics_float
+
+    samples = q.vector(e.args[0], t)
+    label = q.string(e.args[1])
+    phis = [q.scalar(a, t) for a in e.args[2:]]
+    groups = _bucket_groups(samples, q.drop)
+    fix = q.semantics.histogram_quantile_precision_fix
+    out = [Sample(set_label(metric, label, format_openmetrics_float(phi)), bucket_quantile(phi, buckets, fix))
+           for phi in phis for metric, buckets in groups.values()]
     check_unique(out)
     return Vector(tuple(out))
 
@@ -211,15 +246,33 @@ def fn_histogram_quantile(q: Evaluator, e: A.Call, t: int) -> Value:
 def fn_histogram_fraction(q: Evaluator, e: A.Call, t: int) -> Value:
     lower = q.scalar(e.args[0], t)
     upper = q.scalar(e.args[1], t)
-    groups = _bucket_groups(q.vector(e.args[2], t))
+    samples = q.vector(e.args[2], t)
+    if not q.semantics.histogram_fraction_classic:
+        return Vector(())  # 2.42 reads native histograms only
+    groups = _bucket_groups(samples, q.drop)
     out = [Sample(metric, bucket_fraction(lower, upper, buckets)) for metric, buckets in groups.values()]
     check_unique(out)
     return Vector(tuple(out))
 
 
+def fn_min_of(q: Evaluator, e: A.Call, t: int) -> Value:
+    return Scalar(go_min(q.scalar(e.args[0], t), q.scalar(e.args[1], t)))
+
+
+def fn_max_of(q: Evaluator, e: A.Call, t: int) -> Value:
+    return Scalar(go_max(q.scalar(e.args[0], t), q.scalar(e.args[1], t)))
+
+
+def fn_start_timestamp(q: Evaluator, e: A.Call, t: int) -> Value:
+    # Start timestamps exist only with the server's use-start-timestamps feature; promtool
+    # neither loads nor uses them, so the result is empty (funcStartTimestamp without them).
+    q.vector(e.args[0], t)
+    return Vector(())
+
+
 def _valid_label_name(name: str, utf8: bool) -> bool:
     if utf8:
-        return bool(name)
+        return is_utf8_label_name(name)
     return bool(name) and (name[0].isalpha() or name[0] == "_") and name.isascii() and all(
         c.isalnum() or c == "_" for c in name)
 

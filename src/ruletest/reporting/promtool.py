@@ -9,7 +9,16 @@ import os
 from ruletest.gocompat import format_float_e, format_go_duration, go_quote
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels, format_labels
-from ruletest.reporting.explain import explain_alert, explain_state, num, prometheus_2_note, samples_diff, timing_note
+from ruletest.reporting.explain import (
+    explain_alert,
+    explain_state,
+    nan_note,
+    num,
+    prometheus_2_note,
+    samples_diff,
+    timing_note,
+)
+from ruletest.reporting.notifications import notification_detail, notification_message, routing_message
 from ruletest.results import (
     AlertMismatch,
     ExprError,
@@ -17,7 +26,9 @@ from ruletest.results import (
     FileResult,
     InternalError,
     LoadProblem,
+    NotificationMismatch,
     Problem,
+    RoutingMismatch,
     RuleEvalError,
     SeriesDump,
     StateMismatch,
@@ -38,6 +49,10 @@ def message(p: Problem, *, promtool_compat: bool = False) -> str:
                 f"        got: {_samples_string(p.got)}" + (f"\n        ({p.how})" if p.how else ""))
     if isinstance(p, StateMismatch):
         return f"    alert_state_test: {p.expectation}, err: {p.observed}"
+    if isinstance(p, RoutingMismatch):
+        return routing_message(p)
+    if isinstance(p, NotificationMismatch):
+        return notification_message(p)
     if isinstance(p, ExprError):
         return f"{_expr_head(p.expr, p.eval_time_ms)}, err: {p.message}"
     if isinstance(p, RuleEvalError):
@@ -72,6 +87,8 @@ def detail(p: Problem) -> str:
         return explain_state(p)
     if isinstance(p, ExprMismatch):
         return samples_diff(p)
+    if isinstance(p, NotificationMismatch):
+        return notification_detail(p)
     if isinstance(p, InternalError):
         return "this is a bug in ruletest; please report it with the test file.\n" + p.traceback.rstrip()
     return ""
@@ -101,6 +118,8 @@ def render(p: Problem, *, promtool_compat: bool = False, explain: bool = True, d
     info = detail(p) if explain else ""
     if info and (diff or not isinstance(p, ExprMismatch)):
         text += "\n" + _indent_block(info, "        ")
+    elif explain and isinstance(p, ExprMismatch) and nan_note(p):
+        text += "\n" + _indent_block(nan_note(p), "        ")  # the diff would say it on the NaN's line
     return text
 
 

@@ -194,10 +194,10 @@ class AlertingRuleState:
         data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, smpl.value)
         query = None if template_query is None else _template_query(template_query, ts)
         name = self.rule.name
-        version = env.semantics.version
+        sem = env.semantics
 
         def expand(text: str) -> str:
-            return expand_alert_text(text, name, data, now_ms=ts, query=query, prometheus=version)
+            return expand_alert_text(text, name, data, now_ms=ts, query=query, semantics=sem)
 
         return expand
 

@@ -54,9 +54,11 @@ def value_leaves(e: A.Expr) -> tuple[Leaf, ...] | None:
     sees at the evaluation time: label sets and values) and its range-function calls (their
     output vectors). Around them: no clock, no subquery. None when that cannot be shown."""
     found = _clock_free_leaves(e, ranges_are_leaves=True)
-    if found is None or any(isinstance(n, A.MatrixSelector) or (isinstance(n, A.VectorSelector) and n.at is not None)
+    if found is None or any(isinstance(n, A.MatrixSelector)
+                            or (isinstance(n, A.VectorSelector)
+                                and (n.at is not None or n.smoothed or n.offset_expr is not None))
                             for n in found):
-        return None  # instant leaves are read at t - offset
+        return None  # instant leaves are read as the last sample at t - offset (see _visible)
     return tuple(n for n in found if not isinstance(n, A.MatrixSelector))
 
 
@@ -171,7 +173,7 @@ class RuleQuery:
 
 def _output(engine: Engine, call: A.Call, t: int) -> tuple[tuple[Labels, ...], bytes] | None:
     """A range-function call's output vector at ``t``: label sets in order, values' bits."""
-    value = engine.query(call, t)
+    value = engine.query(call, t, finish=False)  # as the rule's query sees it (names still flagged)
     if not isinstance(value, Vector):
         return None
     labels = []

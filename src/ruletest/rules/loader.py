@@ -254,7 +254,7 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
         for what, mapping in (("label", labels), ("annotation", annotations)):
             for k, v in mapping.items():
                 try:
-                    parse_alert_text(v, alert, sem.version)
+                    parse_alert_text(v, alert, sem)
                 except TemplateError as exc:
                     bad(f'{what} "{k}": {exc.message}', fields["labels" if what == "label" else "annotations"][1],
                         code="template/syntax")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ruletest.semantics import PROMETHEUS_3, Semantics
 from ruletest.templates.exec import BUILTIN_NAMES, Executor
 from ruletest.templates.funcs import PROMETHEUS_FUNC_NAMES, make_sample, prometheus_funcs
 from ruletest.templates.parse import Template, TemplateError, parse_template
@@ -35,9 +36,9 @@ class AlertTemplateData:
     external_url: str
     value: float
 
-    def as_struct(self, prometheus: int = 3) -> StructValue:
+    def as_struct(self, semantics: Semantics = PROMETHEUS_3) -> StructValue:
         # Go prints the anonymous struct's type in "can't evaluate field" errors.
-        value_type = "interface {}" if prometheus >= 3 else "float64"
+        value_type = "interface {}" if semantics.template_value_is_interface else "float64"
         type_name = ("struct { Labels map[string]string; ExternalLabels map[string]string; "
                      f"ExternalURL string; Value {value_type} }}")
         return StructValue(type_name, {
@@ -49,26 +50,27 @@ class AlertTemplateData:
 
 
 @lru_cache(maxsize=4096)
-def parse_alert_text(text: str, alert_name: str, prometheus: int = 3) -> Template:
+def parse_alert_text(text: str, alert_name: str, semantics: Semantics = PROMETHEUS_3) -> Template:
     """Parse ``text`` as Prometheus does (raises :class:`TemplateError` with Go's message)."""
     name = "__alert_" + alert_name
-    funcs = set(FUNC_NAMES) if prometheus >= 3 else set(FUNC_NAMES - NEWER_FUNCS)
+    funcs = set(FUNC_NAMES) if semantics.template_functions_3x else set(FUNC_NAMES - NEWER_FUNCS)
     return parse_template(name, PREFIX + text, funcs)
 
 
 def expand_alert_text(text: str, alert_name: str, data: AlertTemplateData, *, now_ms: int,
-                      query: Callable[[str], list[PointerValue]] | None = None, prometheus: int = 3) -> str:
+                      query: Callable[[str], list[PointerValue]] | None = None,
+                      semantics: Semantics = PROMETHEUS_3) -> str:
     if "{{" not in text:
         return text
     name = "__alert_" + alert_name
     try:
-        tmpl = parse_alert_text(text, alert_name, prometheus)
+        tmpl = parse_alert_text(text, alert_name, semantics)
     except TemplateError as exc:
         return f"<error expanding template: error parsing template {name}: {exc.message}>"
     funcs: dict[str, Any] = prometheus_funcs(query=query, now_ms=now_ms, external_url=data.external_url,
-                                             prometheus=prometheus)
+                                             newer=semantics.template_functions_3x)
     try:
-        return Executor(tmpl, funcs, range_over_int=prometheus >= 3).run(data.as_struct(prometheus))
+        return Executor(tmpl, funcs, range_over_int=semantics.template_range_over_int).run(data.as_struct(semantics))
     except TemplateError as exc:
         return f"<error expanding template: error executing template {name}: {exc.message}>"
     except RecursionError:

@@ -380,10 +380,10 @@ def table_link(expr: Any) -> str:
     return "/graph?g0.expr=" + urllib.parse.quote_plus(_str(expr), safe="") + "&g0.tab=1"
 
 
-def parse_duration_fn(d: Any, prometheus: int = 3) -> float:
+def parse_duration_fn(d: Any, allow_negative: bool = True) -> float:
     # Prometheus 3 accepts negative durations here (ParseDurationAllowNegative); 2.x did not.
     try:
-        return parse_duration(_str(d), allow_negative=prometheus >= 3) / 1000
+        return parse_duration(_str(d), allow_negative=allow_negative) / 1000
     except DurationError as exc:
         raise FuncError(exc.message) from None
 
@@ -400,7 +400,9 @@ def _no_external_url() -> str:
 
 
 def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str,
-                     prometheus: int = 3) -> dict[str, GoFunc]:
+                     newer: bool = True) -> dict[str, GoFunc]:
+    """Prometheus' template functions; ``newer`` selects Prometheus 3's versions of those that
+    changed (the caller passes ``Semantics.template_functions_3x``)."""
     def query_fn(q: Any) -> QueryResult:
         if query is None:
             raise FuncError("query is not available here")
@@ -419,7 +421,7 @@ def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str,
         "reReplaceAll": GoFunc(re_replace_all, (STRING, STRING, STRING)),
         "safeHtml": GoFunc(lambda s: HTMLString(_str(s)), one_string),
         "match": GoFunc(match, (STRING, STRING)),
-        "title": GoFunc(title if prometheus >= 3 else title_strings, one_string),
+        "title": GoFunc(title if newer else title_strings, one_string),
         "toUpper": GoFunc(to_upper, one_string),
         "toLower": GoFunc(to_lower, one_string),
         "graphLink": GoFunc(graph_link, one_string),
@@ -434,7 +436,7 @@ def prometheus_funcs(*, query: QueryFn | None, now_ms: int, external_url: str,
         "toDuration": GoFunc(to_duration, one_any),
         "pathPrefix": GoFunc(_no_external_url),
         "externalURL": GoFunc(_no_external_url),
-        "parseDuration": GoFunc(lambda d: parse_duration_fn(d, prometheus), one_string),
+        "parseDuration": GoFunc(lambda d: parse_duration_fn(d, newer), one_string),
         "stripPort": GoFunc(strip_port, one_string),
         "stripDomain": GoFunc(strip_domain, one_string),
         "urlQueryEscape": GoFunc(lambda s: urllib.parse.quote_plus(_str(s), safe=""), one_string),

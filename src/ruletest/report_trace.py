@@ -1,0 +1,85 @@
+"""What reports draw beyond the run's own trace (:func:`ruletest.runner._trace`): the value each
+tested alerting rule compares with its threshold at every evaluation, what fired at the
+evaluation each alert test was checked against, where each alert_state_test sits, and which
+case each trace belongs to.
+
+Computed after the run from the same simulation (only when ``RunOptions.trace`` asks for it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ruletest.errors import RuletestError
+from ruletest.promql import ast
+from ruletest.promtool_format import StateTest, TestGroup, case_refs
+from ruletest.results import AlertCheckTrace, ComparedTrace, GroupTrace, StateCheckTrace
+from ruletest.rules.alerting import AlertState
+from ruletest.rules.group import query_vector
+from ruletest.rules.model import RuleGroup
+from ruletest.rules.simulation import RuleStep, Simulation
+from ruletest.rules.threshold import find_threshold
+from ruletest.semantics import Semantics
+
+
+def for_report(trace: GroupTrace, tg: TestGroup, sim: Simulation, rule_groups: list[RuleGroup],
+               input_interval_ms: int, semantics: Semantics) -> GroupTrace:
+    refs = case_refs(tg)
+    alert_ids = [r.id for r in refs if r.kind == "alert"]
+    expr_ids = [r.id for r in refs if r.kind == "expr"]
+    state_ids = [r.id for r in refs if r.kind == "state"]
+    offsets = {id(r): g.query_offset_ms for g in rule_groups for r in g.rules}
+    alerts = []
+    for a in trace.alerts:
+        named = [r for r in sim.rules() if r.is_alert and r.name == a.name]
+        history = sim.history(a.name)
+        times = [s.t for s in history]
+        compared = tuple(c for i, r in enumerate(named)
+                         if (c := _compared(sim, i, r.expr, times, offsets.get(id(r), 0), semantics)) is not None)
+        checks = tuple(_check(alert_ids[i], at.eval_time_ms, history, trace.start_ms)
+                       for i, at in enumerate(tg.alert_tests) if at.alertname == a.name)
+        states = tuple(StateCheckTrace(state_ids[i], _state_time(st), st.to_ms, st.describe())
+                       for i, st in enumerate(tg.state_tests) if st.alertname == a.name)
+        alerts.append(replace(a, compared=compared, checks=checks, states=states))
+    exprs = tuple(replace(e, case_id=expr_ids[i]) for i, e in enumerate(trace.exprs))
+    return replace(trace, alerts=tuple(alerts), exprs=exprs, input_interval_ms=input_interval_ms)
+
+
+def _compared(sim: Simulation, index: int, expr: str, times: list[int], offset: int,
+              semantics: Semantics) -> ComparedTrace | None:
+    """The side of the rule's comparison with a constant, at every evaluation time of the run.
+    Evaluated after the run, over the same storage: instant and range selectors at ``t`` read
+    only samples up to ``t``, as during the run (a negative ``offset`` or ``@`` could read later
+    ones; charts of such rules may show what the rule could not see yet)."""
+    try:
+        threshold = find_threshold(ast.parse(expr, semantics.version))
+    except RuletestError:
+        return None
+    if threshold is None:
+        return None
+    values = []
+    for t in times:
+        try:
+            values.append((t, tuple(query_vector(sim.engine, threshold.compared, t - offset))))
+        except RuletestError:
+            break  # the rule failed here too: the run reports it
+    return ComparedTrace(index, ast.to_promql(threshold.compared), threshold.op, threshold.value, tuple(values))
+
+
+def _check(case_id: str, eval_time: int, history: list[RuleStep], mint: int) -> AlertCheckTrace:
+    """What fired at the evaluation an alert test is checked against: the last one at or before
+    its eval_time (as the runner checks)."""
+    at = None
+    for s in history:
+        if s.t - mint > eval_time:
+            break
+        at = s
+    if at is None:
+        return AlertCheckTrace(case_id, eval_time, eval_time, ())
+    firing = tuple(sorted((a.labels, a.annotations) for a in at.alerts if a.state == AlertState.FIRING))
+    return AlertCheckTrace(case_id, eval_time, at.t - mint, firing)
+
+
+def _state_time(st: StateTest) -> int:
+    """Where an alert_state_test sits on the time axis."""
+    return next(t for t in (st.at_ms, st.from_ms, st.fires_at_ms, st.resolves_at_ms, 0) if t is not None)
