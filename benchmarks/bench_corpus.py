@@ -16,7 +16,10 @@ relative to each test file, so the working directory does not matter). ruletest 
 The package is byte-compiled first, as a wheel install does (the tests run from a source tree,
 where ``PYTHONDONTWRITEBYTECODE`` may be set).
 
-    python benchmarks/bench_corpus.py [--repeat 3] [--file-repeat 2] [--top 10] [--skip-files]
+    python benchmarks/bench_corpus.py [--repeat 3] [--file-repeat 2] [--top 10] [--skip-files] [--corpus DIR]
+
+``--corpus DIR`` runs on another directory: its MANIFEST.json's promtool-pass files if it has
+one, else every promtool test file under it.
 """
 
 from __future__ import annotations
@@ -37,9 +40,14 @@ CORPUS = Path(os.environ.get("RULETEST_CORPUS", Path(__file__).resolve().parents
 RULETEST = [sys.executable, "-m", "ruletest.cli", "test", "--prometheus", "2", "--promtool-compat"]
 
 
-def files() -> list[str]:
-    manifest = json.loads((CORPUS / "MANIFEST.json").read_text())
-    return [str(CORPUS / e["file"]) for e in manifest["entries"] if e["promtool_2_42"]["verdict"] == "pass"]
+def files(corpus: Path) -> list[str]:
+    manifest = corpus / "MANIFEST.json"
+    if not manifest.exists():
+        from ruletest.runner import collect_test_files
+
+        return collect_test_files([str(corpus)])
+    entries = json.loads(manifest.read_text())["entries"]
+    return [str(corpus / e["file"]) for e in entries if e["promtool_2_42"]["verdict"] == "pass"]
 
 
 def timed(cmd: list[str]) -> tuple[float, float, int]:
@@ -54,13 +62,18 @@ def timed(cmd: list[str]) -> tuple[float, float, int]:
 
 
 def short(path: str) -> str:
-    return os.path.relpath(path, CORPUS)
+    return os.path.relpath(path, _corpus)
+
+
+_corpus = CORPUS
 
 
 def whole_corpus(fs: list[str], promtool: str, repeat: int) -> None:
     print(f"== whole corpus: {len(fs)} files (promtool 2.42 verdict: pass), one invocation per tool, {repeat} runs")
     ours: list[float] = []
     theirs: list[float] = []
+    cpu_ours: list[float] = []
+    cpu_theirs: list[float] = []
     for i in range(repeat):
         # Alternate which tool goes first: the machine's load drifts.
         order = [("ruletest", RULETEST + fs), ("promtool", [promtool, "test", "rules", *fs])]
@@ -70,10 +83,13 @@ def whole_corpus(fs: list[str], promtool: str, repeat: int) -> None:
         for name, cmd in order:
             wall, cpu, rc = timed(cmd)
             (ours if name == "ruletest" else theirs).append(wall)
+            (cpu_ours if name == "ruletest" else cpu_theirs).append(cpu)
             line.append(f"{name} {wall:6.1f}s wall {cpu:6.1f}s cpu (exit {rc})")
         print(f"run {i + 1}: " + ", ".join(sorted(line)))
     o, t = statistics.median(ours), statistics.median(theirs)
     print(f"median: ruletest {o:.1f}s, promtool {t:.1f}s, ratio ruletest/promtool = {o / t:.3f}")
+    co, ct = statistics.median(cpu_ours), statistics.median(cpu_theirs)
+    print(f"median CPU: ruletest {co:.1f}s, promtool {ct:.1f}s, ratio ruletest/promtool = {co / ct:.3f}")
 
 
 def per_file(fs: list[str], promtool: str, top: int, repeat: int, min_seconds: float) -> None:
@@ -113,6 +129,7 @@ def main() -> int:
     ap.add_argument("--min-seconds", type=float, default=1.0,
                     help="files promtool needs at least this long for count in the worst ratio (default 1)")
     ap.add_argument("--skip-files", action="store_true", help="only the whole-corpus runs")
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="the corpus directory (default: the realworld corpus)")
     args = ap.parse_args()
     promtool = shutil.which("promtool")
     if promtool is None:
@@ -121,7 +138,9 @@ def main() -> int:
     import ruletest
 
     compileall.compile_dir(str(Path(ruletest.__file__).parent), quiet=1)
-    fs = files()
+    global _corpus
+    _corpus = args.corpus
+    fs = files(args.corpus)
     print(f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     whole_corpus(fs, promtool, args.repeat)
     if not args.skip_files:

@@ -17,7 +17,7 @@ from ruletest import __version__
 from ruletest.authoring import commands as authoring
 from ruletest.errors import RuletestError
 from ruletest.promtool_format import TestFile, TestFileError, load_test_file
-from ruletest.reporting import file_text, junit_xml
+from ruletest.reporting import file_text
 from ruletest.reporting.files import write_reports
 from ruletest.reporting.terminal import Progress, colour_verdicts, use_colour
 from ruletest.results import FileResult
@@ -279,6 +279,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         sys.stderr.write(colour_verdicts(err) if colour_err else err)
     plain = [r for r, _ in results]
     if args.junit:
+        from ruletest.reporting import junit_xml
+
         # Go's XML encoder writes a byte that is not UTF-8 (a "\xff" escape in a query) as U+FFFD.
         xml = junit_xml(plain, promtool_compat=args.promtool_compat)
         xml = xml.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
