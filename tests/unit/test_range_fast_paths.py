@@ -158,6 +158,8 @@ def args(v3: bool, t: int = 0) -> RangeArgs:
 @example([math.inf, 1.0, -math.inf], False)
 @example([-0.0, -0.0], False)
 @example([-0.0, -0.0], True)
+@example([-0.0, 0.0, -0.0, 0.0, 1.6, 1.6, 1.6, 0.0, 0.0], False)  # runs equal to the mean (2.x skips them)
+@example([0.0, -0.0, -5.0, 5.0, 0.0, 0.0], False)
 def test_over_time_sums_match_go(vs: list[float], v3: bool) -> None:
     for seq in (vs, array("d", vs)):
         assert bits(F.RANGE_FUNCTIONS["avg_over_time"]([], seq, args(v3))) == bits(go_avg(vs, v3))

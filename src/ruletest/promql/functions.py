@@ -282,6 +282,11 @@ def _avg_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> floa
     count = 0.0
     for f in vs:
         count += 1
+        if f == mean and mean not in _INFS:
+            # The step adds exactly 0.0 (f/count - mean/count) to the mean and the compensation,
+            # which changes neither: both start at +0.0 and a sum is -0.0 only when both of its
+            # terms are. Constant runs cost no division.
+            continue
         if mean in _INFS:
             if f in _INFS:
                 if (mean > 0) == (f > 0):
