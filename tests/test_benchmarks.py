@@ -41,3 +41,11 @@ def test_benchmarks_run_on_a_small_input(tmp_path: Path) -> None:
 
     mutate = _run("bench_mutate.py", "--no-corpus", "--jobs", "1")
     assert "veza: " in mutate and "mutation score: " in mutate and "ratio" in mutate
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    # A plain promtool test file; its rule_files (../rules/*.yml) are the copies above.
+    shutil.copy(REPO / "fixtures" / "service_down_test.yml", corpus)
+    bench = _run("bench_corpus.py", "--corpus", str(corpus), "--repeat", "1", "--file-repeat", "0", "--top", "1",
+                 "--min-seconds", "0")
+    assert "whole corpus: 1 files" in bench and "ratio ruletest/promtool" in bench and "worst ratio" in bench

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -257,6 +256,8 @@ def _timestamp(dec: Decoder, node: Node) -> int | None:
             return round(value * 1000)
     except ValueError:
         pass
+    from datetime import datetime
+
     try:
         return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
     except ValueError:

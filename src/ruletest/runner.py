@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 import time
-import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +22,7 @@ import re2
 from ruletest.errors import RuletestError
 from ruletest.expectations import AlertPattern, SamplePattern, ValueMatch, alerts_match, check_lifecycle, samples_match
 from ruletest.history import alert_timeline, lifecycle_steps
+from ruletest.promql.reuse import RangeMemo
 from ruletest.promql.values import Labels, Stale
 from ruletest.promtool_format import (
     AlertTest,
@@ -86,6 +86,8 @@ class RunOptions:
     trace: bool = False
     # Evaluation schedule, overriding the test file's `timing` (None: the file decides, else promtool).
     timing: Literal["promtool", "server"] | None = None
+    # Range-function results shared by the test groups of a run (a per-group memo when None).
+    range_memo: RangeMemo | None = field(default=None, compare=False, repr=False)
 
 
 # Switches that change evaluation (the others change parsing or loading, fixed once rules are loaded).
@@ -183,6 +185,8 @@ def _run_group_safely(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup],
                 gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts, am)
             gr.passes_with_timing = _timing_that_passes(tf, tg, rule_groups, opts, am)
     except Exception as exc:
+        import traceback
+
         gr.problems.append(InternalError(f"internal error: {type(exc).__name__}: {exc}", Location(tf.path, tg.line),
                                          traceback.format_exc()))
     gr.duration_s = time.perf_counter() - started
@@ -287,13 +291,20 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
         gr.problems.extend(_unknown_receivers(tf, tg, am))
         if gr.problems:
             return
-    tested: frozenset[str] | None = tg.alert_names()
+    # History is kept only where a check reads it: state tests, and traces. Alert tests read the
+    # live state; the timeline explaining a failed one comes from a replay (see _add_timelines).
+    recorded: set[str] | None = {st.alertname for st in tg.state_tests} | (
+        {at.alertname for at in tg.alert_tests} if opts.trace else set())
     if opts.trace and tg.notification_tests:
-        tested = None  # the report draws every alert that could have been sent
-    timing = opts.timing or tf.timing
-    sim = Simulation(rule_groups, inputs, SimulationOptions(sem, eval_interval, dict(tg.external_labels),
-                                                            tg.external_url, schedule=timing), record=tested,
-                     record_groups=bool(tg.notification_tests))
+        recorded = None  # the report draws every alert that could have been sent
+    sim_options = SimulationOptions(sem, eval_interval, dict(tg.external_labels), tg.external_url,
+                                    schedule=opts.timing or tf.timing)
+
+    def simulation(record: set[str] | None, record_groups: bool = False) -> Simulation:
+        return Simulation(rule_groups, inputs, sim_options, record=record, record_groups=record_groups,
+                          range_memo=opts.range_memo)
+
+    sim = simulation(recorded, bool(tg.notification_tests))
     defined = sim.alert_names()
     for name, line in [(at.alertname, at.line) for at in tg.alert_tests if opts.strict] + [
             (st.alertname, st.line) for st in tg.state_tests]:  # ruletest's own tests are always strict
@@ -304,7 +315,7 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     if gr.problems:
         return
     try:
-        _evaluate(tf, tg, sim, refs, gr, mint, maxt, am, rule_groups, sem)
+        _evaluate(tf, tg, sim, refs, gr, mint, maxt, simulation, am, rule_groups, sem)
         if opts.trace:
             from ruletest.report_trace import for_report  # what charts need beyond the run's own trace
 
@@ -317,12 +328,12 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
 
 
 def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
-              maxt: int, am: Testbed | None = None, rule_groups: Sequence[RuleGroup] = (),
-              sem: Semantics | None = None) -> None:
+              maxt: int, simulation: Callable[[set[str]], Simulation], am: Testbed | None = None,
+              rule_groups: Sequence[RuleGroup] = (), sem: Semantics | None = None) -> None:
     """Run the group's phases in promtool's order: its evaluation loop with the alert tests, then
     the expression tests, then ruletest's additions that may need the rules to run on."""
     steps: list[EvalStep] = []  # every rule group's alerts after each evaluation (for notification tests)
-    if not _run_alert_tests(tf, tg, sim, refs, gr, mint, maxt, steps):
+    if not _run_alert_tests(tf, tg, sim, refs, gr, mint, maxt, steps, simulation):
         gr.cases.extend(CaseResult(r.id, r.kind, r.label, Location(tf.path, r.line), False)
                         for r in refs if r.kind != "alert")
         return
@@ -341,7 +352,7 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
 
 
 def _run_alert_tests(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
-                     maxt: int, steps: list[EvalStep]) -> bool:
+                     maxt: int, steps: list[EvalStep], simulation: Callable[[set[str]], Simulation]) -> bool:
     """promtool's loop: evaluate up to ``maxt``, checking each alert test at its step. False when
     a rule failed or a sample could not be loaded (promtool stops the group there; the alert tests
     checked so far keep their results)."""
@@ -353,6 +364,7 @@ def _run_alert_tests(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[Ca
         by_time.setdefault(at.eval_time_ms, []).append(i)
     alert_times = sorted(by_time)
     alert_results: dict[int, CaseResult] = {}
+    failed: list[tuple[int, int]] = []  # (alert test, evaluation time) of the failed checks
     curr = 0
     start = mint
     eval_interval = tf.evaluation_interval_ms
@@ -373,10 +385,14 @@ def _run_alert_tests(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[Ca
         while curr < len(alert_times) and outcome.t - mint <= alert_times[curr] < outcome.t + step - mint:
             for i in by_time[alert_times[curr]]:
                 at = tg.alert_tests[i]
+                mismatch = _check_alerts(tf, tg, at, sim, outcome.t - mint)
+                if mismatch is not None:
+                    failed.append((i, outcome.t))
                 alert_results[i] = CaseResult(alert_refs[i].id, "alert", alert_refs[i].label,
-                                              Location(tf.path, at.line), True,
-                                              _check_alerts(tf, tg, at, sim, outcome.t - mint))
+                                              Location(tf.path, at.line), True, mismatch)
             curr += 1
+    if failed:
+        _add_timelines(tg, alert_results, failed, sim, simulation, start)
     # In the order they were checked (promtool's order of failures), then those never reached.
     gr.cases.extend(alert_results.values())
     gr.cases.extend(CaseResult(r.id, "alert", r.label, Location(tf.path, r.line), False)
@@ -526,7 +542,29 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
 # --- alert comparison ------------------------------------------------------------------------
 
 
-def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, checked_at: int) -> Problem | None:
+def _add_timelines(tg: TestGroup, results: dict[int, CaseResult], failed: list[tuple[int, int]], sim: Simulation,
+                   simulation: Callable[[set[str]], Simulation], start: int) -> None:
+    """Give each failed alert check the timeline of its alert up to the check: from ``sim`` if it
+    recorded the alert, else from a replay of the same simulation that records it (the
+    simulation is deterministic, so the replay's history is the one the run would have kept)."""
+    names = {tg.alert_tests[i].alertname for i, _ in failed}
+    replay = sim
+    if not names <= sim.recorded_names():
+        replay = simulation(names)
+        for outcome in replay.run(start, max(ts for _, ts in failed)):
+            if outcome.failed:
+                break
+    for i, ts in failed:
+        cr = results[i]
+        assert isinstance(cr.problem, AlertMismatch)
+        timeline = alert_timeline(replay, tg.alert_tests[i].alertname, tg.start_ms or 0, until=ts)
+        results[i] = replace(cr, problem=replace(cr.problem, timeline=timeline))
+
+
+def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, checked_at: int
+                  ) -> AlertMismatch | None:
+    """promtool's check of one alert_rule_test against the live state (the timeline is added by
+    _add_timelines)."""
     got = sorted((a.labels, a.annotations) for a in sim.firing(at.alertname))
     exp = sorted((tuple(sorted({**ea.labels, "alertname": at.alertname}.items())), tuple(sorted(ea.annotations.items())),
                   tuple(sorted(ea.labels_re.items())), tuple(sorted(ea.annotations_re.items())))
@@ -540,8 +578,8 @@ def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, c
     if ok:
         return None
     return AlertMismatch(at.alertname, at.eval_time_ms, checked_at, tg.name, tuple((e[0], e[1]) for e in exp),
-                         tuple(got), Location(tf.path, at.line), alert_timeline(sim, at.alertname, tg.start_ms or 0),
-                         match=at.match, count=at.count, expected_re=tuple((e[2], e[3]) for e in exp) if flexible else ())
+                         tuple(got), Location(tf.path, at.line), None, match=at.match,
+                         count=at.count, expected_re=tuple((e[2], e[3]) for e in exp) if flexible else ())
 
 
 def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interval: int) -> Problem | None:

@@ -28,6 +28,7 @@ from ruletest.promql.functions import RangeArgs, date_value
 from ruletest.promql.operators import scalar_binop, set_binop, vector_binop, vector_scalar_binop
 from ruletest.promql.parser import ParseOptions
 from ruletest.promql.query_context import needs_resolution, resolve, uses_query_bounds
+from ruletest.promql.reuse import RangeMemo, SubquerySteps
 from ruletest.promql.storage import Storage, StoredSeries
 from ruletest.promql.values import (
     Labels,
@@ -61,13 +62,22 @@ class EngineOptions:
 class Engine:
     """Evaluate PromQL expressions against one storage."""
 
-    def __init__(self, storage: Storage, options: EngineOptions) -> None:
+    def __init__(self, storage: Storage, options: EngineOptions, *, range_memo: RangeMemo | None = None) -> None:
+        """``range_memo``: range-function results to share with other engines (a new one if None)."""
         self.storage = storage
         self.options = options
         self._parse_options = ParseOptions.for_semantics(options.semantics)
-        # Results of subquery steps, reused while no sample at or before their time is written
-        # (rules evaluated every step re-run the same long subqueries).
-        self.step_cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]] = {}
+        # Subquery steps, reused while no sample at or before their time is written (rules
+        # evaluated every step re-run the same long subqueries); range-function results by
+        # window content.
+        self.subquery_steps: dict[int, SubquerySteps] = {}
+        self.range_memo = range_memo if range_memo is not None else RangeMemo()
+        # Each range-function call's last result, by the time and query bounds it was evaluated
+        # at and the storage's change counter (all a call's value depends on besides the options:
+        # a new query parameter it reads must join the key in _call_range). The simulation
+        # evaluates a rule's range calls to see whether the rule's result can be reused, then
+        # again inside the rule.
+        self.recent_calls: dict[int, tuple[A.Call, tuple[int, int, int, int], Value]] = {}
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
         self.cacheable: dict[int, tuple[A.Expr, bool]] = {}
@@ -80,9 +90,11 @@ class Engine:
         return A.parse(expr, self._parse_options)
 
     def query(self, expr: str | A.Expr, t_ms: int, *, start_ms: int | None = None,
-              end_ms: int | None = None, step_ms: int = 0) -> Value:
+              end_ms: int | None = None, step_ms: int = 0, finish: bool = True) -> Value:
         """Evaluate ``expr`` at ``t_ms``, one step of a query over [``start_ms``, ``end_ms``]
-        with step ``step_ms`` (an instant query, as a rule evaluation, by default)."""
+        with step ``step_ms`` (an instant query, as a rule evaluation, by default). ``finish``
+        False: flagged metric names are kept (the value of a subtree, as the rest of the query
+        would see it)."""
         node = self.parse(expr) if isinstance(expr, str) else expr
         plan = self.plans.get(id(node))
         if plan is None or plan[0] is not node:
@@ -92,7 +104,7 @@ class Engine:
         if plan[1]:
             node = self._resolved(node, plan[2], start, end, step_ms)
         value = _Query(self, start, end).eval(node, t_ms)
-        if self.delayed_name_removal:
+        if self.delayed_name_removal and finish:
             return finish_delayed_names(value)
         return value
 
@@ -129,7 +141,7 @@ class Engine:
 
     def is_cacheable(self, e: A.Expr) -> bool:
         """Whether results at time t depend only on samples at or before t (no ``@``, no
-        negative offset): then a cached step result stays valid until older data is written."""
+        negative or per-query offset, no smoothed selector): then a cached step result stays valid until older data is written."""
         hit = self.cacheable.get(id(e))
         if hit is not None and hit[0] is e:
             return hit[1]
@@ -144,8 +156,11 @@ def _looks_only_back(e: A.Expr) -> bool:
     stack = [e]
     while stack:
         n = stack.pop()
-        if isinstance(n, A.VectorSelector | A.Subquery) and (n.at is not None or n.offset_ms < 0):
+        if isinstance(n, A.VectorSelector | A.Subquery) and (n.at is not None or n.offset_ms < 0
+                                                             or n.offset_expr is not None):
             return False
+        if isinstance(n, A.VectorSelector) and n.smoothed:
+            return False  # interpolates with the first sample after t
         stack.extend(A.children(n))
     return True
 
@@ -177,7 +192,6 @@ class _Query:
         self.engine = engine
         self.storage = engine.storage
         self.epoch = engine.storage.epoch()
-        self._valid_below: dict[int, float] = {}
         self.opts = options
         self.semantics = options.semantics
         self.left_open = options.semantics.left_open_windows
@@ -305,11 +319,17 @@ class _Query:
         first = step * _trunc_div(start, step)
         if first < start or (self.left_open and first == start):
             first += step
+        if self.engine.is_cacheable(sq.expr):
+            held = self.engine.subquery_steps.get(id(sq))
+            if held is None or held.node is not sq or held.step != step:
+                if len(self.engine.subquery_steps) > 1_000:
+                    self.engine.subquery_steps.clear()
+                held = SubquerySteps(sq, step)
+                self.engine.subquery_steps[id(sq)] = held
+            return held.window(self.storage, self.epoch, first, end, lambda ts: self.vector(sq.expr, ts)), start, end
         acc: dict[Labels, tuple[list[int], list[float]]] = {}
-        cache = self.engine.step_cache if self.engine.is_cacheable(sq.expr) else None
         for ts in range(first, end + 1, step):
-            samples = self._cached_step(cache, sq.expr, ts) if cache is not None else self.vector(sq.expr, ts)
-            for s in samples:
+            for s in self.vector(sq.expr, ts):
                 entry = acc.get(s.labels)
                 if entry is None:
                     entry = ([], [])
@@ -319,23 +339,6 @@ class _Query:
         series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()]
         series.sort(key=lambda r: r.labels)
         return series, start, end
-
-    def _cached_step(self, cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]],
-                     e: A.Expr, ts: int) -> tuple[Sample, ...]:
-        key = (id(e), ts)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is e:
-            valid_below = self._valid_below.get(hit[1])
-            if valid_below is None:
-                valid_below = self.storage.min_written_since(hit[1])
-                self._valid_below[hit[1]] = valid_below
-            if valid_below > ts:
-                return hit[2]
-        samples = self.vector(e, ts)
-        if len(cache) > 500_000:
-            cache.clear()
-        cache[key] = (e, self.epoch, samples)
-        return samples
 
     def range_arg(self, e: A.Expr, t: int) -> tuple[list[RangeSeries], int, int, int]:
         e = unwrap(e)
@@ -402,6 +405,18 @@ class _Query:
         return fd.special_impl(self, e, t)
 
     def _call_range(self, e: A.Call, fd: FunctionDef, t: int) -> Value:
+        recent = self.engine.recent_calls
+        when = (t, self.start, self.end, self.storage.generation)
+        hit = recent.get(id(e))
+        if hit is not None and hit[0] is e and hit[1] == when:
+            return hit[2]
+        value = self._call_range_now(e, fd, t)
+        if len(recent) > 10_000:
+            recent.clear()
+        recent[id(e)] = (e, when, value)
+        return value
+
+    def _call_range_now(self, e: A.Call, fd: FunctionDef, t: int) -> Value:
         params: list[float] = []
         matrix_arg: A.Expr | None = None
         for a in e.args:
@@ -415,7 +430,7 @@ class _Query:
             return self._call_extended(e, ms, t)
         series, start, end, range_ms = self.range_arg(matrix_arg, t)
         rargs = RangeArgs(start, end, range_ms, t, tuple(params), self.semantics)
-        fn = fd.range_impl
+        fn = self.engine.range_memo.wrap(e.func, fd.range_impl, params, self.semantics)
         keep_name = fd.keeps_name
         drop = self.drop
         out = []
