@@ -19,15 +19,18 @@ import sys
 import time
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realworld"
+SHARED = Path(os.environ.get("RULETEST_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+CORPUS = Path(os.environ.get("RULETEST_CORPUS", SHARED / "corpus" / "realworld"))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=CORPUS,
+                    help="test files (its MANIFEST.json, else every *_test.yml) (default: the realworld corpus)")
     ap.add_argument("--repeat", type=int, default=3, help="render each report this many times (best is shown)")
     ap.add_argument("--trace-cost", action="store_true", help="also run the corpus without a trace")
     ap.add_argument("--out", help="keep the HTML report here")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     sys.setrecursionlimit(10_000)
 
     from ruletest.cli import _groups_of, run_files, test_semantics
@@ -37,10 +40,16 @@ def main() -> int:
     from ruletest.reporting.markdown import markdown_summary
     from ruletest.runner import RunOptions
 
-    manifest = json.loads((CORPUS / "MANIFEST.json").read_text())
-    files = [e["file"] for e in manifest["entries"]]
+    corpus = args.corpus.resolve()
+    if (corpus / "MANIFEST.json").is_file():
+        files = [e["file"] for e in json.loads((corpus / "MANIFEST.json").read_text())["entries"]]
+    else:
+        files = sorted(str(p.relative_to(corpus)) for p in corpus.rglob("*_test.yml"))
+    if not files:
+        print(f"bench_report: no test files in {corpus} (set RULETEST_CORPUS or --corpus)", file=sys.stderr)
+        return 2
     out = Path(args.out).resolve() if args.out else None
-    os.chdir(CORPUS)  # paths in the report relative to the corpus, as a project's would be
+    os.chdir(corpus)  # paths in the report relative to the corpus, as a project's would be
     sem = test_semantics(3, [])
     assert not isinstance(sem, str)
     opts = RunOptions(sem, trace=True)

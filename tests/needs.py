@@ -56,6 +56,8 @@ REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "amtool": _binary("amtool", "prometheus-alertmanager"),
     # Debian installs the server as prometheus-alertmanager; upstream builds call it alertmanager.
     "alertmanager": _any_binary(("prometheus-alertmanager", "alertmanager"), "prometheus-alertmanager"),
+    # A real Prometheus server (and promtool to fill its TSDB), for capture and backtest.
+    "prometheus-server": lambda: _binary("prometheus", "prometheus")() or _binary("promtool", "prometheus")(),
     "corpus": _path(CORPUS / "MANIFEST.json", "the realworld corpus", "RULETEST_CORPUS"),
     "promqltest": _path(PROMQLTEST, "Prometheus 3.14's engine tests", "RULETEST_PROMQLTEST"),
     "shared": _path(SHARED, "the shared reference material", "RULETEST_SHARED"),

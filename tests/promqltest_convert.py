@@ -288,10 +288,10 @@ def run_ruletest(files: list[Path], flags: Iterable[str], junit: Path) -> dict[s
         args[1:1] = ["--enable-feature", ",".join(flags)]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         main(args)
+    # One testcase per assertion, named "group::assertion"; a group's verdict is all of them.
     out: dict[str, list[str]] = {}
     for tc in ET.parse(junit).getroot().iter("testcase"):
-        # One testcase per assertion, named group::case (reporting/junit.py): gathered by group.
-        group = tc.get("name", "").split("::")[0]
+        group = tc.get("name", "").split("::", 1)[0]
         out.setdefault(group, []).extend(f.text or "" for f in tc.findall("failure"))
     return out
 

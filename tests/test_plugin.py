@@ -212,3 +212,16 @@ tests:
 """)
     project.runpytest("--ruletest-enable-feature", "promql-delayed-name-removal").assert_outcomes(passed=1)
     project.runpytest().assert_outcomes(failed=1)
+
+
+@pytest.mark.parametrize("xdist", [False, True])
+def test_a_bad_configuration_is_a_usage_error(project: pytest.Pytester, xdist: bool) -> None:
+    # Read once when the session starts (in the controller under xdist): pytest's usage error
+    # (exit status 4, "ERROR: ..." on stderr), never a traceback or one error per collected file.
+    (project.path / "pyproject.toml").write_text('[tool.ruletest]\nprometheus = "three"\n')
+    result = project.runpytest_subprocess(*(["-n", "2", "-p", "xdist"] if xdist else []))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(['ERROR: ruletest: pyproject.toml:2:1: prometheus must be 2 or 3*got "three"'])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    (project.path / "pyproject.toml").write_text("[tool.ruletest]\nprometheus = 2\n")
+    project.runpytest().assert_outcomes(passed=3)

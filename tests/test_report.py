@@ -21,10 +21,12 @@ import pytest
 from ruletest import cli
 from ruletest.reporting.charts import GroupCharts, LineChart, group_charts
 from ruletest.reporting.html import html_report
+from ruletest.reporting.junit import junit_xml
 from ruletest.reporting.markdown import markdown_summary
+from ruletest.reporting.outcomes import run_time
 from ruletest.reporting.svg import downsample, nice_time_ticks, nice_value_ticks, path_data, simplify
 from ruletest.reporting.terminal import GREEN, RED, Progress, colour_verdicts, use_colour
-from ruletest.results import FileResult
+from ruletest.results import CaseResult, FileResult, GroupResult, Location
 from ruletest.runner import RunOptions
 
 REPO = Path(__file__).resolve().parent.parent
@@ -195,6 +197,108 @@ def test_long_runs_with_many_series_stay_small(tmp_path: Path) -> None:
     assert len(html_report([result])) < 1_000_000
 
 
+LIFECYCLE = REPO / "fixtures" / "lifecycle_test.yml"
+
+
+def test_alerts_tested_only_by_state_assertions_are_charted() -> None:
+    # fixtures/lifecycle_test.yml, first group (alert_state_test only): as in high_error_rate_test.yml
+    # the ratio is 0.11 from 15s, so HighErrorRate is pending from 15s and firing from 2m15s.
+    # fires_at makes the rules run on after the last time the test names (2m15s) until the input
+    # is stale: the input is loaded up to 2m15s (samples 0s..2m15s), rate(...[5m]) needs two
+    # samples in (t-5m, t], the last t with two (2m, 2m15s) is 6m45s, so it resolves at 7m; the
+    # run ends one step after the last sample's lookback: 2m15s + 5m + 15s = 7m30s.
+    (result,) = traced(LIFECYCLE)
+    charts = group_charts(result.groups[0], lambda p: os.path.relpath(p, REPO))
+    assert charts is not None
+    (alert,) = charts.alerts
+    assert alert.name == "HighErrorRate" and alert.checks == ()
+    c = alert.chart
+    assert (c.frame.t0 - c.frame.start, c.frame.t1 - c.frame.start) == (0, 465_000)  # one step past 7m30s
+    (row,) = c.rows
+    assert [(r.state, r.start, r.end) for r in row.runs] == [
+        ("inactive", 0, 15_000), ("pending", 15_000, 135_000), ("firing", 135_000, 420_000),
+        ("inactive", 420_000, 465_000)]
+    # One marker per alert_state_test entry, at its time: at 0s, the window 15s..2m, fires_at 2m15s.
+    assert [(m.t, m.passed) for m in c.markers] == [(0, True), (15_000, True), (135_000, True)]
+    assert [m.x for m in c.markers] == pytest.approx([_chart_x(c, 0), _chart_x(c, 15_000), _chart_x(c, 135_000)])
+    assert [m.end_x for m in c.markers] == [None, pytest.approx(_chart_x(c, 120_000)), None]
+    lines = [i + 1 for i, ln in enumerate(LIFECYCLE.read_text().splitlines()) if "{alertname: HighErrorRate" in ln]
+    assert [(v.status, v.expectation, v.where) for v in alert.states] == [
+        ("passed", "HighErrorRate is inactive at 0s", f"fixtures/lifecycle_test.yml:{lines[0]}"),
+        ("passed", 'HighErrorRate{job="veza-backend-api"} is pending from 15s to 2m',
+         f"fixtures/lifecycle_test.yml:{lines[1]}"),
+        ("passed", "HighErrorRate first fires at 2m15s", f"fixtures/lifecycle_test.yml:{lines[2]}")]
+
+
+STATE_FAILS = """
+rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - name: down
+    interval: 1m
+    input_series:
+      - series: 'up{job="api"}'
+        values: '1 1 0 0 0 0 0 1 1 1'
+    alert_state_test:
+      - {alertname: Down, at: 3m, state: firing}
+      - {alertname: Down, from: 0m, to: 9m, never: firing}
+"""
+
+
+def test_failed_state_assertion_shows_its_timeline_in_the_page(tmp_path: Path) -> None:
+    # up is 0 from 2m to 6m: Down (for: 2m) is pending at 2m and 3m, firing from 4m, resolved at 7m.
+    (tmp_path / "rules.yml").write_text("groups:\n- name: g\n  rules:\n  - alert: Down\n    expr: up == 0\n"
+                                        "    for: 2m\n")
+    (tmp_path / "t.yml").write_text(STATE_FAILS)
+    page = html_report(traced(tmp_path / "t.yml"), root=str(tmp_path))
+    states = page.split('<table class="states">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr class="(\w+)" data-case="([^"]+)">.*?<strong>([^<]*)</strong>', states)
+    assert rows == [("failed", "down::Down is firing at 3m", "it is pending"),
+                    ("failed", "down::Down is never firing from 0s to 9m", "it is firing at 4m")]
+    details = re.findall(r'<pre class="problem">(.*?)</pre>', states, re.S)
+    assert len(details) == 2
+    assert "state timeline:" in details[0] and "expression value around 3m:" in details[0]
+    assert "4m  firing" in details[1] and "expression value around 4m:" in details[1]
+    # The failure list above the charts says what failed in one message; the timeline is beside the chart.
+    outcomes = page.split('<table class="outcomes">', 1)[1].split("</table>", 1)[0]
+    assert "alert_state_test: Down is firing at 3m, err: it is pending" in outcomes
+    assert "state timeline:" not in outcomes
+    chart = page.split('data-alert="Down"', 1)[1]
+    assert [int(t) for t in re.findall(r'<g class="assert fail" data-t="(\d+)">', chart)] == [180_000, 0]
+    assert chart.count('<rect class="window"') == 1
+
+
+def test_alerts_behind_notification_tests_are_charted(tmp_path: Path) -> None:
+    # Down (for: 0m) fires from 2m, when up goes to 0; Quiet (up > 5) never fires and is not drawn.
+    (tmp_path / "rules.yml").write_text(
+        "groups:\n- name: g\n  rules:\n  - alert: Down\n    expr: up == 0\n  - alert: Quiet\n    expr: up > 5\n")
+    (tmp_path / "am.yml").write_text("route:\n  receiver: d\nreceivers:\n- name: d\n  webhook_configs: [{url: 'http://hook'}]\n")
+    (tmp_path / "t.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        alertmanager: {config: am.yml}
+        tests:
+          - interval: 1m
+            input_series:
+              - series: up
+                values: '1 1 0 0 0 0'
+            notification_test:
+              - {eval_time: 5m, receiver: d, exp_notifications: []}
+        """))
+    (result,) = traced(tmp_path / "t.yml")
+    charts = group_charts(result.groups[0])
+    assert charts is not None
+    (alert,) = charts.alerts
+    assert alert.name == "Down" and alert.chart.markers == ()
+    (row,) = alert.chart.rows
+    assert [(r.state, r.start) for r in row.runs] == [("inactive", 0), ("firing", 120_000)]
+    # The notification (sent after Alertmanager's default group_wait, 30s, at 2m30s) is not drawn
+    # as an assertion: its explanation (what was routed, when) stays in the failure list.
+    page = html_report([result], root=str(tmp_path))
+    outcomes = page.split('<table class="outcomes">', 1)[1].split("</table>", 1)[0]
+    assert "0: at 2m30s, firing" in outcomes and "alerts routed to d, at each rule evaluation:" in outcomes
+
+
 # --- the page -----------------------------------------------------------------------------
 
 
@@ -277,6 +381,13 @@ def test_markdown_caps_failures() -> None:
     assert "- … and 1 more failures (see the JUnit or HTML report)" in md
 
 
+def test_markdown_duration_of_a_fast_run() -> None:
+    # A 26 ms run is "26 ms", not "0.0 s".
+    md = markdown_summary(traced(FIXTURE), duration_s=0.026)
+    assert "| 1 | 2 | 3 | 3 | 0 | 26 ms |" in md.splitlines()
+    assert [run_time(x) for x in (0.0004, 0.026, 1.25, 125.0)] == ["< 1 ms", "26 ms", "1.2 s", "2 min 5 s"]
+
+
 # --- JUnit --------------------------------------------------------------------------------
 
 
@@ -302,6 +413,22 @@ def test_junit_one_testcase_per_assertion_named_like_pytest(pytester: pytest.Pyt
         assert props == {"file": f"fixtures/{FIXTURE.name}", "line": c.get("line")}
         assert float(c.get("time", "x")) >= 0
     assert sum(float(c.get("time", "0")) for c in cases) <= float(suite.get("time", "0")) + 0.003
+
+
+def test_junit_times_each_group_on_its_first_case() -> None:
+    # pytest's junitxml writes each testcase's own time with 3 decimals (f"{duration:.3f}"); under
+    # the plugin the item that runs the simulation carries its time and the others almost none.
+    # The same here: a group's 4 ms on its first case (not 4/3 ms each, which rounds to 0.000),
+    # and the file's own 1 ms (reading it and its rule files) on the file's first case.
+    def case(i: int) -> CaseResult:
+        return CaseResult(f"g::c{i}", "alert", f"c{i}", Location("t.yml", i), True)
+
+    groups = [GroupResult("g", 0, Location("t.yml", 1), [case(1), case(2), case(3)], duration_s=0.004),
+              GroupResult("h", 1, Location("t.yml", 9), [case(4)], duration_s=0.002)]
+    result = FileResult("t.yml", groups=groups, duration_s=0.007)
+    root = ET.fromstring(junit_xml([result]))
+    assert [c.get("time") for c in root.iter("testcase")] == ["0.005", "0.000", "0.000", "0.002"]
+    assert root.find("testsuite").get("time") == "0.007"  # type: ignore[union-attr]
 
 
 def test_junit_promtool_compat_keeps_promtools_shape(tmp_path: Path) -> None:
@@ -387,14 +514,15 @@ def test_cli_colours_a_terminal_but_not_a_pipe() -> None:
 
 @pytest.mark.slow
 def test_cli_progress_on_stderr_only_for_long_runs(tmp_path: Path) -> None:
-    # Four groups of 20 000 evaluations of an hour-long window: a few seconds in all.
+    # Eight groups of 20 000 evaluations of an hour-long window: a few seconds in all. The values
+    # change at every step, so no evaluation can reuse an earlier one's window.
     (tmp_path / "r.yml").write_text(
         "groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: avg_over_time(up[1h]) < 0.5\n")
-    group = ("  - interval: 15s\n    input_series:\n      - series: up\n        values: '1x20000'\n"
+    group = ("  - interval: 15s\n    input_series:\n      - series: up\n        values: '1+1x20000'\n"
              "    alert_rule_test:\n      - alertname: Down\n        eval_time: 80h\n        exp_alerts: []\n")
-    (tmp_path / "t.yml").write_text("rule_files: [r.yml]\nevaluation_interval: 15s\ntests:\n" + group * 4)
+    (tmp_path / "t.yml").write_text("rule_files: [r.yml]\nevaluation_interval: 15s\ntests:\n" + group * 8)
     out, err = _run_in_pty(["test", str(tmp_path / "t.yml")], {})
-    assert re.search(r"\r\x1b\[Kruletest: 0/1 files, [234] groups, \d+s", err), err
+    assert re.search(r"\r\x1b\[Kruletest: 0/1 files, [1-8] groups, \d+s", err), err
     assert err.endswith("\r\x1b[K")  # erased before the run's own output
     assert "ruletest:" not in out and out.startswith("Unit Testing:")
 

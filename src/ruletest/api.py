@@ -34,19 +34,22 @@ from ruletest.durations import parse_duration
 from ruletest.errors import RuletestError
 from ruletest.expectations import (
     AlertPattern,
+    SamplePattern,
+    ValueMatch,
     alerts_match,
     check_lifecycle,
     first_time,
+    samples_match,
     selected,
     state_of,
     step_at,
-    values_equal,
 )
 from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.values import STALE, Labels, Stale, format_labels, format_series, labels_from
 from ruletest.promtool_format import format_matchers
-from ruletest.reporting.explain import timeline_lines
+from ruletest.reporting.explain import explain_alert, samples_diff, timeline_lines
+from ruletest.results import AlertMismatch, ExprMismatch, Location
 from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions, load_rule_file
 from ruletest.rules.model import RuleGroup
@@ -223,13 +226,14 @@ class Run:
         """Label sets of the firing alerts of ``name`` at ``at`` (as promtool compares them)."""
         return [a.labels for a in self.alerts(name, at) if a.state == "firing"]
 
-    def first_firing(self, name: str) -> float | None:
-        """Seconds at which ``name`` first fired, or ``None`` if it never fired in the run."""
+    def first_firing(self, name: str, labels: Mapping[str, str] | None = None,
+                     labels_re: Mapping[str, str] | None = None) -> float | None:
+        """Seconds at which ``name`` (its instances with ``labels``, a subset, and label values
+        fully matching the RE2 regexes of ``labels_re``) first fired, or ``None`` if it never
+        fired in the run."""
         self._check(name)
-        for step in self.simulation.history(name):
-            if any(a.state == AlertState.FIRING for a in step.alerts):
-                return step.t / 1000
-        return None
+        t = first_time(lifecycle_steps(self.simulation, name, 0), labels or {}, labels_re or {}, "fires")
+        return None if t is None else t / 1000
 
     def query(self, expr: str, at: str | int | float) -> dict[str, float]:
         """Evaluate ``expr`` at ``at``: ``{series: value}`` (``{}`` for a scalar's key)."""
@@ -263,27 +267,32 @@ class Run:
         i = step_at(steps, t)
         return "inactive" if i is None else state_of(selected(steps[i][1], labels or {}, labels_re or {}))
 
-    def resolves_at(self, name: str, labels: Mapping[str, str] | None = None) -> float | None:
-        """Seconds at which the instances of ``name`` with ``labels`` first stop firing after
-        having fired, or ``None``."""
+    def resolves_at(self, name: str, labels: Mapping[str, str] | None = None,
+                    labels_re: Mapping[str, str] | None = None) -> float | None:
+        """Seconds at which the instances of ``name`` with ``labels`` (and ``labels_re``, as in
+        :meth:`first_firing`) first stop firing after having fired, or ``None``."""
         self._check(name)
-        t = first_time(lifecycle_steps(self.simulation, name, 0), labels or {}, {}, "resolves")
+        t = first_time(lifecycle_steps(self.simulation, name, 0), labels or {}, labels_re or {}, "resolves")
         return None if t is None else t / 1000
 
     def assert_state(self, name: str, state: str, *, at: str | int | float | None = None,
                      between: tuple[str | int | float, str | int | float] | None = None,
                      labels: Mapping[str, str] | None = None, labels_re: Mapping[str, str] | None = None) -> None:
         """Assert the state of ``name`` at a time (``at=``), or at every evaluation of a window
-        (``between=(start, end)``). Fails with the alert's state timeline."""
+        (``between=(start, end)``), as an ``alert_state_test`` entry does. ``labels``
+        (``exp_labels``): only the instances with these labels (a subset); ``labels_re``
+        (``exp_labels_re``): only those whose label values fully match these RE2 regexes. Fails
+        with the alert's state timeline and the expression's values around the time that
+        decided it."""
         if (at is None) == (between is None):
             raise ScenarioError("assert_state needs exactly one of at= and between=")
         if at is not None:
             t = self._check(name, at)
-            self._lifecycle(name, f"{name} is {state} at {at}", labels, labels_re, at=t, state=state)
+            self._lifecycle(name, f"is {state} at {at}", labels, labels_re, at=t, state=state)
         else:
             assert between is not None
             start, end = self._check(name, between[0]), self._check(name, between[1])
-            self._lifecycle(name, f"{name} is {state} between {between[0]} and {between[1]}", labels, labels_re,
+            self._lifecycle(name, f"is {state} between {between[0]} and {between[1]}", labels, labels_re,
                             start=start, end=end, state=state)
 
     def assert_never(self, name: str, state: str = "firing", *,
@@ -291,16 +300,20 @@ class Run:
                      labels: Mapping[str, str] | None = None, labels_re: Mapping[str, str] | None = None) -> None:
         """Assert that ``name`` is never ``state`` (firing or pending) in a window (default: the run)."""
         start, end = (self._check(name, between[0]), self._check(name, between[1])) if between else (0, self.until_ms)
-        self._lifecycle(name, f"{name} is never {state}" + (f" between {between[0]} and {between[1]}" if between else ""),
+        self._lifecycle(name, f"is never {state}" + (f" between {between[0]} and {between[1]}" if between else ""),
                         labels, labels_re, start=start, end=end, never=state)
 
-    def assert_fires_at(self, name: str, at: str | int | float, *, labels: Mapping[str, str] | None = None) -> None:
-        """Assert that ``name`` first fires at the evaluation step of ``at``."""
-        self._lifecycle(name, f"{name} first fires at {at}", labels, None, fires_at=self._check(name, at))
+    def assert_fires_at(self, name: str, at: str | int | float, *, labels: Mapping[str, str] | None = None,
+                        labels_re: Mapping[str, str] | None = None) -> None:
+        """Assert that ``name`` (its instances with ``labels`` and ``labels_re``, as in
+        :meth:`assert_state`) first fires at the evaluation step of ``at``."""
+        self._lifecycle(name, f"first fires at {at}", labels, labels_re, fires_at=self._check(name, at))
 
-    def assert_resolves_at(self, name: str, at: str | int | float, *, labels: Mapping[str, str] | None = None) -> None:
-        """Assert that ``name`` first stops firing (after having fired) at the evaluation step of ``at``."""
-        self._lifecycle(name, f"{name} resolves at {at}", labels, None, resolves_at=self._check(name, at))
+    def assert_resolves_at(self, name: str, at: str | int | float, *, labels: Mapping[str, str] | None = None,
+                           labels_re: Mapping[str, str] | None = None) -> None:
+        """Assert that ``name`` (its instances with ``labels`` and ``labels_re``) first stops firing,
+        after having fired, at the evaluation step of ``at``."""
+        self._lifecycle(name, f"resolves at {at}", labels, labels_re, resolves_at=self._check(name, at))
 
     def _lifecycle(self, name: str, expectation: str, labels: Mapping[str, str] | None,
                    labels_re: Mapping[str, str] | None, **when: object) -> None:
@@ -310,43 +323,101 @@ class Run:
         except ValueError as exc:
             raise ScenarioError(str(exc)) from None
         if not check.ok:
-            timeline = "\n".join(timeline_lines(alert_timeline(self.simulation, name), self.until_ms))
-            raise AssertionError(f"expected {expectation}{format_matchers(dict(labels or {}), dict(labels_re or {}))}: "
-                                 f"{check.message}\n{timeline}")
+            # The same explanation as alert_state_test's: values around the time the expectation is about.
+            timeline = "\n".join(timeline_lines(alert_timeline(self.simulation, name), check.last, check.focus))
+            who = name + format_matchers(dict(labels or {}), dict(labels_re or {}))
+            raise AssertionError(f"expected {who} {expectation}: {check.message}\n{timeline}")
 
     # --- matching: the same rules as alert_rule_test / promql_expr_test additions --------------
 
     def assert_firing(self, name: str, at: str | int | float, expected: Sequence[Mapping[str, str]], *,
                       subset: bool = False, count: int | None = None,
-                      labels_re: Sequence[Mapping[str, str]] | None = None) -> None:
-        """Assert the firing alerts of ``name`` at ``at``: ``expected`` label sets (``alertname``
-        may be left out), with ``subset=True`` only the listed labels must match; ``count`` the
-        number of firing alerts; ``labels_re`` per expected alert, values matching RE2 regexes."""
-        t = self._check(name, at)
-        got = sorted((a.labels, a.annotations) for a in self._snapshots(name, t) if a.state == AlertState.FIRING)
-        regexes = list(labels_re or [{} for _ in expected])
-        patterns = [AlertPattern({k: v for k, v in e.items() if k != "alertname"}, {}, r)
-                    for e, r in zip(expected, regexes, strict=True)]
-        # Annotations are not compared here; patterns list none, so only label subsets matter for them.
-        ok = alerts_match(patterns, [(labels, ()) for labels, _ in got], subset=subset, count=count)
-        if not ok:
-            shown = "\n".join(f"  {format_labels(labels)}" for labels, _ in got) or "  (none)"
-            raise AssertionError(f"firing {name} alerts at {at} do not match {list(expected)}"
-                                 f"{' (subset)' if subset else ''}{f', count {count}' if count is not None else ''};"
-                                 f" firing:\n{shown}\n" + "\n".join(timeline_lines(alert_timeline(self.simulation, name), t)))
+                      labels_re: Sequence[Mapping[str, str]] | None = None,
+                      annotations: Sequence[Mapping[str, str]] | None = None,
+                      annotations_re: Sequence[Mapping[str, str]] | None = None) -> None:
+        """Assert the firing alerts of ``name`` at ``at``, as an ``alert_rule_test`` entry does.
 
-    def assert_query(self, expr: str, at: str | int | float, expected: Mapping[str, float], *, tolerance: float = 0.0,
-                     relative_tolerance: float = 0.0, nan_equal: bool = True) -> None:
-        """Assert ``query(expr, at)`` equals ``expected`` (series notation -> value), within a
-        tolerance; NaN equals NaN unless ``nan_equal=False``."""
-        got = self.query(expr, at)
-        keys_ok = set(got) == set(expected)
-        ok = keys_ok and all(values_equal(expected[k], got[k], tolerance=tolerance, relative=relative_tolerance,
-                                          nan_equal=nan_equal) for k in expected)
-        if not ok:
-            raise AssertionError(f"{expr} at {at}: expected {dict(expected)}, got {got}"
-                                 + (f" (tolerance {tolerance:g})" if tolerance else "")
-                                 + (f" (relative tolerance {relative_tolerance:g})" if relative_tolerance else ""))
+        ``expected``: one label set per firing alert (``alertname`` may be left out), each
+        matched by a different alert (``exp_labels``). ``subset=True`` (``match: subset``): only
+        the listed labels (and annotations) must match. ``count`` (``count``): the number of
+        firing alerts, replacing the check that each alert is expected. ``labels_re``
+        (``exp_labels_re``): per expected alert, label values that must fully match an RE2
+        regex. ``annotations`` (``exp_annotations``) and ``annotations_re``
+        (``exp_annotations_re``): per expected alert, its annotations, rendered as Prometheus
+        does; when neither is given annotations are not compared (unlike promtool's form), when
+        one is, they are compared like labels. Each of the per-alert lists, when given, has one
+        mapping per entry of ``expected``. Fails with what differs and the alert's timeline."""
+        t = self._check(name, at)
+        n = len(expected)
+        lists = {"labels_re": labels_re, "annotations": annotations, "annotations_re": annotations_re}
+        for arg, given in lists.items():
+            if given is not None and len(given) != n:
+                raise ScenarioError(f"{arg} has {len(given)} entries for {n} expected alerts: give one mapping per "
+                                    "expected alert ({} for none)")
+        compare_annotations = annotations is not None or annotations_re is not None
+        snapshots = self._snapshots(name, t)
+        got = sorted((a.labels, a.annotations if compare_annotations else ()) for a in snapshots
+                     if a.state == AlertState.FIRING)
+        rows = [(labels_from({**{k: v for k, v in e.items() if k != "alertname"}, "alertname": name}),
+                 labels_from((annotations or [{}] * n)[i]), labels_from((labels_re or [{}] * n)[i]),
+                 labels_from((annotations_re or [{}] * n)[i])) for i, e in enumerate(expected)]
+        patterns = [AlertPattern(dict(lb), dict(an), dict(lr), dict(ar)) for lb, an, lr, ar in rows]
+        regexes = any(lr or ar for _, _, lr, ar in rows)
+        if alerts_match(patterns, got, subset=subset, count=count):
+            return
+        checked_at = max((s.t for s in self.simulation.history(name) if s.t <= t), default=t)
+        mismatch = AlertMismatch(name, t, checked_at, "", tuple((lb, an) for lb, an, _, _ in rows), tuple(got),
+                                 Location(""), alert_timeline(self.simulation, name),
+                                 match="subset" if subset else "exact", count=count,
+                                 expected_re=tuple((lr, ar) for _, _, lr, ar in rows) if regexes else ())
+        raise AssertionError(f"firing {name} alerts at {at} do not match {list(expected)}"
+                             f"{' (subset)' if subset else ''}{f', count {count}' if count is not None else ''}\n"
+                             + explain_alert(mismatch))
+
+    def assert_query(self, expr: str, at: str | int | float, expected: Mapping[str, float], *, subset: bool = False,
+                     labels_re: Mapping[str, Mapping[str, str]] | None = None, count: int | None = None,
+                     tolerance: float = 0.0, relative_tolerance: float = 0.0, nan_equal: bool = False) -> None:
+        """Assert the result of ``expr`` at ``at``, as a ``promql_expr_test`` entry does.
+
+        ``expected``: series notation (``'up{job="api"}'``, ``"{}"`` for no labels) -> value, each
+        matched by a different sample. ``subset=True`` (``match: subset``): only the listed labels
+        must match. ``labels_re`` (``labels_re``): per key of ``expected``, label values that must
+        fully match an RE2 regex. ``count`` (``count``): the number of samples, replacing the
+        check that each sample is expected. ``tolerance`` / ``relative_tolerance``: how far a
+        value may be from the expected one, absolutely or as a share of the larger.
+        ``nan_equal`` (``nan_equal``): whether an expected NaN matches a NaN; false by default,
+        as in test files and promtool, where NaN never equals NaN."""
+        t = _ms(at)
+        if t > self.until_ms:
+            raise ScenarioError(f"{at!r} is after the end of the run ({self.until_ms / 1000:g}s)")
+        regexes = dict(labels_re or {})
+        stray = sorted(set(regexes) - set(expected))
+        if stray:
+            raise ScenarioError(f"labels_re key {stray[0]!r} is not a key of expected: give the regexes of each "
+                                "expected series under its key")
+        rows = []
+        for key, value in expected.items():
+            try:
+                labels = parse_series_description(key)
+            except RuletestError as exc:
+                raise ScenarioError(f"expected series {key!r}: {exc.message}") from None
+            rows.append((labels, float(value), labels_from(regexes.get(key, {}))))
+        got = sorted(((s.labels, s.value) for s in self.simulation.query(expr, t)), key=lambda x: x[0])
+        same = ValueMatch(tolerance, relative_tolerance, False, nan_equal)
+        patterns = [SamplePattern(dict(lb), v, dict(r)) for lb, v, r in rows]
+        if samples_match(patterns, got, same, subset=subset, count=count):
+            return
+        rows.sort(key=lambda x: x[0])
+        flexible = subset or count is not None or bool(regexes)
+        mismatch = ExprMismatch(expr, t, tuple((lb, v) for lb, v, _ in rows), tuple(got), Location(""), values=same,
+                                match="subset" if subset else "exact", count=count,
+                                expected_re=tuple(r for _, _, r in rows) if flexible else ())
+        how = ", ".join(x for x in (f"tolerance {tolerance:g}" if tolerance else "",
+                                    f"relative tolerance {relative_tolerance:g}" if relative_tolerance else "",
+                                    "subset" if subset else "", f"count {count}" if count is not None else "") if x)
+        shown = {format_series(lb) if lb else "{}": v for lb, v in got}
+        raise AssertionError(f"{expr} at {at}: expected {dict(expected)}, got {shown}" + (f" ({how})" if how else "")
+                             + "\n" + samples_diff(mismatch))
 
     # --- notifications: the same path as notification_test -----------------------------------
 

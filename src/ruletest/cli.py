@@ -14,17 +14,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from ruletest import __version__
-from ruletest.coverage import CoverageReport
+from ruletest.authoring import commands as authoring
 from ruletest.errors import RuletestError
 from ruletest.promtool_format import TestFile, TestFileError, load_test_file
-from ruletest.reporting import file_text, junit_xml
+from ruletest.reporting import file_text
 from ruletest.reporting.files import write_reports
 from ruletest.reporting.terminal import Progress, colour_verdicts, use_colour
-from ruletest.results import Code, FileResult, LoadProblem, Location
-from ruletest.rule_files import RuleFileCache
+from ruletest.results import FileResult
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
-from ruletest.runner import RunOptions, collect_test_files, run_test_file
+from ruletest.runner import RunOptions, collect_test_files
 from ruletest.semantics import PROMQL_FEATURES, Semantics, split_features
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NO_TESTS = 0, 1, 2, 5
@@ -34,6 +33,22 @@ def _prometheus_version(text: str) -> int:
     if text not in ("2", "3"):
         raise argparse.ArgumentTypeError("must be 2 or 3")
     return int(text)
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return n
+
+
+def _default_jobs() -> int:
+    from ruletest.batch import default_jobs
+
+    return default_jobs()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--timing", choices=["promtool", "server"], default=None,
                    help="evaluation schedule: promtool (every group at every evaluation_interval, the default) or "
                         "server (each group on its own interval, as Prometheus does); overrides a file's timing:")
+    t.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                   help="run N test files at a time, output in file order as if run one by one (default: all cores)")
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
@@ -80,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="output format (default: github under GitHub Actions, else text)")
     lint.add_argument("--fail-on", choices=["error", "warning", "info"], default="error",
                       help="exit 1 when a finding has at least this severity (default error)")
-    lint.add_argument("--config", metavar="FILE", help="ruletest.toml or pyproject.toml to read settings from")
+    lint.add_argument("--config", metavar="FILE",
+                      help="TOML file to read settings from: its [tool.ruletest] table, else its top level "
+                           "(default: the nearest ruletest.toml or pyproject.toml)")
     lint.add_argument("--inventory", metavar="FILE", help="metric inventory (exposition text or name: type lines)")
     lint.add_argument("--prometheus", type=_prometheus_version, default=None, metavar="{2,3}",
                       help="target Prometheus version (default from config, else 3)")
@@ -96,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ruletest.alertmanager.cli import register as register_alertmanager
 
     register_alertmanager(sub)
+    authoring.register(sub)  # mutate, new, capture, backtest
     return ap
 
 
@@ -116,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ruletest.alertmanager.cli import run as run_alertmanager
 
         return run_alertmanager(args)
+    if args.command in authoring.COMMANDS:
+        return authoring.run(args)
     return EXIT_USAGE
 
 
@@ -238,10 +260,16 @@ def cmd_test(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     started = time.perf_counter()
     progress = Progress(sys.stderr, len(files))
-    results = run_files(files, replace(opts, trace=True) if args.html else opts, progress)  # --html draws the runs
-    progress.clear()
     show_coverage = args.coverage or args.coverage_fail_under > 0
-    coverage = CoverageReport() if show_coverage or args.html or args.summary_md else None
+    want_coverage = bool(show_coverage or args.html or args.summary_md)
+    results = run_files(files, replace(opts, trace=True) if args.html else opts, progress,  # --html draws the runs
+                        jobs=args.jobs or _default_jobs(), keep_models=want_coverage)
+    progress.clear()
+    coverage = None
+    if want_coverage:
+        from ruletest.coverage import CoverageReport
+
+        coverage = CoverageReport()
     colour_out, colour_err = use_colour(sys.stdout), use_colour(sys.stderr)
     for result, tf in results:
         if coverage is not None and tf is not None:
@@ -251,6 +279,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         sys.stderr.write(colour_verdicts(err) if colour_err else err)
     plain = [r for r, _ in results]
     if args.junit:
+        from ruletest.reporting import junit_xml
+
         # Go's XML encoder writes a byte that is not UTF-8 (a "\xff" escape in a query) as U+FFFD.
         xml = junit_xml(plain, promtool_compat=args.promtool_compat)
         xml = xml.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -307,28 +337,14 @@ def related_test_files(changed: Sequence[str], test_paths: Sequence[str]) -> lis
     return out
 
 
-def run_files(files: Sequence[str], opts: RunOptions,
-              progress: Progress | None = None) -> list[tuple[FileResult, TestFile | None]]:
-    """Load and run each test file; a file that cannot be loaded is a failed result, never an exception."""
-    cache = RuleFileCache()
-    out: list[tuple[FileResult, TestFile | None]] = []
-    on_group = (lambda g: progress.group_done(g.passed)) if progress is not None else None
-    for f in files:
-        if progress is not None:
-            progress.files_done(len(out))
-        try:
-            tf = load_test_file(f, ignore_unknown_fields=opts.ignore_unknown_fields, promtool_compat=not opts.strict)
-        except TestFileError as exc:
-            out.append((FileResult(f, problems=list(exc.problems)), None))
-            continue
-        result = run_test_file(tf, opts, cache, on_group)
-        if not tf.tests and opts.strict:
-            result.problems.append(LoadProblem(Code.NO_TESTS, "the test file has no test groups (tests:)",
-                                               Location(f)))
-        out.append((result, tf))
-    if progress is not None:
-        progress.files_done(len(out))
-    return out
+def run_files(files: Sequence[str], opts: RunOptions, progress: Progress | None = None, *, jobs: int = 1,
+              keep_models: bool = True) -> list[tuple[FileResult, TestFile | None]]:
+    """Load and run each test file (``jobs`` at a time, results in file order); a file that cannot
+    be loaded is a failed result, never an exception. ``keep_models=False``: the parsed test files
+    may be dropped (None in the pairs) when run in other processes."""
+    from ruletest.batch import run_files as run_batch
+
+    return run_batch(files, opts, jobs, keep_models=keep_models, progress=progress)
 
 
 def _groups_of(tf: TestFile, opts: RunOptions) -> list[RuleGroup]:

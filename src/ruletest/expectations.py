@@ -83,8 +83,14 @@ def _counted(n_expected: int, n_got: int, count: int | None) -> bool:
 
 
 def one_to_one(n_expected: int, n_got: int, fits: Callable[[int, int], bool]) -> bool:
-    """Whether every expectation can be given its own match (bipartite matching by augmenting
-    paths: a loose pattern may fit several items, and must not take one a stricter one needs)."""
+    """Whether every expectation can be given its own match."""
+    return len(pairing(n_expected, n_got, fits)) == n_expected
+
+
+def pairing(n_expected: int, n_got: int, fits: Callable[[int, int], bool]) -> dict[int, int]:
+    """As many (expectation -> item) pairs as can be made, each item used once (bipartite
+    matching by augmenting paths: a loose pattern may fit several items, and must not take one a
+    stricter one needs). Explanations read it to say which expectations found nothing."""
     owner: dict[int, int] = {}
 
     def place(i: int, seen: set[int]) -> bool:
@@ -97,7 +103,9 @@ def one_to_one(n_expected: int, n_got: int, fits: Callable[[int, int], bool]) ->
                 return True
         return False
 
-    return all(place(i, set()) for i in range(n_expected))
+    for i in range(n_expected):
+        place(i, set())
+    return {i: j for j, i in owner.items()}
 
 
 def values_equal(expected: float, got: float, *, tolerance: float = 0.0, relative: float = 0.0, fuzzy: bool = False,
@@ -112,6 +120,21 @@ def values_equal(expected: float, got: float, *, tolerance: float = 0.0, relativ
         return False
     diff = abs(expected - got)
     return diff <= tolerance or diff <= relative * max(abs(expected), abs(got))
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    """How an expected sample value is compared with the one returned (:func:`values_equal`'s
+    options), kept with a mismatch so its explanation compares the same way."""
+
+    tolerance: float = 0.0
+    relative: float = 0.0
+    fuzzy: bool = False
+    nan_equal: bool = False
+
+    def __call__(self, expected: float, got: float) -> bool:
+        return values_equal(expected, got, tolerance=self.tolerance, relative=self.relative, fuzzy=self.fuzzy,
+                            nan_equal=self.nan_equal)
 
 
 # --- lifecycle -------------------------------------------------------------------------------
@@ -155,16 +178,21 @@ class StateCheck:
     ok: bool
     observed: tuple[tuple[int, State], ...]  # (step time, state) that decided it
     message: str
+    # What an explanation shows: the expression's values around ``focus`` (the time the
+    # expectation is about, or the step that broke it), state changes up to ``last`` (the last
+    # time the check looked at).
+    focus: int = 0
+    last: int = 0
 
 
 def check_state_at(steps: Sequence[Step], t: int, interval: int, expected: State, labels: Mapping[str, str],
                    labels_re: Mapping[str, str]) -> StateCheck:
     i = step_at(steps, t)
     if i is None:
-        return StateCheck(False, (), "no evaluation at or before that time")
+        return StateCheck(False, (), "no evaluation at or before that time", t, t)
     ts, inst = steps[i]
     got = state_of(selected(inst, labels, labels_re))
-    return StateCheck(got == expected, ((ts, got),), f"it is {got}")
+    return StateCheck(got == expected, ((ts, got),), f"it is {got}", t, t)
 
 
 def check_state_window(steps: Sequence[Step], start: int, end: int, interval: int, labels: Mapping[str, str],
@@ -174,14 +202,16 @@ def check_state_window(steps: Sequence[Step], start: int, end: int, interval: in
     window = [(ts, state_of(selected(inst, labels, labels_re))) for k, (ts, inst) in enumerate(steps)
               if (first is not None and k >= first) and ts <= end]
     if not window:
-        return StateCheck(False, (), "no evaluation in that window")
+        return StateCheck(False, (), "no evaluation in that window", start, end)
     if always is not None:
         wrong = [(ts, s) for ts, s in window if s != always]
         return StateCheck(not wrong, tuple(wrong[:1]) or tuple(window[:1]),
-                          f"it is {wrong[0][1]} at {_d(wrong[0][0])}" if wrong else "")
+                          f"it is {wrong[0][1]} at {_d(wrong[0][0])}" if wrong else "",
+                          wrong[0][0] if wrong else start, end)
     assert never is not None
     hits = [(ts, s) for ts, s in window if s == never]
-    return StateCheck(not hits, tuple(hits[:1]), f"it is {never} at {_d(hits[0][0])}" if hits else "")
+    return StateCheck(not hits, tuple(hits[:1]), f"it is {never} at {_d(hits[0][0])}" if hits else "",
+                      hits[0][0] if hits else start, end)
 
 
 def first_time(steps: Sequence[Step], labels: Mapping[str, str], labels_re: Mapping[str, str],
@@ -204,11 +234,14 @@ def check_event(steps: Sequence[Step], expected_t: int, interval: int, labels: M
                 labels_re: Mapping[str, str], event: Literal["fires", "resolves"]) -> StateCheck:
     got = first_time(steps, labels, labels_re, event)
     if got is None:
-        return StateCheck(False, (), "it never " + ("fires" if event == "fires" else "resolves"))
+        # Every change the run saw, to show that none was the expected one.
+        return StateCheck(False, (), "it never " + ("fires" if event == "fires" else "resolves"), expected_t,
+                          max(expected_t, steps[-1][0] if steps else expected_t))
     # To the evaluation step: the expectation names any time in [step, step + interval).
     ok = got <= expected_t < got + max(interval, 1)
     return StateCheck(ok, ((got, "firing" if event == "fires" else "resolved"),),
-                      f"it {'fires' if event == 'fires' else 'resolves'} at {_d(got)}")
+                      f"it {'fires' if event == 'fires' else 'resolves'} at {_d(got)}", expected_t,
+                      max(expected_t, got))
 
 
 def check_lifecycle(steps: Sequence[Step], interval: int, labels: Mapping[str, str], labels_re: Mapping[str, str], *,

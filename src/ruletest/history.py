@@ -29,11 +29,14 @@ def lifecycle_steps(sim: Simulation, name: str, origin: int) -> list[Step]:
             for step in sim.history(name)]
 
 
-def alert_timeline(sim: Simulation, name: str, origin: int = 0) -> AlertTimeline:
-    """What the rules named ``name`` did at each evaluation, at times relative to ``origin``."""
+def alert_timeline(sim: Simulation, name: str, origin: int = 0, until: int | None = None) -> AlertTimeline:
+    """What the rules named ``name`` did at each evaluation (up to the absolute time ``until``, when
+    given), at times relative to ``origin``."""
     states = []
     values = []
     for step in sim.history(name):
+        if until is not None and step.t > until:
+            break
         states.append((step.t - origin, tuple(AlertInstanceState(a.labels, _active_state(a.state), a.value)
                                               for a in step.alerts)))
         values.append((step.t - origin, step.result))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from ruletest.lint.config import LintConfig
     from ruletest.lint.model import LintResult
     from ruletest.promtool_format import TestFile
     from ruletest.results import CaseResult, FileResult, Problem
@@ -55,6 +56,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also collect rule files (ini ruletest_rule_files) as lint items")
     group.addoption("--ruletest-html", metavar="PATH", default=None,
                     help="write an HTML report with charts of the rule test files that ran to PATH")
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.add_options(group)  # --ruletest-mutate, --ruletest-mutate-fail-under
     parser.addini("ruletest_files", "globs of promtool-format test files to collect", type="linelist",
                   default=["fixtures/**/*.yml", "fixtures/*.yml"])
     parser.addini("ruletest_prometheus", "PromQL semantics (2 or 3)", default="")
@@ -68,6 +72,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class _State:
     """Per-session plugin state (kept in ``config.stash``)."""
 
+    project: LintConfig  # [tool.ruletest], read once at start-up
     run_options: RunOptions | None = None
     rule_cache: RuleFileCache | None = None
     lint: LintResult | None = None
@@ -81,12 +86,27 @@ _STATE = pytest.StashKey[_State]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ruletest: a promtool-format rule test collected by ruletest")
-    config.stash[_STATE] = _State()
+    config.stash[_STATE] = _State(project=_project_config(config))
     if config.getoption("--ruletest-html") and not hasattr(config, "workerinput"):
         from ruletest.plugin_html import HtmlReportPlugin
 
         config.pluginmanager.register(HtmlReportPlugin(config, config.getoption("--ruletest-html")),
                                       "ruletest-html")
+
+
+def _project_config(config: pytest.Config) -> LintConfig:
+    """The project's [tool.ruletest], read when the session starts: a bad configuration is a usage
+    error before anything runs (with pytest-xdist, in the controller, before workers start)."""
+    from ruletest.errors import RuletestError
+    from ruletest.lint.config import load_config
+
+    version = str(config.getini("ruletest_prometheus"))
+    if version not in ("", "2", "3"):
+        raise pytest.UsageError(f"ruletest: ini ruletest_prometheus must be 2 or 3, got {version!r}")
+    try:
+        return load_config(config.rootpath)
+    except RuletestError as exc:
+        raise pytest.UsageError(f"ruletest: {exc}") from None
 
 
 def _state(config: pytest.Config) -> _State:
@@ -133,11 +153,10 @@ def run_options(config: pytest.Config) -> RunOptions:
     """The semantics and options of this session, built once from options, ini and [tool.ruletest]."""
     state = _state(config)
     if state.run_options is None:
-        from ruletest.lint.config import load_config
         from ruletest.runner import RunOptions
         from ruletest.semantics import Semantics, split_features
 
-        project = load_config(config.rootpath)
+        project = state.project
         version = int(config.getoption("--ruletest-prometheus") or config.getini("ruletest_prometheus")
                       or project.prometheus)
         features = set(project.features) | set(split_features(config.getoption("--ruletest-enable-feature")))
@@ -260,9 +279,8 @@ def lint_session(config: pytest.Config) -> LintResult:
     state = _state(config)
     if state.lint is None:
         from ruletest.lint import lint_paths
-        from ruletest.lint.config import load_config
 
-        state.lint = lint_paths([str(p) for p in sorted(state.lint_paths)], load_config(config.rootpath))
+        state.lint = lint_paths([str(p) for p in sorted(state.lint_paths)], state.project)
     return state.lint
 
 
@@ -308,6 +326,9 @@ def _alert_list(v: Any) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.terminal_summary(terminalreporter, config)
     report = _coverage(config)
     if report is None:
         return
@@ -319,6 +340,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from ruletest.authoring import pytest_mutate
+
+    pytest_mutate.session_finish(session)
     threshold = session.config.getoption("--ruletest-coverage-fail-under")
     if not threshold or hasattr(session.config, "workerinput"):
         return

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -188,6 +187,11 @@ class TestGroup:
 
     __test__ = False
 
+    def alert_names(self) -> frozenset[str]:
+        """The alerts whose instances are asserted on by name (promtool's alert tests and
+        ruletest's lifecycle tests). Notification tests see every alert the rules send."""
+        return frozenset({at.alertname for at in self.alert_tests} | {st.alertname for st in self.state_tests})
+
     @property
     def display_name(self) -> str:
         return self.name or f"unnamed#{self.index}"
@@ -252,6 +256,8 @@ def _timestamp(dec: Decoder, node: Node) -> int | None:
             return round(value * 1000)
     except ValueError:
         pass
+    from datetime import datetime
+
     try:
         return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
     except ValueError:

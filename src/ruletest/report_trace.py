@@ -1,6 +1,7 @@
 """What reports draw beyond the run's own trace (:func:`ruletest.runner._trace`): the value each
 tested alerting rule compares with its threshold at every evaluation, what fired at the
-evaluation each alert test was checked against, and which case each trace belongs to.
+evaluation each alert test was checked against, where each alert_state_test sits, and which
+case each trace belongs to.
 
 Computed after the run from the same simulation (only when ``RunOptions.trace`` asks for it).
 """
@@ -11,8 +12,8 @@ from dataclasses import replace
 
 from ruletest.errors import RuletestError
 from ruletest.promql import ast
-from ruletest.promtool_format import TestGroup, case_refs
-from ruletest.results import AlertCheckTrace, ComparedTrace, GroupTrace
+from ruletest.promtool_format import StateTest, TestGroup, case_refs
+from ruletest.results import AlertCheckTrace, ComparedTrace, GroupTrace, StateCheckTrace
 from ruletest.rules.alerting import AlertState
 from ruletest.rules.group import query_vector
 from ruletest.rules.model import RuleGroup
@@ -26,6 +27,7 @@ def for_report(trace: GroupTrace, tg: TestGroup, sim: Simulation, rule_groups: l
     refs = case_refs(tg)
     alert_ids = [r.id for r in refs if r.kind == "alert"]
     expr_ids = [r.id for r in refs if r.kind == "expr"]
+    state_ids = [r.id for r in refs if r.kind == "state"]
     offsets = {id(r): g.query_offset_ms for g in rule_groups for r in g.rules}
     alerts = []
     for a in trace.alerts:
@@ -36,7 +38,9 @@ def for_report(trace: GroupTrace, tg: TestGroup, sim: Simulation, rule_groups: l
                          if (c := _compared(sim, i, r.expr, times, offsets.get(id(r), 0), semantics)) is not None)
         checks = tuple(_check(alert_ids[i], at.eval_time_ms, history, trace.start_ms)
                        for i, at in enumerate(tg.alert_tests) if at.alertname == a.name)
-        alerts.append(replace(a, compared=compared, checks=checks))
+        states = tuple(StateCheckTrace(state_ids[i], _state_time(st), st.to_ms, st.describe())
+                       for i, st in enumerate(tg.state_tests) if st.alertname == a.name)
+        alerts.append(replace(a, compared=compared, checks=checks, states=states))
     exprs = tuple(replace(e, case_id=expr_ids[i]) for i, e in enumerate(trace.exprs))
     return replace(trace, alerts=tuple(alerts), exprs=exprs, input_interval_ms=input_interval_ms)
 
@@ -74,3 +78,8 @@ def _check(case_id: str, eval_time: int, history: list[RuleStep], mint: int) -> 
         return AlertCheckTrace(case_id, eval_time, eval_time, ())
     firing = tuple(sorted((a.labels, a.annotations) for a in at.alerts if a.state == AlertState.FIRING))
     return AlertCheckTrace(case_id, eval_time, at.t - mint, firing)
+
+
+def _state_time(st: StateTest) -> int:
+    """Where an alert_state_test sits on the time axis."""
+    return next(t for t in (st.at_ms, st.from_ms, st.fires_at_ms, st.resolves_at_ms, 0) if t is not None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
+from ruletest.expectations import ValueMatch
 from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.values import Labels, Sample
 
@@ -130,6 +131,12 @@ class StateMismatch:
     where: Location
     timeline: AlertTimeline | None = None
     code: Code = Code.STATE_MISMATCH
+    # The time the expectation is about (its `at`, the step that broke a window, the expected
+    # fires_at/resolves_at) and the last time it looked at, like the timeline's: relative to the
+    # group's start. Explanations show the expression's values around the first, state changes
+    # up to the second.
+    focus_ms: int = 0
+    last_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,11 @@ class ExprMismatch:
     where: Location
     code: Code = Code.EXPR_MISMATCH
     how: str = ""  # ruletest's matching when asked for ("tolerance 0.01, match: subset")
+    # How the samples were compared, for explanations that must agree with the verdict.
+    values: ValueMatch = field(default_factory=ValueMatch)
+    match: str = "exact"
+    count: int | None = None
+    expected_re: tuple[Labels, ...] = ()  # parallel to expected; empty when no sample has labels_re
     # Native histograms, parallel to expected and got (whose value is then 0), when any sample
     # on either side is one; empty otherwise.
     expected_histograms: tuple[FloatHistogram | None, ...] = ()
@@ -263,6 +275,17 @@ class AlertCheckTrace:
 
 
 @dataclass(frozen=True)
+class StateCheckTrace:
+    """An alert_state_test entry, for charts: the time it is about (``at``, a window's ``from``,
+    the expected ``fires_at`` / ``resolves_at``) and a window's end, relative to the group's start."""
+
+    case_id: str  # CaseResult.id
+    t_ms: int
+    end_ms: int | None
+    expectation: str  # "HighErrorRate is pending from 15s to 2m"
+
+
+@dataclass(frozen=True)
 class AlertRuleTrace:
     """An alert name the group tests: its rules and what they did at every evaluation."""
 
@@ -271,6 +294,7 @@ class AlertRuleTrace:
     timeline: AlertTimeline
     compared: tuple[ComparedTrace, ...] = ()  # the rules that compare with a constant
     checks: tuple[AlertCheckTrace, ...] = ()  # the alert_rule_test entries for this name
+    states: tuple[StateCheckTrace, ...] = ()  # the alert_state_test entries for this name
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,27 @@ from __future__ import annotations
 
 import os
 import time
-import traceback
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import re2
 
 from ruletest.errors import RuletestError
-from ruletest.expectations import AlertPattern, alerts_match, check_lifecycle, labels_match, one_to_one, values_equal
+from ruletest.expectations import (
+    AlertPattern,
+    ValueMatch,
+    alerts_match,
+    check_lifecycle,
+    labels_match,
+    one_to_one,
+)
 from ruletest.histogram_expectations import histograms_equal
 from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.histograms import FloatHistogram
+from ruletest.promql.reuse import RangeMemo
 from ruletest.promql.storage import StoredSeries
 from ruletest.promql.values import Labels, Stale
 from ruletest.promtool_format import (
@@ -61,6 +68,7 @@ from ruletest.results import (
     StateMismatch,
 )
 from ruletest.rule_files import RuleFileCache, test_rules
+from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions, StepOutcome
@@ -89,6 +97,8 @@ class RunOptions:
     trace: bool = False
     # Evaluation schedule, overriding the test file's `timing` (None: the file decides, else promtool).
     timing: Literal["promtool", "server"] | None = None
+    # Range-function results shared by the test groups of a run (a per-group memo when None).
+    range_memo: RangeMemo | None = field(default=None, compare=False, repr=False)
 
 
 # Switches that change evaluation (the others change parsing or loading, fixed once rules are loaded).
@@ -186,6 +196,8 @@ def _run_group_safely(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup],
                 gr.passes_with_2x = _switches_that_pass(tf, tg, rule_groups, opts, am)
             gr.passes_with_timing = _timing_that_passes(tf, tg, rule_groups, opts, am)
     except Exception as exc:
+        import traceback
+
         gr.problems.append(InternalError(f"internal error: {type(exc).__name__}: {exc}", Location(tf.path, tg.line),
                                          traceback.format_exc()))
     gr.duration_s = time.perf_counter() - started
@@ -295,11 +307,20 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
         gr.problems.extend(_unknown_receivers(tf, tg, am))
         if gr.problems:
             return
-    tested = {at.alertname for at in tg.alert_tests} | {st.alertname for st in tg.state_tests}
-    timing = opts.timing or tf.timing
-    sim = Simulation(rule_groups, inputs, SimulationOptions(sem, eval_interval, dict(tg.external_labels),
-                                                            tg.external_url, schedule=timing), record=tested,
-                     record_groups=bool(tg.notification_tests))
+    # History is kept only where a check reads it: state tests, and traces. Alert tests read the
+    # live state; the timeline explaining a failed one comes from a replay (see _add_timelines).
+    recorded: set[str] | None = {st.alertname for st in tg.state_tests} | (
+        {at.alertname for at in tg.alert_tests} if opts.trace else set())
+    if opts.trace and tg.notification_tests:
+        recorded = None  # the report draws every alert that could have been sent
+    sim_options = SimulationOptions(sem, eval_interval, dict(tg.external_labels), tg.external_url,
+                                    schedule=opts.timing or tf.timing)
+
+    def simulation(record: set[str] | None, record_groups: bool = False) -> Simulation:
+        return Simulation(rule_groups, inputs, sim_options, record=record, record_groups=record_groups,
+                          range_memo=opts.range_memo)
+
+    sim = simulation(recorded, bool(tg.notification_tests))
     defined = sim.alert_names()
     for name, line in [(at.alertname, at.line) for at in tg.alert_tests if opts.strict] + [
             (st.alertname, st.line) for st in tg.state_tests]:  # ruletest's own tests are always strict
@@ -310,7 +331,7 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     if gr.problems:
         return
     try:
-        _evaluate(tf, tg, sim, refs, gr, mint, maxt, am, rule_groups, sem, opts.debug)
+        _evaluate(tf, tg, sim, refs, gr, mint, maxt, simulation, am, rule_groups, sem, opts.debug)
         if opts.trace:
             from ruletest.report_trace import for_report  # what charts need beyond the run's own trace
 
@@ -329,12 +350,12 @@ def _dump(s: StoredSeries, maxt: int) -> SeriesDump:
 
 
 def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
-              maxt: int, am: Testbed | None = None, rule_groups: Sequence[RuleGroup] = (),
-              sem: Semantics | None = None, debug: bool = False) -> None:
+              maxt: int, simulation: Callable[[set[str]], Simulation], am: Testbed | None = None,
+              rule_groups: Sequence[RuleGroup] = (), sem: Semantics | None = None, debug: bool = False) -> None:
     """Run the group's phases in promtool's order: its evaluation loop with the alert tests, then
     the expression tests, then ruletest's additions that may need the rules to run on."""
     steps: list[EvalStep] = []  # every rule group's alerts after each evaluation (for notification tests)
-    if not _run_alert_tests(tf, tg, sim, refs, gr, mint, maxt, steps):
+    if not _run_alert_tests(tf, tg, sim, refs, gr, mint, maxt, steps, simulation):
         gr.cases.extend(CaseResult(r.id, r.kind, r.label, Location(tf.path, r.line), False)
                         for r in refs if r.kind != "alert")
         return
@@ -353,7 +374,7 @@ def _evaluate(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef],
 
 
 def _run_alert_tests(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[CaseRef], gr: GroupResult, mint: int,
-                     maxt: int, steps: list[EvalStep]) -> bool:
+                     maxt: int, steps: list[EvalStep], simulation: Callable[[set[str]], Simulation]) -> bool:
     """promtool's loop: evaluate up to ``maxt``, checking each alert test at its step. False when
     a rule failed or a sample could not be loaded (promtool stops the group there; the alert tests
     checked so far keep their results)."""
@@ -365,6 +386,7 @@ def _run_alert_tests(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[Ca
         by_time.setdefault(at.eval_time_ms, []).append(i)
     alert_times = sorted(by_time)
     alert_results: dict[int, CaseResult] = {}
+    failed: list[tuple[int, int]] = []  # (alert test, evaluation time) of the failed checks
     curr = 0
     start = mint
     eval_interval = tf.evaluation_interval_ms
@@ -385,10 +407,14 @@ def _run_alert_tests(tf: TestFile, tg: TestGroup, sim: Simulation, refs: list[Ca
         while curr < len(alert_times) and outcome.t - mint <= alert_times[curr] < outcome.t + step - mint:
             for i in by_time[alert_times[curr]]:
                 at = tg.alert_tests[i]
+                mismatch = _check_alerts(tf, tg, at, sim, outcome.t - mint)
+                if mismatch is not None:
+                    failed.append((i, outcome.t))
                 alert_results[i] = CaseResult(alert_refs[i].id, "alert", alert_refs[i].label,
-                                              Location(tf.path, at.line), True,
-                                              _check_alerts(tf, tg, at, sim, outcome.t - mint))
+                                              Location(tf.path, at.line), True, mismatch)
             curr += 1
+    if failed:
+        _add_timelines(tg, alert_results, failed, sim, simulation, start)
     # In the order they were checked (promtool's order of failures), then those never reached.
     gr.cases.extend(alert_results.values())
     gr.cases.extend(CaseResult(r.id, "alert", r.label, Location(tf.path, r.line), False)
@@ -507,7 +533,11 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
            maxt: int) -> GroupTrace:
     step = tf.evaluation_interval_ms
     alerts = []
-    for name in dict.fromkeys(at.alertname for at in tg.alert_tests):
+    names = list(dict.fromkeys([at.alertname for at in tg.alert_tests] + [st.alertname for st in tg.state_tests]))
+    if tg.notification_tests:  # the alerts that were pending or firing at some step, so could be sent
+        names += sorted(n for n in sim.alert_names() - set(names)
+                        if any(a.state != AlertState.INACTIVE for h in sim.history(n) for a in h.alerts))
+    for name in names:
         rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
         alerts.append(AlertRuleTrace(name, rules, alert_timeline(sim, name)))
     exprs = []
@@ -526,13 +556,38 @@ def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSerie
     series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
                                # Charts draw floats: stale markers and native histograms are gaps.
                                tuple(v if isinstance(v, float) else None for v in s.values)) for s in inputs)
-    return GroupTrace(mint, maxt, step, series, tuple(alerts), tuple(exprs))
+    # The rules may have run on past the last time the test names (alert_state_test's fires_at and
+    # resolves_at, notification tests): the charts show the whole run.
+    end = max(maxt, sim.last_time if sim.last_time is not None else maxt)
+    return GroupTrace(mint, end, step, series, tuple(alerts), tuple(exprs))
 
 
 # --- alert comparison ------------------------------------------------------------------------
 
 
-def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, checked_at: int) -> Problem | None:
+def _add_timelines(tg: TestGroup, results: dict[int, CaseResult], failed: list[tuple[int, int]], sim: Simulation,
+                   simulation: Callable[[set[str]], Simulation], start: int) -> None:
+    """Give each failed alert check the timeline of its alert up to the check: from ``sim`` if it
+    recorded the alert, else from a replay of the same simulation that records it (the
+    simulation is deterministic, so the replay's history is the one the run would have kept)."""
+    names = {tg.alert_tests[i].alertname for i, _ in failed}
+    replay = sim
+    if not names <= sim.recorded_names():
+        replay = simulation(names)
+        for outcome in replay.run(start, max(ts for _, ts in failed)):
+            if outcome.failed:
+                break
+    for i, ts in failed:
+        cr = results[i]
+        assert isinstance(cr.problem, AlertMismatch)
+        timeline = alert_timeline(replay, tg.alert_tests[i].alertname, tg.start_ms or 0, until=ts)
+        results[i] = replace(cr, problem=replace(cr.problem, timeline=timeline))
+
+
+def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, checked_at: int
+                  ) -> AlertMismatch | None:
+    """promtool's check of one alert_rule_test against the live state (the timeline is added by
+    _add_timelines)."""
     got = sorted((a.labels, a.annotations) for a in sim.firing(at.alertname))
     exp = sorted((tuple(sorted({**ea.labels, "alertname": at.alertname}.items())), tuple(sorted(ea.annotations.items())),
                   tuple(sorted(ea.labels_re.items())), tuple(sorted(ea.annotations_re.items())))
@@ -546,8 +601,8 @@ def _check_alerts(tf: TestFile, tg: TestGroup, at: AlertTest, sim: Simulation, c
     if ok:
         return None
     return AlertMismatch(at.alertname, at.eval_time_ms, checked_at, tg.name, tuple((e[0], e[1]) for e in exp),
-                         tuple(got), Location(tf.path, at.line), alert_timeline(sim, at.alertname, tg.start_ms or 0),
-                         match=at.match, count=at.count, expected_re=tuple((e[2], e[3]) for e in exp) if flexible else ())
+                         tuple(got), Location(tf.path, at.line), None, match=at.match,
+                         count=at.count, expected_re=tuple((e[2], e[3]) for e in exp) if flexible else ())
 
 
 def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interval: int) -> Problem | None:
@@ -557,7 +612,7 @@ def _check_state(tf: TestFile, st: StateTest, sim: Simulation, mint: int, interv
     if check.ok:
         return None
     return StateMismatch(st.alertname, st.describe(), check.message, Location(tf.path, st.line),
-                         alert_timeline(sim, st.alertname, mint))
+                         alert_timeline(sim, st.alertname, mint), focus_ms=check.focus, last_ms=check.last)
 
 
 # --- expression tests ------------------------------------------------------------------------
@@ -573,7 +628,8 @@ def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int,
     notes = tuple(a.text() for a in annotations)
     if notes and debug_notes is not None:
         debug_notes.append((et.expr, et.eval_time_ms, notes))
-    parsed: list[tuple[Labels, float, ExpectedHistogram | None]] = []  # in file order, parallel to et.exp_samples
+    # (labels, value, labels_re, histogram) in file order
+    exp: list[tuple[Labels, float, Labels, ExpectedHistogram | None]] = []
     for s in et.exp_samples:
         try:
             labels = parse_series_description(s.labels)
@@ -587,45 +643,45 @@ def _check_expr(tf: TestFile, et: ExprTest, sim: Simulation, mint: int,
                 # promtool parses "{} " + histogram: its columns count those 3 characters.
                 text = exc.message if exc.column is None else f"1:{exc.column + 3}: parse error: {exc.message}"
                 return ExprError(et.expr, et.eval_time_ms, f'labels "{s.labels}": {text}', Location(tf.path, s.line))
-        parsed.append((labels, s.value, hist))
-    exp = sorted(parsed, key=lambda x: x[0])
+        exp.append((labels, s.value, tuple(sorted(s.labels_re.items())), hist))
     got_l = sorted(((s.labels, s.value, s.histogram) for s in got), key=lambda x: x[0])
     flexible = et.match != "exact" or et.count is not None or any(s.labels_re for s in et.exp_samples)
     close = et.tolerance > 0 or et.relative_tolerance > 0 or et.nan_equal
+    same = ValueMatch(et.tolerance, et.relative_tolerance, tf.fuzzy_compare, et.nan_equal)
 
-    def same(e: float, g: float) -> bool:
-        return values_equal(e, g, tolerance=et.tolerance, relative=et.relative_tolerance, fuzzy=tf.fuzzy_compare,
-                            nan_equal=et.nan_equal)
-
-    def same_sample(e: tuple[Labels, float, ExpectedHistogram | None], g: tuple[Labels, float, FloatHistogram | None]
-                    ) -> bool:
+    def same_sample(e: tuple[Labels, float, Labels, ExpectedHistogram | None],
+                    g: tuple[Labels, float, FloatHistogram | None]) -> bool:
         # promtool compares the float value too (0 for a histogram) and the histogram's notation;
         # with ruletest's tolerances, the histogram's fields (histogram_expectations).
-        return same(e[1], g[1]) and histograms_equal(e[2], g[2], same if close else None)
+        return same(e[1], g[1]) and histograms_equal(e[3], g[2], same if close else None)
 
     if flexible:
         subset = et.match == "subset"
 
         def fits(i: int, j: int) -> bool:
-            pattern = et.exp_samples[i]
-            return (labels_match(dict(got_l[j][0]), dict(parsed[i][0]), pattern.labels_re, subset)
-                    and same_sample(parsed[i], got_l[j]))
+            return (labels_match(dict(got_l[j][0]), dict(exp[i][0]), dict(exp[i][2]), subset)
+                    and same_sample(exp[i], got_l[j]))
 
-        wanted = et.count if et.count is not None else len(parsed)
-        ok = len(got_l) == wanted and one_to_one(len(parsed), len(got_l), fits)
+        wanted = et.count if et.count is not None else len(exp)
+        ok = len(got_l) == wanted and one_to_one(len(exp), len(got_l), fits)
     else:
+        exp.sort(key=lambda x: x[0])
         ok = len(exp) == len(got_l) and all(e[0] == g[0] and same_sample(e, g) for e, g in zip(exp, got_l, strict=True))
     if ok:
         return None
+    exp.sort(key=lambda x: x[0])  # stable: samples with the same labels keep their order
     how = ", ".join(x for x in (
         f"match: {et.match}" if et.match != "exact" else "", f"count: {et.count}" if et.count is not None else "",
         f"tolerance: {et.tolerance:g}" if et.tolerance else "",
         f"relative_tolerance: {et.relative_tolerance:g}" if et.relative_tolerance else "",
-        "nan_equal" if et.nan_equal else "") if x) if flexible or close else ""
-    histograms = any(e[2] is not None for e in exp) or any(g[2] is not None for g in got_l)
+        "nan_equal" if et.nan_equal else "",
+        *(f"{i}: labels_re " + ", ".join(f"{k}=~{v!r}" for k, v in r) for i, (_, _, r, _) in enumerate(exp) if r),
+    ) if x) if flexible or close else ""
+    histograms = any(e[3] is not None for e in exp) or any(g[2] is not None for g in got_l)
     return ExprMismatch(et.expr, et.eval_time_ms, tuple((e[0], e[1]) for e in exp), tuple((g[0], g[1]) for g in got_l),
-                        where, how=how,
-                        expected_histograms=tuple(e[2].histogram if e[2] else None for e in exp) if histograms else (),
+                        where, how=how, values=same, match=et.match, count=et.count,
+                        expected_re=tuple(e[2] for e in exp) if flexible else (),
+                        expected_histograms=tuple(e[3].histogram if e[3] else None for e in exp) if histograms else (),
                         got_histograms=tuple(g[2] for g in got_l) if histograms else (), notes=notes)
 
 

@@ -25,9 +25,19 @@ def test_render_with_config_file_and_path_map(tmp_path: Path) -> None:
     out = ruletest("render", "--config.file", str(config), "--template.path-map",
                    "/etc/alertmanager/template=templates", *args)
     assert (out.stdout, out.rc) == ("[FIRING:1] HighErrorRate", 0)
-    # Without the mapping the deployed path matches nothing here: the template is not defined.
+    # Without the mapping the deployed path matches nothing here: the template is not defined,
+    # and the error says which entry matched nothing and how to map it.
     out = ruletest("render", "--config.file", str(config), *args)
     assert out.rc == 1 and 'template "slack.title" not defined' in out.stderr
+    entry = "- '/etc/alertmanager/template/*.tmpl'"
+    line = config.read_text().splitlines().index(entry) + 1
+    assert out.stderr.splitlines()[1:] == [
+        f"  {config}:{line}: templates entry '/etc/alertmanager/template/*.tmpl' matches no file; map the deployed "
+        "directory to the repository's with --template.path-map /etc/alertmanager/template=DIR (DIR relative to "
+        "alertmanager.yml)"]
+    # Likewise for a --template.glob that matches nothing.
+    out = ruletest("render", "--template.glob", str(REPO / "nope" / "*.tmpl"), *args)
+    assert out.stderr.splitlines()[1:] == [f"  --template.glob '{REPO / 'nope' / '*.tmpl'}' matches no file"]
 
 
 def test_render_needs_templates_and_reads_html(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ruletest.alertmanager.lint import lint_config_files
 from ruletest.lint.model import Finding
 from tests.alertmanager.oracle import ruletest
@@ -160,3 +162,55 @@ def test_every_alertmanager_check_is_tested() -> None:
     source += (Path(__file__).parents[1] / "test_veza_alertmanager.py").read_text()
     untested = [c for c in CATALOG if c.startswith("am/") and f'"{c}"' not in source]
     assert untested == []
+
+
+MATCH_RE = """\
+route:
+  receiver: d
+  routes:
+  - receiver: crit
+    match_re:
+      severity: 'crit.*|\\d+'
+      team: "it's|db"
+    match:
+      env: prod
+    matchers: ['job!="batch"']
+receivers:
+- name: d
+- name: crit
+"""
+
+
+def _suggestion(tmp_path: Path, config: str) -> str:
+    (tmp_path / "am.yml").write_text(config)
+    (finding,) = [f for f in lint_config_files([str(tmp_path / "am.yml")]).findings
+                  if f.check == "am/deprecated-matcher"]
+    return finding.message.split("write matchers: ", 1)[1]
+
+
+def test_match_re_migrates_to_the_plain_regex(tmp_path: Path) -> None:
+    # Alertmanager 0.25 anchors a match_re value (config.Regexp: "^(?:" + s + ")$") and every =~
+    # matcher's value (labels.NewMatcher) alike: the value moves over as written.
+    simple = "route:\n  receiver: d\n  routes:\n  - receiver: d\n    match_re: {severity: crit.*}\nreceivers:\n- name: d\n"
+    assert _suggestion(tmp_path, simple) == """['severity=~"crit.*"']"""
+
+
+@pytest.mark.needs("amtool")
+def test_the_suggested_matchers_route_as_match_re_did(tmp_path: Path) -> None:
+    import yaml
+
+    from tests.alertmanager.oracle import amtool
+
+    suggested = yaml.safe_load(_suggestion(tmp_path, MATCH_RE))
+    assert suggested == ['env="prod"', 'severity=~"crit.*|\\\\d+"', 'team=~"it\'s|db"', 'job!="batch"']
+    (tmp_path / "old.yml").write_text(MATCH_RE)
+    (tmp_path / "new.yml").write_text(MATCH_RE.replace(
+        "    match_re:\n      severity: 'crit.*|\\d+'\n      team: \"it's|db\"\n    match:\n      env: prod\n"
+        "    matchers: ['job!=\"batch\"']\n", f"    matchers: {yaml.safe_dump(suggested, default_flow_style=True)}"))
+    assert "match" not in (tmp_path / "new.yml").read_text().replace("matchers", "")
+    for severity in ("critical", "crit", "xcrit", "12", "a12", "crit\nx"):
+        for team in ("it's", "db", "dbx"):
+            labels = [f"severity={severity}", f"team={team}", "env=prod", "job=api"]
+            old = amtool("config", "routes", "test", "--config.file", "old.yml", *labels, cwd=tmp_path)
+            new = amtool("config", "routes", "test", "--config.file", "new.yml", *labels, cwd=tmp_path)
+            assert old.rc == new.rc == 0 and old.stdout == new.stdout, labels

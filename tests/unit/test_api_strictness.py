@@ -96,3 +96,56 @@ def test_flexible_firing_and_query_assertions(tmp_path: Path) -> None:
     run.assert_query("vector(1) / 3", "1m", {"{}": 0.3333}, tolerance=0.001)
     with pytest.raises(AssertionError, match="tolerance"):
         run.assert_query("vector(1) / 3", "1m", {"{}": 0.3333}, tolerance=0.00001)
+
+
+ANNOTATED = """
+groups:
+  - name: g
+    rules:
+      - alert: ServiceDown
+        expr: up == 0
+        for: 1m
+        labels: {severity: page}
+        annotations: {summary: '{{ $labels.job }} is down'}
+"""
+
+
+def test_api_matching_has_the_test_file_keys(tmp_path: Path) -> None:
+    # Both instances are down from 0m: pending at 0m, firing from 1m (for: 1m); the summaries
+    # render to "a is down" and "b is down". `up` at 1m is 0 for both.
+    (tmp_path / "rules.yml").write_text(ANNOTATED)
+    s = Scenario([str(tmp_path / "rules.yml")], interval="1m")
+    run = s.series('up{job="a", instance="x:1"}', "0 0 0").series('up{job="b", instance="y:1"}', "0 0 0").run(until="2m")
+    # exp_annotations / exp_annotations_re
+    run.assert_firing("ServiceDown", "1m", [{"job": "a"}, {"job": "b"}], subset=True,
+                      annotations=[{"summary": "a is down"}, {"summary": "b is down"}])
+    run.assert_firing("ServiceDown", "1m", [{"job": "a"}, {}], subset=True, annotations_re=[{"summary": "a .*"}, {}])
+    with pytest.raises(AssertionError, match=r"annotation summary: expected 'a is up', got 'a is down'"):
+        run.assert_firing("ServiceDown", "1m", [{"job": "a"}, {"job": "b"}], subset=True,
+                          annotations=[{"summary": "a is up"}, {}])
+    # Without match: subset, annotations given are compared as a whole set, as promtool does.
+    run.assert_firing("ServiceDown", "1m", [{"job": "a", "instance": "x:1", "severity": "page"},
+                                            {"job": "b", "instance": "y:1", "severity": "page"}],
+                      annotations=[{"summary": "a is down"}, {"summary": "b is down"}])
+    with pytest.raises(ScenarioError, match="annotations has 1 entries for 2 expected alerts"):
+        run.assert_firing("ServiceDown", "1m", [{}, {}], subset=True, annotations=[{}])
+    # match: subset, labels_re and count for samples
+    run.assert_query("up", "1m", {'{job="a"}': 0, '{job="b"}': 0}, subset=True)
+    run.assert_query("up", "1m", {"up": 0}, subset=True, count=2)
+    run.assert_query("up", "1m", {"{}": 0, "up": 0}, subset=True, labels_re={"{}": {"instance": "x:.*"}})
+    with pytest.raises(AssertionError, match=r"# count: expected 3 samples, got 2"):
+        run.assert_query("up", "1m", {"up": 0}, subset=True, count=3)
+    with pytest.raises(AssertionError, match=r'\+ \{__name__="up", instance="y:1", job="b"\} 0.0   \(returned, not '
+                                             r"expected\)"):
+        run.assert_query("up", "1m", {'{job="a"}': 0}, subset=True)
+    with pytest.raises(ScenarioError, match="labels_re key 'up' is not a key of expected"):
+        run.assert_query("up", "1m", {"{}": 0}, labels_re={"up": {"job": "a"}})
+    # 0 / 0 is NaN: it matches an expected NaN only with nan_equal, as in test files (and never in promtool).
+    with pytest.raises(AssertionError, match="NaN never equals NaN unless nan_equal is true"):
+        run.assert_query("sum(up) / 0", "1m", {"{}": float("nan")})
+    run.assert_query("sum(up) / 0", "1m", {"{}": float("nan")}, nan_equal=True)
+    # Lifecycle questions select instances by regex too.
+    run.assert_fires_at("ServiceDown", "1m", labels_re={"instance": "y:.*"})
+    assert run.first_firing("ServiceDown", labels_re={"instance": "y:.*"}) == 60
+    assert run.first_firing("ServiceDown", labels_re={"instance": "z:.*"}) is None
+    assert run.resolves_at("ServiceDown", labels_re={"instance": "y:.*"}) is None  # still down at 2m

@@ -170,6 +170,40 @@ def test_failure_explains_the_alert_timeline(tmp_path: Path) -> None:
     assert "+ firing, not expected:" in detail(problem)
 
 
+def test_failed_checks_get_the_timeline_up_to_their_own_step(tmp_path: Path) -> None:
+    # Alert tests read the live state; the timelines explaining failures come from a replay. Two
+    # failures of one alert at 8m and 9m: each timeline ends at its check, and equals the one a
+    # run recording every step (trace=True) keeps.
+    test = """
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - series: m
+                values: 0+1x10
+            alert_rule_test:
+              - alertname: Big
+                eval_time: 8m
+                exp_alerts: []
+              - alertname: Big
+                eval_time: 2m
+                exp_alerts: []
+              - alertname: Big
+                eval_time: 9m
+                exp_alerts: []
+    """
+    replayed = run(tmp_path, test)
+    recorded = run(tmp_path, test, trace=True)
+    cases = replayed.groups[0].cases  # type: ignore[attr-defined]
+    # In the order checked: 2m (passes: m > 5 fires from the 7m evaluation), 8m, 9m.
+    assert [(c.label, c.passed) for c in cases] == [("Big@2m", True), ("Big@8m", False), ("Big@9m", False)]
+    timelines = [c.problem.timeline if c.problem else None for c in cases]
+    assert [t.states[-1][0] if t else None for t in timelines] == [None, 8 * 60_000, 9 * 60_000]
+    assert timelines == [c.problem.timeline if c.problem else None
+                         for c in recorded.groups[0].cases]  # type: ignore[attr-defined]
+    assert "      7m  firing" in detail(cases[1].problem)
+
+
 def test_timelines_are_relative_to_start_timestamp(tmp_path: Path) -> None:
     # The same run starting at Unix time 1000: the explanation keeps times from the start, so the
     # firing evaluation is still shown at 7m (it was cut off, or shown at 1000s + 7m, before).

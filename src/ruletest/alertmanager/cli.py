@@ -8,12 +8,17 @@ Errors go to stderr as ``ruletest: error: FILE:LINE: reason`` where amtool print
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ruletest.alertmanager.version import DEFAULT, Version, VersionError
+
+if TYPE_CHECKING:
+    from ruletest.alertmanager.config import Config
 
 EXIT_OK, EXIT_FAIL = 0, 1
 
@@ -135,6 +140,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     version: Version = args.am_version
     globs = list(args.globs)
+    config = None
     if args.config_file:
         try:
             config = load_config_file(args.config_file, LoadOptions(version=version,
@@ -162,9 +168,32 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         rendered = templates.execute(args.text, data, html=args.type == "html", now_ms=time.time_ns() // 1_000_000)
     except TemplateError as exc:
-        return _error(err, exc.message)
+        return _error(err, exc.message + "".join(f"\n  {hint}" for hint in _unmatched_hints(config, args.globs)))
     out.write(rendered)
     return EXIT_OK
+
+
+def _unmatched_hints(config: Config | None, globs: Sequence[str]) -> list[str]:
+    """Why a template may be missing: ``templates`` entries (or ``--template.glob``s) that match
+    no file. Alertmanager accepts them; here they usually name the deployed directory
+    (``/etc/alertmanager/template/*.tmpl``), which ``--template.path-map`` maps to the repository's."""
+    from ruletest.alertmanager.template_set import expand_globs
+    from ruletest.alertmanager.testbed import unmatched_templates
+
+    hints = []
+    if config is not None:
+        for written, resolved, line in unmatched_templates(config):
+            where = f"{config.path}:{line}" if line else config.path
+            hint = f"{where}: templates entry {written!r} matches no file"
+            if resolved != written:
+                hint += f" (read as {resolved})"
+            if os.path.isabs(written):
+                directory = os.path.dirname(re.split(r"[*?[]", written, maxsplit=1)[0]) or "/"
+                hint += (f"; map the deployed directory to the repository's with --template.path-map "
+                         f"{directory}=DIR (DIR relative to {os.path.basename(config.path)})")
+            hints.append(hint)
+    hints.extend(f"--template.glob {g!r} matches no file" for g in globs if not expand_globs([g]))
+    return hints
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -24,6 +24,9 @@ class RouteConfig:
     matchers: Matchers = field(default_factory=Matchers)  # match + match_re + matchers, sorted
     matcher_texts: tuple[tuple[str, int], ...] = ()  # each `matchers:` string and its line
     uses_match: bool = False  # the deprecated match / match_re
+    # Their entries as written (match_re values unanchored), to suggest the `matchers` that replace them.
+    match: tuple[tuple[str, str], ...] = ()
+    match_re: tuple[tuple[str, str], ...] = ()
     continue_: bool = False
     routes: tuple[RouteConfig, ...] = ()
     group_wait_ms: int | None = None

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ruletest.alertmanager.config import Config, NamedInterval
+from ruletest.alertmanager.config import Config, NamedInterval, RouteConfig
 from ruletest.alertmanager.integrations import templated_fields
 from ruletest.alertmanager.matchers import Matcher, Matchers
 from ruletest.alertmanager.route import Route, build_tree
 from ruletest.alertmanager.template_funcs import SINCE
-from ruletest.alertmanager.template_set import TemplateLoadError, TemplateSet, expand_globs, load_template_set
+from ruletest.alertmanager.template_set import TemplateLoadError, TemplateSet, load_template_set
 from ruletest.alertmanager.version import Version
 from ruletest.errors import RuletestError
 from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
@@ -170,6 +170,20 @@ def _reach(route: Route, shape: AlertShape) -> list[Route]:
     return [*out, route]
 
 
+def _replacing_matchers(route: RouteConfig, version: Version) -> list[str]:
+    """The ``matchers`` equivalent to a route's ``match``, ``match_re`` and ``matchers``. A
+    ``match_re`` value is written as is: Alertmanager anchors it (``^(?:v)$``, config.Regexp), as
+    it anchors every ``=~`` matcher's value (labels.NewMatcher), so ``severity=~"crit.*"`` means
+    what ``match_re: {severity: crit.*}`` meant."""
+    ms = [Matcher.new("=", k, v) for k, v in route.match] + [Matcher.new("=~", k, v) for k, v in route.match_re]
+    return [m.to_string(version) for m in sorted(ms, key=Matcher.sort_key)] + [t for t, _ in route.matcher_texts]
+
+
+def _yaml_quote(text: str) -> str:
+    """A YAML single-quoted scalar (backslashes are literal there; a quote is doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _config_findings(config: Config, shapes: list[AlertShape] | None, version: Version) -> list[Finding]:
     path = config.path
     out: list[Finding] = []
@@ -184,7 +198,8 @@ def _config_findings(config: Config, shapes: list[AlertShape] | None, version: V
     for r in nodes:
         if r.config.uses_match:
             out.append(Finding("am/deprecated-matcher", Severity.INFO, "match/match_re are deprecated: write "
-                               f"matchers: [{', '.join(repr(m.to_string(version)) for m in r.matchers)}]", path, r.line))
+                               f"matchers: [{', '.join(_yaml_quote(t) for t in _replacing_matchers(r.config, version))}]",
+                               path, r.line))
     for rule in config.inhibit_rules:
         if not rule.equal:
             out.append(Finding("am/inhibit-no-equal", Severity.WARNING,
@@ -289,12 +304,10 @@ def _template_refs(node: P.Node) -> list[str]:
     return out
 
 
-def _newer_function(message: str, version: Version) -> str | None:
-    import re
-
-    m = re.search(r'function "([^"]+)" not defined', message)
-    if m and m.group(1) in SINCE and not version.at_least(SINCE[m.group(1)]):
-        return m.group(1)
+def _newer_function(exc: TemplateError, version: Version) -> str | None:
+    func = exc.undefined_function
+    if func is not None and func in SINCE and not version.at_least(SINCE[func]):
+        return func
     return None
 
 
@@ -304,7 +317,7 @@ def _template_findings(config: Config, version: Version) -> list[Finding]:
     try:
         ts = load_template_set(config.template_globs, version)
     except TemplateLoadError as exc:
-        func = _newer_function(exc.message, version)
+        func = _newer_function(exc, version)
         if func:
             out.append(Finding("am/template-version", Severity.ERROR,
                                f"{exc.message}: {func} needs Alertmanager 0.{SINCE[func]} (emulating {version}); "
@@ -317,12 +330,12 @@ def _template_findings(config: Config, version: Version) -> list[Finding]:
             ts = load_template_set(config.template_globs, Version(0, 34))
         except TemplateLoadError:
             return out
-    for i, pattern in enumerate(config.template_globs):
-        if not expand_globs([pattern]):
-            line = config.template_lines[i] if i < len(config.template_lines) else None
-            out.append(Finding("am/template-undefined", Severity.WARNING,
-                               f"templates entry {config.templates[i]!r} matches no file (resolved to {pattern}); "
-                               "map deployed paths with --template.path-map", path, line))
+    from ruletest.alertmanager.testbed import unmatched_templates
+
+    for written, resolved, line in unmatched_templates(config):
+        out.append(Finding("am/template-undefined", Severity.WARNING,
+                           f"templates entry {written!r} matches no file (resolved to {resolved}); "
+                           "map deployed paths with --template.path-map", path, line or None))
     defined = set(ts.text_defs)
     for name, body in ts.text_defs.items():
         origin = ts.text_origins.get(name)
@@ -339,7 +352,7 @@ def _template_findings(config: Config, version: Version) -> list[Finding]:
                 try:
                     tmpl = _parse_field(ts, text)
                 except TemplateError as exc:
-                    func = _newer_function(exc.message, version)
+                    func = _newer_function(exc, version)
                     cid = "am/template-version" if func else "am/template-syntax"
                     extra = f": {func} needs Alertmanager 0.{SINCE[func]} (emulating {version})" if func else ""
                     out.append(Finding(cid, Severity.ERROR, f"receiver {rcv.name!r} {integ.name} {fname}: "

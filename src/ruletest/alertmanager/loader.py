@@ -31,20 +31,23 @@ from ruletest.alertmanager.matchers import Matcher, MatcherError, Matchers, Pars
 from ruletest.alertmanager.schema import DEFAULT_GLOBAL, INTEGRATION_ORDER, config_schema
 from ruletest.alertmanager.timeinterval import TimeInterval
 from ruletest.alertmanager.version import DEFAULT, Version
-from ruletest.alertmanager.yamlv2 import Abort, Decoder, Problem, node_line
+from ruletest.alertmanager.yamlv2 import Abort, Decoder, Problem, YamlSyntaxError, first_document, node_line
 from ruletest.errors import RuletestError
 from ruletest.gocompat import go_quote
-from ruletest.yamlnodes import YamlError, parse_source
 
 
 class ConfigError(RuletestError):
     """A configuration Alertmanager refuses. ``amtool`` is the text ``amtool check-config``
-    prints after ``FAILED:``; ``problems`` locate each part of it."""
+    prints after ``FAILED:``; ``problems`` locate each part of it. Codes: ``am/invalid-config``,
+    ``yaml/parse`` (not YAML), ``am/unreadable``."""
 
-    def __init__(self, amtool: str, problems: Sequence[Problem], *, file: str | None = None) -> None:
+    code = "am/invalid-config"
+
+    def __init__(self, amtool: str, problems: Sequence[Problem], *, file: str | None = None,
+                 code: str | None = None) -> None:
         first = problems[0] if problems else Problem(None, amtool)
         message = "; ".join(p.message for p in problems) if len(problems) > 1 else first.message
-        super().__init__(message, file=file, line=first.line)
+        super().__init__(message, file=file, line=first.line, code=code)
         self.amtool = amtool
         self.problems = tuple(problems)
 
@@ -184,6 +187,7 @@ def _build_route(o: dict[str, Any]) -> RouteConfig:
         group_by_all=group_all, group_by_given=group_by_raw is not None,
         matchers=Matchers.of(matchers), matcher_texts=tuple(texts),
         uses_match=bool(o.get("match") or o.get("match_re")), continue_=bool(o.get("continue")),
+        match=tuple((o.get("match") or {}).items()), match_re=tuple((o.get("match_re") or {}).items()),
         routes=tuple(_build_route(r) for r in (o.get("routes") or []) if r is not None),
         group_wait_ms=o.get("group_wait"), group_interval_ms=o.get("group_interval"),
         repeat_interval_ms=o.get("repeat_interval"),
@@ -268,12 +272,12 @@ def load_config_text(text: str, path: str = "alertmanager.yml", opts: LoadOption
 
 def _load(text: str, path: str, opts: LoadOptions) -> Config:
     try:
-        docs = parse_source(text, path).documents()
-        node = docs[0] if docs else None
-    except YamlError as exc:
-        msg = exc.message.removeprefix("invalid YAML: ")
-        raise ConfigError(f"yaml: line {exc.line}: {msg}" if exc.line else f"yaml: {msg}",
-                          [Problem(exc.line, f"invalid YAML: {msg}")], file=path) from None
+        node = first_document(text)
+    except YamlSyntaxError as exc:
+        # amtool's text as yaml.v2 words it (its line is 0-based for parser errors); ruletest's
+        # own location is where the problem is.
+        raise ConfigError(exc.amtool, [Problem(exc.line, f"invalid YAML: {exc.problem}")], file=path,
+                          code="yaml/parse") from None
     d = Decoder(opts.version, opts.matcher_mode or default_mode(opts.version))
     if node is None:
         raise ConfigError("no route provided in config", [Problem(None, "no route provided in config")], file=path)
@@ -326,5 +330,5 @@ def load_config_file(path: str | Path, opts: LoadOptions | None = None) -> Confi
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigError(f"open {path}: {reason.lower()}", [Problem(None, f"cannot read file: {reason}")],
-                          file=str(path)) from None
+                          file=str(path), code="am/unreadable") from None
     return load_config_text(text, str(path), opts)

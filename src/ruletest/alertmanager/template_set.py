@@ -56,7 +56,9 @@ class TemplateSet:
             try:
                 tmpl = parse_template(name, text, names)
             except TemplateError as exc:
-                raise TemplateLoadError(exc.message) from None
+                err = TemplateLoadError(exc.message)
+                err.undefined_function = exc.undefined_function
+                raise err from None
             if html:
                 strip_comments(tmpl.root)
                 for body in tmpl.defines.values():

@@ -5,11 +5,14 @@ its own fields decoded cleanly and stop the load when they fail (:class:`Abort`)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import yaml
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ruletest.alertmanager.gotime import TimeError, parse_go_duration, parse_model_duration
@@ -31,6 +34,75 @@ class Abort(Exception):
         super().__init__(message)
         self.line = line
         self.message = message
+
+
+# --- parsing (yaml.v2's Unmarshal: the first document only, its error messages) ------------
+
+
+class YamlSyntaxError(Exception):
+    """Text yaml.v2 cannot parse. ``amtool`` is yaml.v2's message (what amtool prints),
+    ``line`` the 1-based line of the problem, ``problem`` the parser's description."""
+
+    def __init__(self, amtool: str, line: int | None, problem: str) -> None:
+        super().__init__(amtool)
+        self.amtool = amtool
+        self.line = line
+        self.problem = problem
+
+
+class _DuplicateAnchorLoader(yaml.SafeLoader):
+    """yaml.v2 lets an anchor be defined again (later aliases refer to the last one)."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if not self.check_event(AliasEvent):
+            anchor = getattr(self.peek_event(), "anchor", None)  # type: ignore[no-untyped-call]
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
+_ALIAS = re.compile(r"\*([^\s,\[\]{}]+)")
+
+
+def first_document(text: str) -> Node | None:
+    """The first YAML document (yaml.v2's Unmarshal does not read further); None when there is
+    none. Raises :class:`YamlSyntaxError` with yaml.v2's message."""
+    fast: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for attempt in (fast, _DuplicateAnchorLoader):
+        loader = attempt(text)
+        try:
+            node: Node | None = loader.get_node() if loader.check_node() else None
+            return node
+        except yaml.composer.ComposerError as exc:
+            if attempt is fast:
+                continue  # perhaps an anchor defined twice, which yaml.v2 accepts: compose again
+            raise _syntax_error(exc, text) from None
+        except yaml.MarkedYAMLError as exc:
+            raise _syntax_error(exc, text) from None
+        except yaml.reader.ReaderError as exc:
+            raise YamlSyntaxError(f"yaml: {exc.reason}", None, str(exc.reason)) from None
+        finally:
+            loader.dispose()
+    return None
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> YamlSyntaxError:
+    problem = exc.problem or str(exc)
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    alias = _ALIAS.match(text, mark.index) if mark is not None else None
+    if isinstance(exc, yaml.composer.ComposerError) and alias:
+        # An alias whose anchor is not defined: yaml.v2 resolves aliases when decoding, with
+        # its own message and no line.
+        return YamlSyntaxError(f"yaml: unknown anchor '{alias.group(1)}' referenced", line, problem)
+    # yaml.v2's parser.fail(): the problem mark's 0-based line, plus one for scanner errors only;
+    # on the first line, the context mark's 0-based line; no line when that is 0 too.
+    v2_line = 0
+    if exc.problem_mark is not None and exc.problem_mark.line != 0:
+        v2_line = exc.problem_mark.line + (1 if isinstance(exc, yaml.scanner.ScannerError) else 0)
+    elif exc.context_mark is not None:
+        v2_line = exc.context_mark.line
+    return YamlSyntaxError(f"yaml: line {v2_line}: {problem}" if v2_line else f"yaml: {problem}", line, problem)
 
 
 # --- YAML helpers (yaml.v2 decoding rules) ------------------------------------------------

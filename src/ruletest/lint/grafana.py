@@ -358,15 +358,17 @@ def _legend_checks(target: Target, expr: A.Expr, masked: A.Expr, file: str, conf
     line = target.legend_line or target.line
     out = flow(expr)
     labels = _LEGEND_LABEL.findall(legend)
-    if config.runs("grafana/legend-label", True) and out.possible is not None:
+    if config.runs("grafana/legend-label", True):
         for label in dict.fromkeys(labels):
             name = VARIABLE_RE.sub(lambda m: PLACEHOLDER, label)
-            if PLACEHOLDER in name or name in out.possible:
+            # The label flow rules use for `$labels.x` (template/missing-label): a closed set after
+            # `by`, "any label but" after `without`, `ignoring` or a `l=""` matcher.
+            if PLACEHOLDER in name or out.can_have(name):
                 continue
-            can = ", ".join(sorted(out.possible - {NAME})) or "none"
+            why = ("the query drops the metric name" if name == NAME else
+                   f"the query's series cannot have label {label} (they can have: {out.describe()})")
             yield Finding("grafana/legend-label", Severity.WARNING,
-                          f"legend {{{{{label}}}}}: the query's series cannot have label {label} (they can have: {can}); "
-                          "it renders empty", file, line, target.where, legend)
+                          f"legend {{{{{label}}}}}: {why}; it renders empty", file, line, target.where, legend)
     if labels or not config.runs("grafana/legend-collision", True):
         return
     kept = flow(masked).guaranteed - {NAME}

@@ -30,6 +30,7 @@ from ruletest.promql.histograms import Annotation, FloatHistogram
 from ruletest.promql.operators import scalar_binop, set_binop, vector_binop, vector_scalar_binop
 from ruletest.promql.parser import ParseOptions
 from ruletest.promql.query_context import needs_resolution, resolve, uses_query_bounds
+from ruletest.promql.reuse import HistogramStep, RangeMemo, SubquerySteps
 from ruletest.promql.storage import Storage, StoredSeries
 from ruletest.promql.values import (
     Labels,
@@ -63,13 +64,24 @@ class EngineOptions:
 class Engine:
     """Evaluate PromQL expressions against one storage."""
 
-    def __init__(self, storage: Storage, options: EngineOptions) -> None:
+    def __init__(self, storage: Storage, options: EngineOptions, *, range_memo: RangeMemo | None = None) -> None:
+        """``range_memo``: range-function results to share with other engines (a new one if None)."""
         self.storage = storage
         self.options = options
         self._parse_options = ParseOptions.for_semantics(options.semantics)
-        # Results of subquery steps, reused while no sample at or before their time is written
-        # (rules evaluated every step re-run the same long subqueries).
-        self.step_cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]] = {}
+        # Subquery steps, reused while no sample at or before their time is written (rules
+        # evaluated every step re-run the same long subqueries); range-function results by
+        # window content.
+        self.subquery_steps: dict[int, SubquerySteps] = {}
+        self.range_memo = range_memo if range_memo is not None else RangeMemo()
+        # Each range-function call's last result, by the time and query bounds it was evaluated
+        # at and the storage's change counter (all a call's value depends on besides the options:
+        # a new query parameter it reads must join the key in _call_range). The simulation
+        # evaluates a rule's range calls to see whether the rule's result can be reused, then
+        # again inside the rule.
+        self.recent_calls: dict[int, tuple[A.Call, tuple[object, ...], Value]] = {}
+        # Subqueries (by id: their nodes live as long as the parse cache) that returned histograms.
+        self.histogram_subqueries: set[int] = set()
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
         self.cacheable: dict[int, tuple[A.Expr, bool]] = {}
@@ -83,15 +95,22 @@ class Engine:
         return A.parse(expr, self._parse_options)
 
     def query(self, expr: str | A.Expr, t_ms: int, *, start_ms: int | None = None,
-              end_ms: int | None = None, step_ms: int = 0) -> Value:
+              end_ms: int | None = None, step_ms: int = 0, finish: bool = True) -> Value:
         """Evaluate ``expr`` at ``t_ms``, one step of a query over [``start_ms``, ``end_ms``]
-        with step ``step_ms`` (an instant query, as a rule evaluation, by default)."""
-        return self.query_annotated(expr, t_ms, start_ms=start_ms, end_ms=end_ms, step_ms=step_ms)[0]
+        with step ``step_ms`` (an instant query, as a rule evaluation, by default). ``finish``
+        False: flagged metric names are kept (the value of a subtree, as the rest of the query
+        would see it)."""
+        return self._run(expr, t_ms, start_ms, end_ms, step_ms, finish=finish, annotated=False)[0]
 
     def query_annotated(self, expr: str | A.Expr, t_ms: int, *, start_ms: int | None = None,
                         end_ms: int | None = None, step_ms: int = 0) -> tuple[Value, tuple[Annotation, ...]]:
         """:meth:`query`, with the warnings and infos Prometheus would attach to the result
-        (``util/annotations``: mixed floats and histograms, incompatible bucket layouts...)."""
+        (``util/annotations``: mixed floats and histograms, incompatible bucket layouts...). It
+        computes afresh, reusing no earlier evaluation's results, so that it sees every one."""
+        return self._run(expr, t_ms, start_ms, end_ms, step_ms, finish=True, annotated=True)
+
+    def _run(self, expr: str | A.Expr, t_ms: int, start_ms: int | None, end_ms: int | None, step_ms: int, *,
+             finish: bool, annotated: bool) -> tuple[Value, tuple[Annotation, ...]]:
         node = self.parse(expr) if isinstance(expr, str) else expr
         plan = self.plans.get(id(node))
         if plan is None or plan[0] is not node:
@@ -101,10 +120,11 @@ class Engine:
         if plan[1]:
             node = self._resolved(node, plan[2], start, end, step_ms)
         q = _Query(self, start, end)
+        q.reuse = not annotated
         q.skip_buckets = self.stats_selectors(node)
         value = q.eval(node, t_ms)
         notes = tuple(q.notes) if q.notes else ()
-        if self.delayed_name_removal:
+        if self.delayed_name_removal and finish:
             return finish_delayed_names(value), notes
         return value, notes
 
@@ -153,7 +173,7 @@ class Engine:
 
     def is_cacheable(self, e: A.Expr) -> bool:
         """Whether results at time t depend only on samples at or before t (no ``@``, no
-        negative offset): then a cached step result stays valid until older data is written."""
+        negative or per-query offset, no smoothed selector): then a cached step result stays valid until older data is written."""
         hit = self.cacheable.get(id(e))
         if hit is not None and hit[0] is e:
             return hit[1]
@@ -168,8 +188,11 @@ def _looks_only_back(e: A.Expr) -> bool:
     stack = [e]
     while stack:
         n = stack.pop()
-        if isinstance(n, A.VectorSelector | A.Subquery) and (n.at is not None or n.offset_ms < 0):
+        if isinstance(n, A.VectorSelector | A.Subquery) and (n.at is not None or n.offset_ms < 0
+                                                             or n.offset_expr is not None):
             return False
+        if isinstance(n, A.VectorSelector) and n.smoothed:
+            return False  # interpolates with the first sample after t
         stack.extend(A.children(n))
     return True
 
@@ -201,7 +224,6 @@ class _Query:
         self.engine = engine
         self.storage = engine.storage
         self.epoch = engine.storage.epoch()
-        self._valid_below: dict[int, float] = {}
         self.opts = options
         self.semantics = options.semantics
         self.left_open = options.semantics.left_open_windows
@@ -213,6 +235,9 @@ class _Query:
         self.notes: dict[Annotation, None] = {}
         # Selectors whose native histograms are read as count and sum only (stats_selectors).
         self.skip_buckets: frozenset[int] = frozenset()
+        # Whether results of earlier evaluations may be reused (not when annotations are asked
+        # for: a reused result brings none).
+        self.reuse = True
 
     def note(self, annotation: Annotation) -> None:
         self.notes[annotation] = None
@@ -341,12 +366,24 @@ class _Query:
         first = step * _trunc_div(start, step)
         if first < start or (self.left_open and first == start):
             first += step
+        if self.reuse and self.engine.is_cacheable(sq.expr) and id(sq) not in self.engine.histogram_subqueries:
+            held = self.engine.subquery_steps.get(id(sq))
+            if held is None or held.node is not sq or held.step != step:
+                if len(self.engine.subquery_steps) > 1_000:
+                    self.engine.subquery_steps.clear()
+                held = SubquerySteps(sq, step)
+                self.engine.subquery_steps[id(sq)] = held
+            try:
+                return (held.window(self.storage, self.epoch, first, end, lambda ts: self.vector(sq.expr, ts)),
+                        start, end)
+            except HistogramStep:
+                # Held steps are float arrays: a subquery returning histograms is computed afresh.
+                del self.engine.subquery_steps[id(sq)]
+                self.engine.histogram_subqueries.add(id(sq))
         acc: dict[Labels, tuple[list[int], list[float]]] = {}
         hacc: dict[Labels, tuple[list[int], list[FloatHistogram]]] = {}
-        cache = self.engine.step_cache if self.engine.is_cacheable(sq.expr) else None
         for ts in range(first, end + 1, step):
-            samples = self._cached_step(cache, sq.expr, ts) if cache is not None else self.vector(sq.expr, ts)
-            for s in samples:
+            for s in self.vector(sq.expr, ts):
                 if s.histogram is not None:
                     hentry = hacc.setdefault(s.labels, ([], []))
                     hentry[0].append(ts)
@@ -361,23 +398,6 @@ class _Query:
         series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()] if not hacc else HF.merge_range(acc, hacc)
         series.sort(key=lambda r: r.labels)
         return series, start, end
-
-    def _cached_step(self, cache: dict[tuple[int, int], tuple[A.Expr, int, tuple[Sample, ...]]],
-                     e: A.Expr, ts: int) -> tuple[Sample, ...]:
-        key = (id(e), ts)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is e:
-            valid_below = self._valid_below.get(hit[1])
-            if valid_below is None:
-                valid_below = self.storage.min_written_since(hit[1])
-                self._valid_below[hit[1]] = valid_below
-            if valid_below > ts:
-                return hit[2]
-        samples = self.vector(e, ts)
-        if len(cache) > 500_000:
-            cache.clear()
-        cache[key] = (e, self.epoch, samples)
-        return samples
 
     def range_arg(self, e: A.Expr, t: int) -> tuple[list[RangeSeries], int, int, int]:
         e = unwrap(e)
@@ -444,6 +464,21 @@ class _Query:
         return fd.special_impl(self, e, t)
 
     def _call_range(self, e: A.Call, fd: FunctionDef, t: int) -> Value:
+        if not self.reuse:
+            return self._call_range_now(e, fd, t)
+        recent = self.engine.recent_calls
+        # skip_buckets: a call read for its histograms' count and sum only differs in general.
+        when = (t, self.start, self.end, self.storage.generation, self.skip_buckets)
+        hit = recent.get(id(e))
+        if hit is not None and hit[0] is e and hit[1] == when:
+            return hit[2]
+        value = self._call_range_now(e, fd, t)
+        if len(recent) > 10_000:
+            recent.clear()
+        recent[id(e)] = (e, when, value)
+        return value
+
+    def _call_range_now(self, e: A.Call, fd: FunctionDef, t: int) -> Value:
         params: list[float] = []
         matrix_arg: A.Expr | None = None
         for a in e.args:
@@ -457,7 +492,7 @@ class _Query:
             return self._call_extended(e, ms, t)
         series, start, end, range_ms = self.range_arg(matrix_arg, t)
         rargs = RangeArgs(start, end, range_ms, t, tuple(params), self.semantics)
-        fn = fd.range_impl
+        fn = self.engine.range_memo.wrap(e.func, fd.range_impl, params, self.semantics)
         keep_name = fd.keeps_name
         drop = self.drop
         out = []

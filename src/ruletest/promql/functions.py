@@ -28,7 +28,8 @@ from ruletest.semantics import Semantics
 
 @dataclass(frozen=True, slots=True)
 class RangeArgs:
-    """What a range function knows besides the samples."""
+    """What a range function knows besides the samples. (reuse.RangeMemo keys some functions'
+    results by the fields they read: a new field read by one of them must join its key there.)"""
 
     range_start: int  # ms, exclusive in Prometheus 3
     range_end: int  # ms, inclusive
@@ -40,19 +41,7 @@ class RangeArgs:
 
 RangeFn = Callable[[Sequence[int], Sequence[float], RangeArgs], float | None]
 
-
-def _kahan2(inc: float, total: float, comp: float) -> tuple[float, float]:
-    # Prometheus 2.x kahanSumInc: no reset of the compensation on overflow.
-    t = total + inc
-    if abs(total) >= abs(inc):
-        comp += (total - t) + inc
-    else:
-        comp += (inc - t) + total
-    return t, comp
-
-
-def _kahan_for(kahan_sums: bool) -> Callable[[float, float, float], tuple[float, float]]:
-    return kahan_inc if kahan_sums else _kahan2
+_INFS = (math.inf, -math.inf)
 
 
 # --- rate / increase / delta ---------------------------------------------------------------
@@ -138,28 +127,103 @@ def _idelta(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | Non
 
 def linear_regression(ts: Sequence[int], vs: Sequence[float], intercept_time: int,
                       kahan_sums: bool) -> tuple[float, float]:
-    inc = _kahan_for(kahan_sums)
+    if kahan_sums:
+        return _linear_regression_3(ts, vs, intercept_time)
+    # Prometheus 2.x: four sums with kahanSumInc, written out inline (a hot loop).
     n = 0.0
     sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
     init_y = vs[0]
     const_y = True
-    for i, (t, v) in enumerate(zip(ts, vs, strict=True)):
-        if const_y and i > 0 and v != init_y:
+    for t, v in zip(ts, vs, strict=True):
+        if const_y and n > 0 and v != init_y:
             const_y = False
         n += 1.0
         x = (t - intercept_time) / 1e3
-        sum_x, c_x = inc(x, sum_x, c_x)
-        sum_y, c_y = inc(v, sum_y, c_y)
-        sum_xy, c_xy = inc(x * v, sum_xy, c_xy)
-        sum_x2, c_x2 = inc(x * x, sum_x2, c_x2)
+        s = sum_x + x
+        if abs(sum_x) >= abs(x):
+            c_x += (sum_x - s) + x
+        else:
+            c_x += (x - s) + sum_x
+        sum_x = s
+        s = sum_y + v
+        if abs(sum_y) >= abs(v):
+            c_y += (sum_y - s) + v
+        else:
+            c_y += (v - s) + sum_y
+        sum_y = s
+        xv = x * v
+        s = sum_xy + xv
+        if abs(sum_xy) >= abs(xv):
+            c_xy += (sum_xy - s) + xv
+        else:
+            c_xy += (xv - s) + sum_xy
+        sum_xy = s
+        xx = x * x
+        s = sum_x2 + xx
+        if abs(sum_x2) >= abs(xx):
+            c_x2 += (sum_x2 - s) + xx
+        else:
+            c_x2 += (xx - s) + sum_x2
+        sum_x2 = s
+    return _regression_result(n, const_y, init_y, sum_x + c_x, sum_y + c_y, sum_xy + c_xy, sum_x2 + c_x2)
+
+
+def _linear_regression_3(ts: Sequence[int], vs: Sequence[float], intercept_time: int) -> tuple[float, float]:
+    # Prometheus 3: kahansum.Inc, which zeroes a compensation when its sum overflows (that can
+    # matter here: the compensations are added back to the sums before they are combined).
+    n = 0.0
+    sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
+    init_y = vs[0]
+    const_y = True
+    infs = _INFS
+    for t, v in zip(ts, vs, strict=True):
+        if const_y and n > 0 and v != init_y:
+            const_y = False
+        n += 1.0
+        x = (t - intercept_time) / 1e3
+        s = sum_x + x
+        if s in infs:
+            c_x = 0.0
+        elif abs(sum_x) >= abs(x):
+            c_x += (sum_x - s) + x
+        else:
+            c_x += (x - s) + sum_x
+        sum_x = s
+        s = sum_y + v
+        if s in infs:
+            c_y = 0.0
+        elif abs(sum_y) >= abs(v):
+            c_y += (sum_y - s) + v
+        else:
+            c_y += (v - s) + sum_y
+        sum_y = s
+        xv = x * v
+        s = sum_xy + xv
+        if s in infs:
+            c_xy = 0.0
+        elif abs(sum_xy) >= abs(xv):
+            c_xy += (sum_xy - s) + xv
+        else:
+            c_xy += (xv - s) + sum_xy
+        sum_xy = s
+        xx = x * x
+        s = sum_x2 + xx
+        if s in infs:
+            c_x2 = 0.0
+        elif abs(sum_x2) >= abs(xx):
+            c_x2 += (sum_x2 - s) + xx
+        else:
+            c_x2 += (xx - s) + sum_x2
+        sum_x2 = s
+    return _regression_result(n, const_y, init_y, sum_x + c_x, sum_y + c_y, sum_xy + c_xy, sum_x2 + c_x2)
+
+
+def _regression_result(n: float, const_y: bool, init_y: float, sum_x: float, sum_y: float, sum_xy: float,
+                       sum_x2: float) -> tuple[float, float]:
     if const_y:
         if math.isinf(init_y):
             return math.nan, math.nan
         return 0.0, init_y
-    sum_x += c_x
-    sum_y += c_y
-    sum_xy += c_xy
-    sum_x2 += c_x2
     cov_xy = sum_xy - sum_x * sum_y / n
     var_x = sum_x2 - sum_x * sum_x / n
     slope = go_div(cov_xy, var_x)
@@ -210,47 +274,93 @@ def _avg_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> floa
     if not vs:
         return None
     if a.semantics.kahan_sums:
-        total, count = vs[0], 1.0
-        mean = comp = 0.0
-        incremental = False
-        for i, f in enumerate(vs[1:]):
-            count = float(i + 2)
-            if not incremental:
-                new_sum, new_c = kahan_inc(f, total, comp)
-                if not math.isinf(new_sum):
-                    total, comp = new_sum, new_c
-                    continue
-                incremental = True
-                mean = total / (count - 1)
-                comp /= count - 1
-            q = (count - 1) / count
-            mean, comp = kahan_inc(f / count, q * mean, q * comp)
-        if incremental:
-            return mean + comp
-        return total / count + comp / count
+        return _avg_kahan(vs)
+    # Prometheus 2.x: incremental mean, each step added with kahanSumInc (no compensation reset);
+    # an infinite mean is kept where the subtraction would give NaN. Written out inline: this
+    # loop is the hot path of long windows.
     mean = comp = 0.0
     count = 0.0
     for f in vs:
         count += 1
-        if math.isinf(mean):
-            if math.isinf(f) and (mean > 0) == (f > 0):
+        if f == mean and mean not in _INFS:
+            # The step adds exactly 0.0 (f/count - mean/count) to the mean and the compensation,
+            # which changes neither: both start at +0.0 and a sum is -0.0 only when both of its
+            # terms are. Constant runs cost no division.
+            continue
+        if mean in _INFS:
+            if f in _INFS:
+                if (mean > 0) == (f > 0):
+                    continue
+            elif f == f:
                 continue
-            if not math.isinf(f) and not math.isnan(f):
-                continue
-        mean, comp = _kahan2(f / count - mean / count, mean, comp)
-    if math.isinf(mean):
+        inc = f / count - mean / count
+        t = mean + inc
+        if abs(mean) >= abs(inc):
+            comp += (mean - t) + inc
+        else:
+            comp += (inc - t) + mean
+        mean = t
+    if mean in _INFS:
         return mean
     return mean + comp
+
+
+def _avg_kahan(vs: Sequence[float]) -> float:
+    """Prometheus 3: Kahan-Neumaier sum divided by the count, switching to an incremental mean
+    once the sum would overflow. The sum is written out inline (the common case); the rare
+    overflow restarts in the general version, which computes the same prefix identically."""
+    total = vs[0]
+    comp = 0.0
+    for f in vs[1:]:
+        t = total + f
+        if t in _INFS:
+            return _avg_kahan_general(vs)
+        if abs(total) >= abs(f):
+            comp += (total - t) + f
+        else:
+            comp += (f - t) + total
+        total = t
+    count = float(len(vs))
+    return total / count + comp / count
+
+
+def _avg_kahan_general(vs: Sequence[float]) -> float:
+    total, count = vs[0], 1.0
+    mean = comp = 0.0
+    incremental = False
+    for i, f in enumerate(vs[1:]):
+        count = float(i + 2)
+        if not incremental:
+            new_sum, new_c = kahan_inc(f, total, comp)
+            if not math.isinf(new_sum):
+                total, comp = new_sum, new_c
+                continue
+            incremental = True
+            mean = total / (count - 1)
+            comp /= count - 1
+        q = (count - 1) / count
+        mean, comp = kahan_inc(f / count, q * mean, q * comp)
+    if incremental:
+        return mean + comp
+    return total / count + comp / count
 
 
 def _sum_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
     if not vs:
         return None
-    inc = _kahan_for(a.semantics.kahan_sums)
+    # kahanSumInc in 2.x, kahansum.Inc in 3.x: the same except that 3.x zeroes the compensation
+    # when the sum overflows. That cannot change the result: once the sum is infinite it stays
+    # infinite (returned without the compensation) or becomes NaN (NaN either way). So one
+    # inline loop serves both.
     total = comp = 0.0
     for f in vs:
-        total, comp = inc(f, total, comp)
-    if math.isinf(total):
+        t = total + f
+        if abs(total) >= abs(f):
+            comp += (total - t) + f
+        else:
+            comp += (f - t) + total
+        total = t
+    if total in _INFS:
         return total
     return total + comp
 
@@ -259,22 +369,33 @@ def _count_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> fl
     return float(len(vs)) if vs else None
 
 
-def _compare_over_time(vs: Sequence[float], better: Callable[[float, float], bool]) -> float | None:
+def _max_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
     if not vs:
         return None
+    # Go: `if cur > max || math.IsNaN(max) { max = cur }` from max = vs[0]. Without NaN that is
+    # Python's max(), which also keeps the first of equal values (0 and -0 among them). A NaN
+    # anywhere makes the plain sum NaN (so may +Inf with -Inf: then the loop decides).
+    total = sum(vs)
+    if total == total:
+        return max(vs)
     best = vs[0]
     for f in vs:
-        if better(f, best) or math.isnan(best):
+        if f > best or best != best:
             best = f
     return best
 
 
-def _max_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
-    return _compare_over_time(vs, lambda cur, m: cur > m)
-
-
 def _min_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | None:
-    return _compare_over_time(vs, lambda cur, m: cur < m)
+    if not vs:
+        return None
+    total = sum(vs)
+    if total == total:
+        return min(vs)
+    best = vs[0]
+    for f in vs:
+        if f < best or best != best:
+            best = f
+    return best
 
 
 def _ts_of_compare(ts: Sequence[int], vs: Sequence[float], better: Callable[[float, float], bool]) -> float | None:
@@ -322,14 +443,32 @@ def _quantile_over_time(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) ->
 
 
 def _variance(vs: Sequence[float], kahan_sums: bool) -> float:
-    inc = _kahan_for(kahan_sums)
+    # Welford's algorithm with compensated sums (kahanSumInc in 2.x; kahansum.Inc in 3.x, which
+    # zeroes a compensation when its sum overflows), written out inline.
     count = 0.0
     mean = c_mean = aux = c_aux = 0.0
+    reset = kahan_sums
     for f in vs:
         count += 1
         delta = f - (mean + c_mean)
-        mean, c_mean = inc(delta / count, mean, c_mean)
-        aux, c_aux = inc(delta * (f - (mean + c_mean)), aux, c_aux)
+        inc = delta / count
+        t = mean + inc
+        if reset and t in _INFS:
+            c_mean = 0.0
+        elif abs(mean) >= abs(inc):
+            c_mean += (mean - t) + inc
+        else:
+            c_mean += (inc - t) + mean
+        mean = t
+        inc = delta * (f - (mean + c_mean))
+        t = aux + inc
+        if reset and t in _INFS:
+            c_aux = 0.0
+        elif abs(aux) >= abs(inc):
+            c_aux += (aux - t) + inc
+        else:
+            c_aux += (inc - t) + aux
+        aux = t
     return (aux + c_aux) / count
 
 

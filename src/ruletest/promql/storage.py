@@ -17,7 +17,7 @@ from ruletest.errors import RuletestError
 from ruletest.promql.ast import Matcher
 from ruletest.promql.histogram_store import HistogramColumn
 from ruletest.promql.histograms import FloatHistogram
-from ruletest.promql.values import STALE, Labels, RangeSeries, Sample, Stale
+from ruletest.promql.values import METRIC_NAME, STALE, Labels, RangeSeries, Sample, Stale
 
 
 class DuplicateSampleError(RuletestError):
@@ -82,6 +82,9 @@ class Storage:
         self._postings: dict[str, dict[str, set[int]]] = {}
         self.generation = 0  # bumped on every change
         self.series_generation = 0  # bumped when a series is created: selections stay valid until then
+        # Metric name -> series_generation when a series of that name was last created: a
+        # selection by name stays the same while no series of its name is created.
+        self.name_generation: dict[str, int] = {}
         # Change epochs: the lowest sample timestamp written in each epoch. A result computed
         # at time t in epoch e is still valid while nothing at or before t was written since.
         self._epochs = 0
@@ -133,6 +136,7 @@ class Storage:
             self._postings.setdefault(k, {}).setdefault(v, set()).add(idx)
         self.generation += 1
         self.series_generation += 1
+        self.name_generation[s.label_map.get(METRIC_NAME, "")] = self.series_generation
         return s
 
     def lookup(self, labels: Labels) -> StoredSeries | None:

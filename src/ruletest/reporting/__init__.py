@@ -3,7 +3,25 @@ ruletest's explanations (diffs, timelines) and the pytest failure report."""
 
 from __future__ import annotations
 
-from ruletest.reporting.junit import junit_xml
-from ruletest.reporting.promtool import detail, file_text, location, message, render
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ruletest.reporting.junit import junit_xml
+    from ruletest.reporting.promtool import detail, file_text, location, message, render
 
 __all__ = ["detail", "file_text", "junit_xml", "location", "message", "render"]
+
+# Imported on first use (JUnit XML only with --junit).
+_WHERE = {"junit_xml": "ruletest.reporting.junit", "detail": "ruletest.reporting.promtool",
+          "file_text": "ruletest.reporting.promtool", "location": "ruletest.reporting.promtool",
+          "message": "ruletest.reporting.promtool", "render": "ruletest.reporting.promtool"}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(where), name)
+    globals()[name] = value
+    return value

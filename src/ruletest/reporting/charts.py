@@ -1,9 +1,11 @@
 """The charts of one test group, computed from its run's trace (:class:`ruletest.results.GroupTrace`):
 
 * the input series, one chart per metric name (gaps, stale markers and counter resets marked);
-* per tested alert name: the compared side of its rules against the threshold (or the rule's
-  result when it compares with no constant), a band per alert instance (inactive, pending,
-  firing) and a marker per assertion at its eval_time;
+* per tested alert name (alert_rule_test, alert_state_test, and with notification tests every
+  alert that was pending or firing): the compared side of its rules against the threshold (or
+  the rule's result when it compares with no constant), a band per alert instance (inactive,
+  pending, firing) and a marker per assertion at its eval_time (a state assertion at its time,
+  over its window);
 * per ``promql_expr_test``: the expression's values around eval_time, expected and got.
 
 Everything here is geometry and text; the markup is in ``html_templates/``. All charts of a
@@ -22,7 +24,7 @@ from typing import Literal
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, get_label
 from ruletest.promql.values import format_labels as _format_labels
-from ruletest.reporting.explain import explain_alert, num
+from ruletest.reporting.explain import explain_alert, explain_state, num
 from ruletest.reporting.promtool import message
 from ruletest.reporting.svg import (
     Point,
@@ -48,6 +50,8 @@ from ruletest.results import (
     ExprTrace,
     GroupResult,
     GroupTrace,
+    StateCheckTrace,
+    StateMismatch,
 )
 
 
@@ -147,6 +151,7 @@ class Marker:
     passed: bool
     label: str
     title: str
+    end_x: float | None = None  # an assertion over a window: where it ends
 
 
 @dataclass(frozen=True)
@@ -203,11 +208,25 @@ class CheckView:
 
 
 @dataclass(frozen=True)
+class StateView:
+    """An alert_state_test entry beside its alert's chart."""
+
+    id: str
+    label: str
+    status: str  # passed, failed, not run
+    expectation: str
+    observed: str  # what decided a failure ("it is firing at 4m")
+    where: str
+    detail: str  # a failure's explanation: state timeline, the expression's values
+
+
+@dataclass(frozen=True)
 class AlertSection:
     name: str
     rules: tuple[tuple[str, str], ...]  # (expression, file:line)
     chart: LineChart
     checks: tuple[CheckView, ...]
+    states: tuple[StateView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +256,12 @@ class GroupCharts:
     alerts: tuple[AlertSection, ...]
     exprs: tuple[ExprSection, ...]
     notes: tuple[str, ...]
+
+    @property
+    def case_ids(self) -> frozenset[str]:
+        """The cases shown (with their explanation) beside a chart."""
+        return frozenset([k.id for a in self.alerts for k in a.checks] + [v.id for a in self.alerts for v in a.states]
+                         + [e.id for e in self.exprs])
 
 
 def group_charts(g: GroupResult, rel: Callable[[str], str] | None = None) -> GroupCharts | None:
@@ -440,12 +465,29 @@ def _alert_section(a: AlertRuleTrace, tr: GroupTrace, t0: int, t1: int, cases: d
     rows = [_place(r, frame.y1 + 4 + i * (ROW_LABEL + ROW_HEIGHT + ROW_GAP) + ROW_LABEL) for i, r in enumerate(rows)]
     checks = tuple(_check_view(ch, a.name, cases.get(ch.case_id), show) for ch in a.checks)
     markers = tuple(Marker(frame.x(tr.start_ms + ch.eval_time_ms), ch.eval_time_ms, cv.status == "passed", cv.label,
-                           _marker_title(cv)) for ch, cv in zip(a.checks, checks, strict=True))
+                           _marker_title(cv, _problem(cases.get(ch.case_id))))
+                    for ch, cv in zip(a.checks, checks, strict=True))
+    states = tuple(_state_view(st, cases.get(st.case_id), show) for st in a.states)
+    markers += tuple(Marker(frame.x(tr.start_ms + st.t_ms), st.t_ms, sv.status == "passed", sv.label,
+                            f"{sv.label}: {sv.status} ({sv.where})" + (f"\n{sv.observed}" if sv.observed else ""),
+                            frame.x(tr.start_ms + st.end_ms) if st.end_ms is not None else None)
+                     for st, sv in zip(a.states, states, strict=True))
     th_lines = tuple(ThresholdLine(frame.y(v), v, f"{op} {short_number(v)}") for op, v in thresholds)
     chart = LineChart("value", title, frame, tuple(lines), tuple(marks), tuple(legend), common, th_lines, markers,
                       tuple(rows), tuple(notes))
     rules = tuple((expr, show(str(where))) for expr, where, _ in a.rules)
-    return AlertSection(a.name, rules, chart, checks)
+    return AlertSection(a.name, rules, chart, checks, states)
+
+
+def _state_view(st: StateCheckTrace, case: CaseResult | None, show: Callable[[str], str]) -> StateView:
+    problem = case.problem if case is not None else None
+    observed = detail = ""
+    if isinstance(problem, StateMismatch):
+        observed, detail = problem.observed, explain_state(problem)
+    elif problem is not None:
+        detail = message(problem)
+    return StateView(st.case_id, case.label if case is not None else st.expectation, _status(case), st.expectation,
+                     observed, show(str(case.where)) if case is not None else "", detail)
 
 
 def _band_rows(a: AlertRuleTrace, tr: GroupTrace, frame: Frame) -> tuple[list[BandRow], int]:
@@ -509,15 +551,22 @@ def _check_view(ch: AlertCheckTrace, name: str, case: CaseResult | None, show: C
                      tuple(_alert_view(x) for x in expected), tuple(_alert_view(x) for x in got), detail)
 
 
+def _problem(case: CaseResult | None) -> object:
+    return case.problem if case is not None else None
+
+
 def _status(case: CaseResult | None) -> str:
     if case is None or not case.ran:
         return "not run"
     return "passed" if case.problem is None else "failed"
 
 
-def _marker_title(cv: CheckView) -> str:
+def _marker_title(cv: CheckView, problem: object) -> str:
     lines = [f"{cv.label}: {cv.status} ({cv.where})"]
-    lines.append(f"expected {len(cv.expected)} firing, got {len(cv.got)}")
+    if isinstance(problem, AlertMismatch) and problem.count is not None:
+        lines.append(f"expected {problem.count} firing (count), got {len(cv.got)}")
+    else:
+        lines.append(f"expected {len(cv.expected)} firing, got {len(cv.got)}")
     return "\n".join(lines)
 
 

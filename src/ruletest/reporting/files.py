@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ruletest.coverage import CoverageReport
-from ruletest.results import FileResult
+if TYPE_CHECKING:  # only annotations: a run without reports does not load coverage
+    from ruletest.coverage import CoverageReport
+    from ruletest.results import FileResult
 
 
 def write_reports(results: Sequence[FileResult], *, html: str | None = None, summary_md: str | None = None,

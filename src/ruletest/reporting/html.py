@@ -26,7 +26,7 @@ from ruletest.promql.values import METRIC_NAME, get_label
 from ruletest.reporting.charts import GroupCharts, group_charts
 from ruletest.reporting.coverage_summary import summarize
 from ruletest.reporting.explain import prometheus_2_note
-from ruletest.reporting.outcomes import Outcome, file_outcomes, headline, totals
+from ruletest.reporting.outcomes import Outcome, file_outcomes, headline, run_time, totals
 from ruletest.reporting.promtool import render
 from ruletest.reporting.svg import num
 from ruletest.results import FileResult, Problem
@@ -93,7 +93,7 @@ def html_report(results: Sequence[FileResult], *, coverage: CoverageReport | Non
     return _template().render(
         title=title, totals=t, coverage=cov, groups=groups, failures=failures, version=__version__,
         generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M:%S"),
-        duration=_duration(t.duration_s), files=[rel(r.path) for r in results])
+        duration=run_time(t.duration_s), files=[rel(r.path) for r in results])
 
 
 def _file_views(r: FileResult, fi: int, rel: Callable[[str], str], root: str) -> list[GroupView]:
@@ -110,16 +110,17 @@ def _file_views(r: FileResult, fi: int, rel: Callable[[str], str], root: str) ->
         if not r.problems:
             return []
         rows = tuple(row(o, (), True) for o in outs)  # the file's problems are shown once, above
-        return [GroupView(f"f{fi}", rel(r.path), "(file)", rel(r.path), False, _duration(r.duration_s),
+        return [GroupView(f"f{fi}", rel(r.path), "(file)", rel(r.path), False, run_time(r.duration_s),
                           _search(rel(r.path), "(file)", [str(p.code) for p in r.problems]),
                           rows, file_problems, "", None, 0, len(rows))]
     views = []
     for gi, g in enumerate(r.groups):
         mine = [o for o in outs if o.group is g]
         charts = group_charts(g, lambda p: _rel_location(p, rel))
-        # A case shows its own problem; with charts, its explanation (timeline, values, diff)
-        # is beside the chart. Problems of the file or group are shown once, above.
-        rows = tuple(row(o, [p for p in o.problems if p not in g.problems and p not in r.problems], charts is None)
+        charted = charts.case_ids if charts is not None else frozenset()
+        # A case shows its own problem; when it is drawn, its explanation (timeline, values,
+        # diff) is beside the chart. Problems of the file or group are shown once, above.
+        rows = tuple(row(o, [p for p in o.problems if p not in g.problems and p not in r.problems], o.id not in charted)
                      for o in mine)
         problems = file_problems + tuple(render(p, root=root) for p in g.problems)
         passed = g.passed and not r.problems
@@ -128,7 +129,7 @@ def _file_views(r: FileResult, fi: int, rel: Callable[[str], str], root: str) ->
             words += [a.name for a in g.trace.alerts]
             words += sorted({get_label(s.labels, METRIC_NAME) for s in g.trace.inputs})
         views.append(GroupView(
-            f"f{fi}g{gi}", rel(r.path), g.name, rel(str(g.where)), passed, _duration(g.duration_s),
+            f"f{fi}g{gi}", rel(r.path), g.name, rel(str(g.where)), passed, run_time(g.duration_s),
             _search(rel(r.path), g.name, words), rows, problems, prometheus_2_note(g.passes_with_2x), charts,
             sum(1 for o in mine if o.status == "passed"), sum(1 for o in mine if o.status == "failed")))
     return views
@@ -143,14 +144,6 @@ def _rel_location(text: str, rel: Callable[[str], str]) -> str:
 
 def _search(path: str, name: str, words: Sequence[str]) -> str:
     return " ".join([path, name, *words]).lower()
-
-
-def _duration(s: float) -> str:
-    if s < 1:
-        return f"{s * 1000:.0f} ms"
-    if s < 120:
-        return f"{s:.1f} s"
-    return f"{int(s // 60)} min {s % 60:.0f} s"
 
 
 @lru_cache(maxsize=1)

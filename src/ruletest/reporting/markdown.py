@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from ruletest.coverage import CoverageReport
 from ruletest.reporting.coverage_summary import summarize
-from ruletest.reporting.outcomes import outcomes, totals
+from ruletest.reporting.outcomes import outcomes, run_time, totals
 from ruletest.reporting.promtool import detail, location, message
 from ruletest.results import FileResult, Problem
 
@@ -23,7 +23,7 @@ def markdown_summary(results: Sequence[FileResult], *, coverage: CoverageReport 
     out = [f"## {title}: {verdict}", ""]
     head = ["files", "groups", "cases", "passed", "failed"] + (["not run"] if t.skipped else []) + ["duration"]
     row = [t.files, t.groups, t.cases, t.passed, t.failed] + ([t.skipped] if t.skipped else []) + [
-        f"{t.duration_s:.1f} s"]
+        run_time(t.duration_s)]
     cov = summarize(coverage) if coverage is not None else None
     if cov is not None:
         head.append("rule coverage")

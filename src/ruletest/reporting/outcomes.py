@@ -27,7 +27,9 @@ class Outcome:
     where: Location
     status: Status
     problems: tuple[Problem, ...]
-    # The group's run time shared by its outcomes (a group runs its cases in one simulation).
+    # The time spent on this outcome, as pytest times the item that does the work: a group runs
+    # its cases in one simulation, timed on its first case (0 on the others); the file's own work
+    # (reading it and its rule files) is timed on its first case. They add up to the file's time.
     time_s: float
     group: GroupResult | None = None
     case: CaseResult | None = None
@@ -39,17 +41,20 @@ def file_outcomes(result: FileResult) -> Iterator[Outcome]:
         if shared:  # nothing ran: the file could not be loaded, or has no test groups
             yield Outcome(result.path, "(file)", Location(result.path), "failed", shared, result.duration_s)
         return
+    overhead = max(0.0, result.duration_s - sum(g.duration_s for g in result.groups))
     for g in result.groups:
         common = shared + tuple(g.problems)
         if not g.cases:
             yield Outcome(result.path, f"{g.name}::(no assertions)", g.where, "failed" if common else "passed", common,
-                          g.duration_s, g)
+                          g.duration_s + overhead, g)
+            overhead = 0.0
             continue
-        share = g.duration_s / len(g.cases)
-        for c in g.cases:
+        for i, c in enumerate(g.cases):
             problems = common + ((c.problem,) if c.problem is not None else ())
             status: Status = "failed" if problems else ("passed" if c.ran else "skipped")
-            yield Outcome(result.path, c.id, c.where, status, problems, share, g, c)
+            yield Outcome(result.path, c.id, c.where, status, problems, (g.duration_s if i == 0 else 0.0) + overhead,
+                          g, c)
+            overhead = 0.0
 
 
 def outcomes(results: Sequence[FileResult]) -> list[Outcome]:
@@ -87,6 +92,18 @@ def totals(results: Sequence[FileResult], duration_s: float | None = None) -> To
         skipped=sum(1 for o in outs if o.status == "skipped"),
         duration_s=sum(r.duration_s for r in results) if duration_s is None else duration_s,
     )
+
+
+def run_time(s: float) -> str:
+    """A run or group's wall time for people: milliseconds under a second (a test group often
+    takes a few), then seconds, then minutes."""
+    if s < 0.001:
+        return "< 1 ms"
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    if s < 120:
+        return f"{s:.1f} s"
+    return f"{int(s // 60)} min {s % 60:.0f} s"
 
 
 def headline(p: Problem) -> str:

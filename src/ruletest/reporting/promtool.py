@@ -10,7 +10,15 @@ from ruletest.gocompat import format_float_e, format_go_duration, go_quote
 from ruletest.promql.ast import format_duration
 from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.values import Labels, format_labels
-from ruletest.reporting.explain import explain_alert, explain_state, num, prometheus_2_note, samples_diff, timing_note
+from ruletest.reporting.explain import (
+    explain_alert,
+    explain_state,
+    nan_note,
+    num,
+    prometheus_2_note,
+    samples_diff,
+    timing_note,
+)
 from ruletest.reporting.notifications import notification_detail, notification_message, routing_message
 from ruletest.results import (
     AlertMismatch,
@@ -114,6 +122,8 @@ def render(p: Problem, *, promtool_compat: bool = False, explain: bool = True, d
         info = "\n".join(p.notes) if explain else ""
     if info:
         text += "\n" + _indent_block(info, "        ")
+    elif explain and isinstance(p, ExprMismatch) and nan_note(p):
+        text += "\n" + _indent_block(nan_note(p), "        ")  # the diff would say it on the NaN's line
     return text
 
 

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 
 from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, drop_name, labels_from, set_label
@@ -61,6 +62,9 @@ class Annotations:
         return self._value
 
 
+_NO_ANNOTATIONS = Annotations(value=())
+
+
 @dataclass
 class Alert:
     labels: Labels
@@ -97,44 +101,61 @@ def _template_query(query: QueryFn, ts: int) -> Callable[[str], list[PointerValu
 class AlertingRuleState:
     rule: Rule
     active: dict[Labels, Alert] = field(default_factory=dict)
+    # Rules whose labels hold no template: the alert labels of each result label set seen.
+    _alert_labels: dict[Labels, Labels] | None = field(default=None, repr=False, compare=False)
+    # ALERTS / ALERTS_FOR_STATE samples by (alert labels, firing, active since).
+    _samples: dict[tuple[Labels, bool, int], tuple[Sample, Sample]] = field(default_factory=dict, repr=False,
+                                                                            compare=False)
+    _eager: bool = field(default=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not any("{{" in v for _, v in self.rule.labels):
+            self._alert_labels = {}
+        self._eager = any(_uses_query(v) for _, v in self.rule.annotations)
 
     def eval(self, result: list[Sample], ts: int, query_ts: int, env: TemplateEnv, limit: int,
              template_query: QueryFn | None) -> list[Sample]:
         """Advance the state machine with the expression's ``result`` at ``ts``; return the
         ALERTS / ALERTS_FOR_STATE samples to write (at ``query_ts``)."""
+        if not result and not self.active:
+            return []
         rule = self.rule
-        sem = env.semantics
-        eager = any(_uses_query(v) for _, v in rule.annotations)
-        current: dict[Labels, Alert] = {}
+        static_labels = self._alert_labels
+        keys: list[Labels] = []
+        current: set[Labels] = set()
         for smpl in result:
-            data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, template_value(smpl))
-
-            def expand(text: str, data: AlertTemplateData = data) -> str:
-                query = None if template_query is None else _template_query(template_query, ts)
-                return expand_alert_text(text, rule.name, data, now_ms=ts, query=query, semantics=sem)
-
-            labels = drop_name(smpl.labels)
-            for k, v in rule.labels:
-                labels = set_label(labels, k, expand(v))
-            labels = set_label(labels, "alertname", rule.name)
-
-            def render(expand: Callable[[str], str] = expand) -> Labels:
-                # Annotations keep empty values (a ScratchBuilder in Prometheus), labels do not.
-                return tuple(sorted((k, expand(v)) for k, v in rule.annotations))
-
-            annotations = Annotations(value=render()) if eager or not rule.annotations else Annotations(render)
+            labels = static_labels.get(smpl.labels) if static_labels is not None else None
+            if labels is None:
+                labels = drop_name(smpl.labels)
+                if rule.labels:
+                    expand = self._expander(smpl, ts, env, template_query)
+                    for k, v in rule.labels:
+                        labels = set_label(labels, k, expand(v))
+                labels = set_label(labels, "alertname", rule.name)
+                if static_labels is not None:
+                    if len(static_labels) > 10_000:
+                        static_labels.clear()
+                    static_labels[smpl.labels] = labels
             if labels in current:
                 raise PromQLEvalError("vector contains metrics with the same labelset after applying alert labels")
-            current[labels] = Alert(labels, annotations, AlertState.PENDING, ts, smpl.value, last_eval=ts)
+            current.add(labels)
+            keys.append(labels)
 
-        for key, a in current.items():
-            existing = self.active.get(key)
+        active = self.active
+        for smpl, key in zip(result, keys, strict=True):
+            if not rule.annotations:
+                annotations = _NO_ANNOTATIONS
+            elif self._eager:
+                annotations = Annotations(value=self._render(smpl, ts, env, template_query))
+            else:
+                annotations = Annotations(partial(self._render, smpl, ts, env, template_query))
+            existing = active.get(key)
             if existing is not None and existing.state != AlertState.INACTIVE:
-                existing.value = a.value
-                existing.annotations_at = a.annotations_at
+                existing.value = smpl.value
+                existing.annotations_at = annotations
                 existing.last_eval = ts
                 continue
-            self.active[key] = a
+            active[key] = Alert(key, annotations, AlertState.PENDING, ts, smpl.value, last_eval=ts)
 
         out: list[Sample] = []
         num_active = 0
@@ -161,21 +182,53 @@ class AlertingRuleState:
             if a.state == AlertState.PENDING and ts - a.active_at >= rule.for_ms:
                 a.state = AlertState.FIRING
                 a.fired_at = ts
-            out.append(self._sample(a, ALERT_METRIC, 1.0, with_state=True))
-            out.append(self._sample(a, ALERT_FOR_STATE_METRIC, math.floor(a.active_at / 1000), with_state=False))
+            out.extend(self._outputs(a))
         if limit > 0 and num_active > limit:
             self.active.clear()
             raise PromQLEvalError(f"exceeded limit of {limit} with {num_active} alerts")
         return out
 
-    def _sample(self, a: Alert, metric: str, value: float, with_state: bool) -> Sample:
+    def _expander(self, smpl: Sample, ts: int, env: TemplateEnv, template_query: QueryFn | None
+                  ) -> Callable[[str], str]:
+        """Expands a label or annotation template with the data of the sample ``smpl`` at ``ts``."""
+        data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, template_value(smpl))
+        query = None if template_query is None else _template_query(template_query, ts)
+        name = self.rule.name
+        sem = env.semantics
+
+        def expand(text: str) -> str:
+            return expand_alert_text(text, name, data, now_ms=ts, query=query, semantics=sem)
+
+        return expand
+
+    def _render(self, smpl: Sample, ts: int, env: TemplateEnv, template_query: QueryFn | None) -> Labels:
+        # Annotations keep empty values (a ScratchBuilder in Prometheus), labels do not.
+        expand = self._expander(smpl, ts, env, template_query)
+        return tuple(sorted((k, expand(v)) for k, v in self.rule.annotations))
+
+    def _outputs(self, a: Alert) -> tuple[Sample, Sample]:
+        """The ALERTS and ALERTS_FOR_STATE samples of an active alert (the same every step until
+        its state changes: built once)."""
+        firing = a.state is AlertState.FIRING
+        key = (a.labels, firing, a.active_at)
+        hit = self._samples.get(key)
+        if hit is None:
+            hit = (Sample(self._series(a.labels, a.state.value), 1.0),
+                   Sample(self._series(a.labels, ""), math.floor(a.active_at / 1000)))
+            if len(self._samples) > 10_000:
+                self._samples.clear()
+            self._samples[key] = hit
+        return hit
+
+    def _series(self, alert_labels: Labels, state: str) -> Labels:
+        """The labels of the ALERTS series (``state`` given) or ALERTS_FOR_STATE (``state`` empty)."""
         labels = dict(self.rule.labels)
-        labels.update(dict(a.labels))
-        labels[METRIC_NAME] = metric
+        labels.update(dict(alert_labels))
+        labels[METRIC_NAME] = ALERT_METRIC if state else ALERT_FOR_STATE_METRIC
         labels["alertname"] = self.rule.name
-        if with_state:
-            labels["alertstate"] = a.state.value
-        return Sample(labels_from(labels), value)
+        if state:
+            labels["alertstate"] = state
+        return labels_from(labels)
 
     def firing(self) -> list[Alert]:
         return [a for a in self.active.values() if a.state == AlertState.FIRING]

@@ -5,7 +5,8 @@ rule's error is recorded without stopping the others."""
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql import ast as A
@@ -14,6 +15,7 @@ from ruletest.promql.parser import ParseOptions
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.values import METRIC_NAME, STALE, Labels, Sample, Scalar, Vector, labels_from
 from ruletest.rules.alerting import AlertingRuleState, TemplateEnv, template_value
+from ruletest.rules.invariance import ReusePlan, RuleQuery
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
 from ruletest.templates import make_sample
@@ -30,7 +32,14 @@ class RuleError:
 def rule_expression(rule: Rule, semantics: Semantics) -> A.Expr:
     """The expression as Prometheus evaluates it: rules run ``expr.String()``, which sorts each
     selector's matchers. Only ``absent()`` can tell (it derives labels in matcher order)."""
-    return _sort_matchers(A.parse(rule.expr, ParseOptions.for_semantics(semantics)))
+    return _rule_plan(rule.expr, ParseOptions.for_semantics(semantics)).expr
+
+
+@lru_cache(maxsize=4096)
+def _rule_plan(expr: str, options: ParseOptions) -> ReusePlan:
+    """The tree and its reuse analysis, once per expression (every test group of a file
+    simulates the same rules)."""
+    return ReusePlan.of(_sort_matchers(A.parse(expr, options)))
 
 
 def _sort_matchers(e: A.Expr) -> A.Expr:
@@ -63,33 +72,44 @@ def query_vector(engine: Engine, expr: A.Expr, t: int) -> list[Sample]:
     raise PromQLEvalError("rule result is not a vector or scalar")
 
 
+class _RuleState:
+    """One rule of a group across evaluations."""
+
+    __slots__ = ("alert", "last_result", "previous", "query", "relabelled", "rule")
+
+    def __init__(self, rule: Rule, query: RuleQuery) -> None:
+        self.rule = rule
+        self.query = query
+        self.alert = AlertingRuleState(rule) if rule.is_alert else None
+        self.last_result: list[Sample] = []
+        self.previous: dict[Labels, None] = {}  # the series it wrote last time
+        # Recording rules: the output label set of each input label set seen.
+        self.relabelled: dict[Labels, Labels] = {}
+
+
 @dataclass
 class GroupState:
     """One rule group's state across evaluations: the alerts of its alerting rules, the series
     each rule wrote last time (to mark the ones that disappear stale) and each rule's last result."""
 
     group: RuleGroup
-    _exprs: list[A.Expr]
-    _alerts: dict[int, AlertingRuleState] = field(default_factory=dict)
-    _previous: dict[int, dict[Labels, None]] = field(default_factory=dict)
-    _last_results: dict[int, list[Sample]] = field(default_factory=dict)
+    _rules: list[_RuleState]
 
     @classmethod
     def create(cls, group: RuleGroup, semantics: Semantics) -> GroupState:
-        exprs = [rule_expression(r, semantics) for r in group.rules]
-        alerts = {i: AlertingRuleState(r) for i, r in enumerate(group.rules) if r.is_alert}
-        return cls(group, exprs, alerts)
+        options = ParseOptions.for_semantics(semantics)
+        return cls(group, [_RuleState(r, RuleQuery(_rule_plan(r.expr, options))) for r in group.rules])
 
     def alerting_rules(self) -> list[AlertingRuleState]:
-        return list(self._alerts.values())
+        return [r.alert for r in self._rules if r.alert is not None]
 
     def alerting(self) -> list[tuple[int, AlertingRuleState]]:
         """(rule index in the group, state) of each alerting rule."""
-        return sorted(self._alerts.items(), key=lambda item: item[0])
+        return [(i, r.alert) for i, r in enumerate(self._rules) if r.alert is not None]
 
     def last_result(self, rule_index: int) -> list[Sample]:
         """The rule's expression result at the last evaluation (empty before the first)."""
-        return self._last_results.get(rule_index, [])
+        return self._rules[rule_index].last_result
 
     def eval(self, ts: int, engine: Engine, storage: Storage, env: TemplateEnv) -> list[RuleError]:
         errors: list[RuleError] = []
@@ -99,43 +119,54 @@ class GroupState:
             samples = query_vector(engine, engine.parse(q), t)
             return [make_sample(s.labels, template_value(s)) for s in samples]
 
-        for i, rule in enumerate(self.group.rules):
+        limit = self.group.limit
+        append = storage.append
+        for state in self._rules:
             try:
-                result = query_vector(engine, self._exprs[i], query_ts)
-                self._last_results[i] = result
-                if rule.is_alert:
-                    samples = self._alerts[i].eval(result, ts, query_ts, env, self.group.limit, template_query)
+                result = state.query.evaluate(engine, query_ts, query_vector)
+                state.last_result = result
+                if state.alert is not None:
+                    samples = state.alert.eval(result, ts, query_ts, env, limit, template_query)
                 else:
-                    samples = _recorded(rule, result, self.group.limit)
+                    samples = _recorded(state.rule, result, limit, state.relabelled)
             except RuletestError as exc:
-                errors.append(RuleError(rule, ts, exc.message))
+                errors.append(RuleError(state.rule, ts, exc.message))
+                continue
+            previous = state.previous
+            if not samples and not previous:
                 continue
             returned: dict[Labels, None] = {}
             failed: str | None = None
             for s in samples:
                 try:
-                    storage.append(s.labels, query_ts, s.histogram if s.histogram is not None else s.value)
+                    append(s.labels, query_ts, s.histogram if s.histogram is not None else s.value)
                     returned[s.labels] = None
                 except DuplicateSampleError:
                     failed = "duplicate sample for timestamp"
-            for labels in self._previous.get(i, {}):
-                if labels not in returned:
-                    with contextlib.suppress(DuplicateSampleError):
-                        storage.append(labels, query_ts, STALE)
-            self._previous[i] = returned
+            if previous:
+                for labels in previous:
+                    if labels not in returned:
+                        with contextlib.suppress(DuplicateSampleError):
+                            append(labels, query_ts, STALE)
+            state.previous = returned
             if failed is not None:
-                errors.append(RuleError(rule, ts, failed))
+                errors.append(RuleError(state.rule, ts, failed))
         return errors
 
 
-def _recorded(rule: Rule, result: list[Sample], limit: int) -> list[Sample]:
+def _recorded(rule: Rule, result: list[Sample], limit: int, relabelled: dict[Labels, Labels]) -> list[Sample]:
     out = []
     seen: set[Labels] = set()
     for s in result:
-        labels = dict(s.labels)
-        labels[METRIC_NAME] = rule.name
-        labels.update(dict(rule.labels))
-        ls = labels_from(labels)
+        ls = relabelled.get(s.labels)
+        if ls is None:
+            labels = dict(s.labels)
+            labels[METRIC_NAME] = rule.name
+            labels.update(dict(rule.labels))
+            ls = labels_from(labels)
+            if len(relabelled) > 10_000:
+                relabelled.clear()
+            relabelled[s.labels] = ls
         if ls in seen:
             raise PromQLEvalError("vector contains metrics with the same labelset after applying rule labels")
         seen.add(ls)

@@ -16,6 +16,7 @@ from typing import Literal
 from ruletest.errors import PromQLEvalError
 from ruletest.promql.engine import Engine, EngineOptions
 from ruletest.promql.histograms import Annotation, FloatHistogram
+from ruletest.promql.reuse import RangeMemo
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.values import STALE, Labels, Sample, Scalar, Stale, Vector, format_labels
 from ruletest.rules.alerting import Alert, AlertState, Annotations, TemplateEnv
@@ -109,12 +110,19 @@ class _Feed:
         self.series = series
         self.pos = [0] * len(series)
         self.storage = storage
+        self.next = min((s.timestamps[0] for s in series if s.timestamps), default=math.inf)  # next sample due
 
     def load_until(self, t: int) -> str | None:
+        if t < self.next:
+            return None
+        nxt: float = math.inf
         for i, s in enumerate(self.series):
             p = self.pos[i]
             ts = s.timestamps
-            if p >= len(ts) or ts[p] > t:
+            if p >= len(ts):
+                continue
+            if ts[p] > t:
+                nxt = min(nxt, ts[p])
                 continue
             end = bisect_left(ts, t + 1, p)
             for k in range(p, end):
@@ -123,8 +131,12 @@ class _Feed:
                     self.storage.append(s.labels, ts[k], STALE if isinstance(v, Stale) else
                                         v if isinstance(v, FloatHistogram) else float(v))
                 except DuplicateSampleError:
+                    self.next = -math.inf  # the caller stops here; a later call looks again
                     return f"duplicate sample for timestamp {ts[k]} in series {format_labels(s.labels)}"
             self.pos[i] = end
+            if end < len(ts):
+                nxt = min(nxt, ts[end])
+        self.next = nxt
         return None
 
 
@@ -132,14 +144,17 @@ class Simulation:
     """Rule groups evaluated over input series, one evaluation time after another."""
 
     def __init__(self, groups: Sequence[RuleGroup], inputs: Sequence[InputSeries], options: SimulationOptions,
-                 *, record: Iterable[str] | None = None, record_groups: bool = False) -> None:
+                 *, record: Iterable[str] | None = None, record_groups: bool = False,
+                 range_memo: RangeMemo | None = None) -> None:
         """``record``: the alert names whose history to keep (``None``: every alerting rule);
-        ``record_groups``: report each evaluated group's alerts in the step outcome."""
+        ``record_groups``: report each evaluated group's alerts in the step outcome;
+        ``range_memo``: range-function results shared with other simulations."""
         self._record_groups = record_groups
         self.options = options
         self.storage = Storage()
         self.engine = Engine(self.storage, EngineOptions(options.semantics,
-                                                         default_step_ms=options.evaluation_interval_ms))
+                                                         default_step_ms=options.evaluation_interval_ms),
+                             range_memo=range_memo)
         self._env = TemplateEnv(dict(options.external_labels), options.external_url, options.semantics)
         self._groups = [GroupState.create(g, options.semantics) for g in groups]
         self.inputs = tuple(inputs)
@@ -147,6 +162,7 @@ class Simulation:
         wanted = None if record is None else frozenset(record)
         self._recorded = [(st, i, ars) for st in self._groups for i, ars in st.alerting()
                           if wanted is None or ars.rule.name in wanted]
+        self._alerting = [ars for st in self._groups for ars in st.alerting_rules()]
         # alert name -> evaluation time -> step (rules sharing a name are merged per time)
         self._history: dict[str, dict[int, RuleStep]] = {}
         self.last_time: int | None = None
@@ -221,13 +237,17 @@ class Simulation:
         return [a for a in self.alerts(name) if a.state == AlertState.FIRING]
 
     def firing_names(self) -> set[str]:
-        return {ars.rule.name for st in self._groups for ars in st.alerting_rules() if ars.firing()}
+        return {ars.rule.name for ars in self._alerting if ars.active and ars.firing()}
 
     def alert_names(self) -> set[str]:
         return {r.name for st in self._groups for r in st.group.rules if r.is_alert}
 
     def rules(self) -> list[Rule]:
         return [r for st in self._groups for r in st.group.rules]
+
+    def recorded_names(self) -> set[str]:
+        """The alert names whose history is kept."""
+        return {ars.rule.name for _, _, ars in self._recorded}
 
     def history(self, name: str) -> list[RuleStep]:
         """The recorded evaluations of the alerting rules named ``name`` (several rules may share

@@ -15,6 +15,9 @@ from ruletest.gocompat import FmtSpec, GoNumError, fmt_unicode, go_int64, go_quo
 class TemplateError(RuletestError):
     """A template parse or execution error, with Go's message text."""
 
+    # The function a parse error calls undefined, for checks that know which version added it.
+    undefined_function: str | None = None
+
 
 # --- nodes ----------------------------------------------------------------------------------
 
@@ -842,7 +845,9 @@ class Parser:
         k = tok.kind
         if k == "ident":
             if tok.value not in self.funcs:
-                raise self.error(tok, f'function "{tok.value}" not defined')
+                err = self.error(tok, f'function "{tok.value}" not defined')
+                err.undefined_function = tok.value
+                raise err
             return IdentifierNode(tok.pos, tok.value)
         if k == "dot":
             return DotNode(tok.pos)

@@ -1,0 +1,210 @@
+"""When a rule's query result provably cannot change between evaluations, so the simulation
+may reuse it instead of evaluating again. Two cases, each shown from the expression's syntax:
+
+* Most rules of a test file select series that the test group under way never writes (each group
+  tests a few alerts; every group of the rule files is evaluated at every step). An expression
+  whose selectors all select no series is a function of its literals alone, unless something in
+  it reads the evaluation time: ``time()``, ``timestamp()``, date functions without an argument,
+  or a subquery (its steps are aligned to the clock, so their number varies). It has the same
+  value at every evaluation while no series it could select exists; only a new series can change
+  that, and the storage counts series creations (``Storage.series_generation``).
+* An expression without range selectors, subqueries or clock is a function of what its instant
+  selectors see (label sets and values, in order). When those are the same bits as at the last
+  evaluation, so is the result: the selectors are evaluated, the rest of the tree is not. Test
+  inputs are mostly constant over long stretches, so this is the common case.
+
+The analysis is a whitelist: syntax nodes and functions not known to be clock-free (including
+any added later) make an expression not reusable, never reused wrongly.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ruletest.promql import ast as A
+from ruletest.promql.engine import Engine
+from ruletest.promql.function_table import FUNCTIONS
+from ruletest.promql.values import METRIC_NAME, Labels, Sample, Vector
+
+# Functions evaluated by the engine (kind "special") whose value is a function of their
+# arguments' values alone. time() and timestamp() read the clock; the rest are not listed.
+CLOCK_FREE_SPECIAL = frozenset({
+    "pi", "vector", "scalar", "absent", "absent_over_time", "clamp", "clamp_min", "clamp_max", "round",
+    "sort", "sort_desc", "sort_by_label", "sort_by_label_desc", "label_replace", "label_join",
+    "histogram_quantile", "histogram_fraction",
+})
+
+
+def constant_when_unselected(e: A.Expr) -> tuple[A.VectorSelector, ...] | None:
+    """The selectors of ``e`` if ``e`` has the same value at every evaluation time while none of
+    them selects a series; None when that cannot be shown."""
+    found = _clock_free_leaves(e, ranges_are_leaves=False)
+    if found is None:
+        return None
+    return tuple(n.selector if isinstance(n, A.MatrixSelector) else n for n in found if not isinstance(n, A.Call))
+
+
+Leaf = A.VectorSelector | A.Call
+
+
+def value_leaves(e: A.Expr) -> tuple[Leaf, ...] | None:
+    """Subtrees whose values ``e``'s value is a function of: its instant selectors (what each
+    sees at the evaluation time: label sets and values) and its range-function calls (their
+    output vectors). Around them: no clock, no subquery. None when that cannot be shown."""
+    found = _clock_free_leaves(e, ranges_are_leaves=True)
+    if found is None or any(isinstance(n, A.MatrixSelector)
+                            or (isinstance(n, A.VectorSelector)
+                                and (n.at is not None or n.smoothed or n.offset_expr is not None))
+                            for n in found):
+        return None  # instant leaves are read as the last sample at t - offset (see _visible)
+    return tuple(n for n in found if not isinstance(n, A.MatrixSelector))
+
+
+def _clock_free_leaves(e: A.Expr, ranges_are_leaves: bool) -> list[A.VectorSelector | A.MatrixSelector | A.Call] | None:
+    leaves: list[A.VectorSelector | A.MatrixSelector | A.Call] = []
+    stack: list[A.Expr] = [e]
+    while stack:
+        n = stack.pop()
+        kind = type(n)
+        if kind is A.NumberLiteral or kind is A.StringLiteral:
+            continue
+        if kind is A.VectorSelector or kind is A.MatrixSelector:
+            assert isinstance(n, A.VectorSelector | A.MatrixSelector)
+            if n not in leaves:
+                leaves.append(n)
+        elif kind is A.Paren or kind is A.Unary or kind is A.Binary or kind is A.Aggregate:
+            stack.extend(A.children(n))
+        elif kind is A.Call:
+            assert isinstance(n, A.Call)
+            fd = FUNCTIONS.get(n.func)
+            if fd is None:
+                return None
+            if ranges_are_leaves and (fd.kind == "range" or n.func == "absent_over_time"):
+                if n not in leaves:
+                    leaves.append(n)
+                continue
+            if fd.kind == "special" and n.func not in CLOCK_FREE_SPECIAL:
+                return None
+            if fd.kind == "date" and not n.args:
+                return None  # hour() is hour(vector(time()))
+            if fd.kind not in ("special", "date", "float", "range"):
+                return None
+            stack.extend(n.args)
+        else:
+            return None  # subqueries, duration expressions, anything newer
+    return leaves
+
+
+QueryFn = Callable[[Engine, A.Expr, int], list[Sample]]
+
+
+@dataclass(frozen=True)
+class ReusePlan:
+    """An expression with what the analysis found: ``selectors`` (constant while they select
+    nothing) and ``leaves`` (its value is a function of theirs), None when not."""
+
+    expr: A.Expr
+    selectors: tuple[A.VectorSelector, ...] | None
+    leaves: tuple[Leaf, ...] | None
+    names: tuple[str, ...] | None  # the metric names of ``selectors``, if each selects by name
+
+    @classmethod
+    def of(cls, expr: A.Expr) -> ReusePlan:
+        selectors = constant_when_unselected(expr)
+        names = None
+        if selectors is not None:
+            found = [next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
+                     for vs in selectors]
+            names = tuple(n for n in found if n is not None) if None not in found else None
+        return cls(expr, selectors, value_leaves(expr), names)
+
+
+class RuleQuery:
+    """One rule's expression in one simulation, evaluated or, when provably unchanged, reused."""
+
+    __slots__ = ("_generation", "_leaf_key", "_result", "expr", "leaves", "names", "selectors")
+
+    def __init__(self, plan: ReusePlan) -> None:
+        self.expr = plan.expr
+        self.selectors = plan.selectors
+        self.leaves = plan.leaves
+        self.names = plan.names
+        self._generation = -1  # series generation at which every selector was seen empty
+        self._leaf_key: tuple[tuple[tuple[Labels, ...], bytes] | None, ...] | None = None
+        self._result: list[Sample] = []
+
+    def evaluate(self, engine: Engine, t: int, query: QueryFn) -> list[Sample]:
+        """``query(engine, expr, t)``, or its last result when it cannot differ (the returned
+        list must not be modified)."""
+        selectors = self.selectors
+        if selectors is not None:
+            storage = engine.storage
+            generation = storage.series_generation
+            if generation == self._generation:
+                return self._result
+            names = self.names
+            if self._generation >= 0 and names is not None:
+                # Series were created since, but none that these selectors could select.
+                created = storage.name_generation
+                if all(created.get(n, -1) <= self._generation for n in names):
+                    self._generation = generation
+                    return self._result
+            if all(not engine.select(vs) for vs in selectors):
+                result = query(engine, self.expr, t)
+                self._generation = generation
+                self._leaf_key = None
+                self._result = result
+                return result
+            self._generation = -1
+        leaves = self.leaves
+        if leaves is None:
+            return query(engine, self.expr, t)
+        key = tuple(_visible(engine, n, t) if isinstance(n, A.VectorSelector) else _output(engine, n, t)
+                    for n in leaves)
+        if key == self._leaf_key:
+            return self._result
+        result = query(engine, self.expr, t)
+        self._leaf_key = None if None in key else key
+        self._result = result
+        return result
+
+
+def _output(engine: Engine, call: A.Call, t: int) -> tuple[tuple[Labels, ...], bytes] | None:
+    """A range-function call's output vector at ``t``: label sets in order, values' bits."""
+    value = engine.query(call, t, finish=False)  # as the rule's query sees it (names still flagged)
+    if not isinstance(value, Vector):
+        return None
+    labels = []
+    values = array("d")
+    for s in value.samples:
+        v = s.value
+        if type(v) is not float or s.histogram is not None:
+            return None  # a histogram's value is 0: its bits say nothing
+        labels.append(s.labels)
+        values.append(v)
+    return tuple(labels), values.tobytes()
+
+
+def _visible(engine: Engine, vs: A.VectorSelector, t: int) -> tuple[tuple[Labels, ...], bytes] | None:
+    """What an instant selector sees at ``t`` (as the engine's instant selection does): the
+    label sets in order, and the values' bits (so that 0.0 and -0.0 differ, and a NaN equals
+    itself). None when a value is not a float (it cannot be keyed by bits)."""
+    ref = t - vs.offset_ms
+    options = engine.options
+    lookback = options.lookback_ms
+    left_open = options.semantics.left_open_windows
+    labels = []
+    values = array("d")
+    for s in engine.select(vs):
+        if s.hist is not None:
+            return None  # native histograms (a histogram sample's vs entry is 0) are not keyed
+        got = s.last_at(ref, lookback, left_open)
+        if got is not None:
+            v = got[1]
+            if type(v) is not float:
+                return None
+            labels.append(s.labels)
+            values.append(v)
+    return tuple(labels), values.tobytes()
