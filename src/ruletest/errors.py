@@ -58,6 +58,6 @@ class SeriesNotationError(RuletestError):
 
 
 class UnsupportedError(RuletestError):
-    """Valid input that ruletest does not support yet (e.g. native histograms)."""
+    """Valid input that ruletest does not support (e.g. a function of another Prometheus version)."""
 
     code = "unsupported"

@@ -81,3 +81,27 @@ def test_recording_rules_of_native_histograms_are_native(tmp_path: Path) -> None
 
     wrong = [f.rule for f in lint_paths([str(p)], NATIVE).findings if f.check == "histogram/quantile-wrong-series"]
     assert wrong == ["B"]
+
+
+def test_histogram_input_series_count_in_test_files(tmp_path: Path) -> None:
+    # "{{count:1}}x2" is three samples (0, 1m, 2m): an evaluation at 30m is after the input.
+    import textwrap
+
+    from ruletest.lint import lint_paths
+
+    (tmp_path / "rules.yml").write_text(rules(alert("histogram_count(rpc_seconds) > 0")))
+    (tmp_path / "t_test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - series: rpc_seconds
+                values: "{{count:1}}x2"
+            alert_rule_test:
+              - alertname: A
+                eval_time: 2m
+              - alertname: A
+                eval_time: 30m
+    """))
+    got = [(f.check, f.line) for f in lint_paths([str(tmp_path)]).findings if f.check.startswith(("test/", "schema/"))]
+    assert got == [("test/eval-after-input", 11)]  # the second alert test
