@@ -313,3 +313,44 @@ def test_html_report_shows_the_histogram_diff(tmp_path: Path) -> None:
     result = run_test_file(load_test_file(path), RunOptions(Semantics.of(3), trace=True))
     page = html_report([result], root=str(tmp_path))
     assert "count expected 5, got 4; counter_reset_hint expected unknown, got not_reset" in page
+
+
+def test_rules_over_changing_histograms_are_not_reused_wrongly(tmp_path: Path) -> None:
+    # The evaluation loop reuses a rule's result when what it reads did not change (rules/
+    # invariance.py, promql/reuse.py); a histogram sample's float value is always 0, so that
+    # must not be taken for "unchanged". h doubles every minute: count 1, 2, 4, 8.
+    # - h:last, the last step of a 1m subquery over h: histogram_count = 2^k at k minutes.
+    # - h:rate, histogram_count(rate(h[2m])): at 2m the window (0, 2m] holds 2 and 4, extrapolated
+    #   to the window start (60 s before the first sample, within 1.1 x the 60 s spacing, and not
+    #   past the zero point 60*2/2 = 60 s away): increase 2 * 120/60 = 4, rate 4/120; at 3m,
+    #   4 and 8: increase 4 * 2 = 8, rate 8/120.
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""\
+        groups:
+          - name: g
+            rules:
+              - record: h:last
+                expr: last_over_time(h[2m:1m])
+              - record: h:rate
+                expr: histogram_count(rate(h[2m]))
+    """))
+    path = tmp_path / "t.yml"
+    tests = "".join(f"""
+          - expr: {expr}
+            eval_time: {t}
+            relative_tolerance: 1.0e-9
+            exp_samples:
+              - labels: '{labels}'
+                value: {value}""" for expr, t, labels, value in [
+        ("histogram_count(h:last)", "1m", "{}", 2), ("histogram_count(h:last)", "2m", "{}", 4),
+        ("histogram_count(h:last)", "3m", "{}", 8), ("h:rate", "2m", "h:rate", 4 / 120), ("h:rate", "3m", "h:rate", 8 / 120)])
+    path.write_text(textwrap.dedent("""\
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - series: h
+                values: "{{count:1 buckets:[1]}} {{count:2 buckets:[2]}} {{count:4 buckets:[4]}} {{count:8 buckets:[8]}}"
+            promql_expr_test:""") + tests + "\n")
+    result = run_test_file(load_test_file(path), RunOptions(Semantics.of(3)))
+    assert result.passed, [message(p) for p in result.all_problems()]
