@@ -37,7 +37,7 @@ from ruletest.promql.values import labels_from
 from ruletest.semantics import Semantics
 
 STEP_MS = 15_000
-PROMTOOL_COPIES = 20
+PROMTOOL_COPIES = 20  # --copies
 BUCKETS = 10
 OFFSET = -8  # schema 0: bucket i holds (2^(i-1), 2^i]; indices -8..1
 LES = [f"{2.0 ** i:g}" for i in range(OFFSET, OFFSET + BUCKETS)] + ["+Inf"]
@@ -97,16 +97,18 @@ def bench_ruletest(st: Storage, queries: dict[str, str], t_ms: int, repeat: int)
     engine = Engine(st, EngineOptions(Semantics.of(3)))
     out = {}
     for name, q in queries.items():
-        engine.query(q, t_ms)  # warm the parse cache
+        engine.query(q, t_ms - repeat * STEP_MS)  # warm the parse and selection caches
         start = time.process_time()
-        for _ in range(repeat):
-            engine.query(q, t_ms)
+        # At successive steps, as rules are evaluated: the same time twice would reuse the last
+        # result (nothing was written in between).
+        for k in range(repeat):
+            engine.query(q, t_ms - (repeat - 1 - k) * STEP_MS)
         out[name] = (time.process_time() - start) / repeat * 1000
     return out
 
 
 def _promtool_file(path: Path, specs: list[tuple[dict[str, str], float]], points: int, t_ms: int,
-                   queries: list[str]) -> None:
+                   queries: list[str], copies: int) -> None:
     lines = ["rule_files: [rules.yml]", "evaluation_interval: 15s", "tests:", "  - interval: 15s",
              "    input_series:"]
     for labels, inc in specs:
@@ -116,14 +118,15 @@ def _promtool_file(path: Path, specs: list[tuple[dict[str, str], float]], points
     if queries:
         lines.append("    promql_expr_test:")
         for q in queries:
-            for k in range(PROMTOOL_COPIES):
+            for k in range(copies):
                 # count() keeps promtool's failure report (it prints every result) to one line.
                 lines.append(f"      - expr: 'count({q})'")
                 lines.append(f"        eval_time: {t_ms - k * STEP_MS}ms")
     path.write_text("\n".join(lines) + "\n")
 
 
-def bench_promtool(specs: list[tuple[dict[str, str], float]], points: int, t_ms: int) -> dict[str, float] | None:
+def bench_promtool(specs: list[tuple[dict[str, str], float]], points: int, t_ms: int,
+                   copies: int = PROMTOOL_COPIES) -> dict[str, float] | None:
     promtool = shutil.which("promtool")
     if promtool is None:
         return None
@@ -132,7 +135,7 @@ def bench_promtool(specs: list[tuple[dict[str, str], float]], points: int, t_ms:
         Path(tmp, "rules.yml").write_text("groups: []\n")
 
         def run(queries: list[str]) -> float:
-            _promtool_file(Path(tmp, "t.yml"), specs, points, t_ms, queries)
+            _promtool_file(Path(tmp, "t.yml"), specs, points, t_ms, queries, copies)
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp, capture_output=True, check=False)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -141,7 +144,7 @@ def bench_promtool(specs: list[tuple[dict[str, str], float]], points: int, t_ms:
         base = run(["vector(0)"])  # loads the whole day, as the query runs do
         out["(load)"] = base * 1000
         for name, (_native, classic) in QUERIES.items():
-            out[name] = max(0.0, (run([classic]) - base) * 1000 / PROMTOOL_COPIES)
+            out[name] = max(0.0, (run([classic]) - base) * 1000 / copies)
     return out
 
 
@@ -159,6 +162,8 @@ def main() -> int:
     ap.add_argument("--hours", type=float, default=24)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-promtool", action="store_true")
+    ap.add_argument("--copies", type=int, default=PROMTOOL_COPIES,
+                    help="evaluations per query in promtool's runs (more: less noise in the difference)")
     args = ap.parse_args()
     points = int(args.hours * 3600_000 // STEP_MS)
     t_ms = (points - 1) * STEP_MS
@@ -174,7 +179,7 @@ def main() -> int:
     ours = {"(load)": native_load, **bench_ruletest(native, {k: q[0] for k, q in QUERIES.items()}, t_ms, args.repeat)}
     ours_classic = {"(load)": classic_load,
                     **bench_ruletest(classic, {k: q[1] for k, q in QUERIES.items()}, t_ms, args.repeat)}
-    theirs = None if args.no_promtool else bench_promtool(specs, points, t_ms)
+    theirs = None if args.no_promtool else bench_promtool(specs, points, t_ms, args.copies)
     print("CPU milliseconds")
     print(f"{'query':<20}{'native ms':>12}{'classic ms':>12}{'promtool ms':>13}"
           f"{'native/classic':>16}{'ratio':>8}")
@@ -185,7 +190,7 @@ def main() -> int:
     print("native, classic: ruletest on the native series and on their classic equivalent; promtool: 2.42 on the "
           "classic equivalent (it cannot load native histograms)")
     print("ratio = ruletest native / promtool classic; promtool's load includes parsing its YAML test file and "
-          f"{PROMTOOL_COPIES} trivial evaluations")
+          f"{args.copies} trivial evaluations")
     return 0
 
 
