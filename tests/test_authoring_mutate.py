@@ -279,6 +279,19 @@ def test_veza_rules_mutants_that_must_die() -> None:
     assert status[("job:http_requests_5xx:rate5m", 'status=~"5.." → (dropped)')] == "killed"
     # lifecycle_test.yml: ServiceDown resolves at 4m15s, at 4m30s with keep_firing_for: 15s.
     assert status[("ServiceDown", "keep_firing_for: 0s → keep_firing_for: 15s")] == "killed"
+    # Every other alert's fixture expects it resolved at the first evaluation after its
+    # condition clears, so keeping any of them firing 15s longer is noticed.
+    assert {name for (name, d), s in status.items() if d.startswith("keep_firing_for: 0s →") and s != "killed"} == set()
+    # Inputs exactly at the threshold (0.1 = 10 / (90 + 10) with rates exact in float64, a p95 of
+    # exactly 2s, a hit ratio of exactly 0.8) must stay silent: `>=` / `<=` fire there.
+    assert status[("HighErrorRate", "> 0.1 → >= 0.1")] == "killed"
+    assert status[("HighResponseTime", "> 2 → >= 2")] == "killed"
+    assert status[("CacheHitRateLow", "< 0.8 → <= 0.8")] == "killed"
+    # high_response_time_test.yml: after one fast step the 5m p95 is still above 2s, the last
+    # two samples' (irate) already under.
+    p95 = "job:http_request_duration_seconds:p95_rate5m"
+    assert status[(p95, "rate(http_request_duration_seconds_bucket[5m]) → irate(http_request_duration_seconds_bucket[5m])")] \
+        == "killed"
     # A kill is a test noticing the change, never a test group that could not load once cut down.
     assert not [r.killed_by for r in report.results if r.killed_by and r.killed_by.endswith("LoadProblem")]
     assert report.excluded == []
