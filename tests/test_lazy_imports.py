@@ -62,5 +62,7 @@ def test_small_run_loads_no_unused_report_formats_or_parsers() -> None:
         "ruletest.api", "ruletest.strategies", "ruletest.schema", "hypothesis", "jinja2",
         # close-match suggestions only for a misspelt key; JSON only for lint output and errors
         "difflib", "json",
+        # exact decimal digits only for fixed-point number formatting
+        "decimal",
     }
     assert not absent & loaded, f"a plain test run imported {sorted(absent & loaded)}"
