@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ruletest.errors import RuletestError
 from ruletest.promql import ast as A
-from ruletest.promql.parser import ParseOptions
+from ruletest.promql.parse_options import ParseOptions
 from ruletest.promtool_format import AlertmanagerRef, TestFile
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics

@@ -22,7 +22,6 @@ import math
 import re
 import struct
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 MIN_INT64 = -(2**63)
 MAX_INT64 = 2**63 - 1
@@ -235,6 +234,8 @@ def format_float_f(v: float) -> str:
     special = _special(v)
     if special is not None:
         return special
+    from decimal import Decimal  # only fixed-point formatting needs it
+
     text = format(Decimal(repr(v)), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

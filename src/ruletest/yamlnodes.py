@@ -9,7 +9,6 @@ Scalars decode like ``gopkg.in/yaml``: a string field takes any scalar's source 
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -54,6 +53,8 @@ TYPE_NAMES = {
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    import difflib  # only a misspelt key needs it
+
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -11,7 +11,6 @@ the check catalog is imported only when the configuration names checks."""
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 import tomllib
 from collections.abc import Iterable
@@ -241,6 +240,8 @@ def _shown(path: Path) -> str:
 
 def _show(value: object) -> str:
     """A value as TOML writes it (``"three"``, ``true``), for messages."""
+    import json  # only an error message needs it
+
     return json.dumps(value, default=str, ensure_ascii=False)
 
 

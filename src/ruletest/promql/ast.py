@@ -21,7 +21,7 @@ from ruletest.promql.gonum import format_duration_ms, format_fixed, format_g
 from ruletest.promql.regex import compile_anchored
 
 if TYPE_CHECKING:
-    from ruletest.promql.parser import ParseOptions
+    from ruletest.promql.parse_options import ParseOptions
 
 ValueType = Literal["scalar", "vector", "matrix", "string"]
 Pos = tuple[int, int]
@@ -203,7 +203,7 @@ def parse(text: str, options: ParseOptions | int = 3, *, positions: bool = False
 
 
 def _options(options: ParseOptions | int) -> ParseOptions:
-    from ruletest.promql.parser import ParseOptions
+    from ruletest.promql.parse_options import ParseOptions
 
     if isinstance(options, ParseOptions):
         return options
@@ -212,7 +212,7 @@ def _options(options: ParseOptions | int) -> ParseOptions:
 
 @lru_cache(maxsize=4)
 def _legacy_options(version: int) -> ParseOptions:
-    from ruletest.promql.parser import ParseOptions
+    from ruletest.promql.parse_options import ParseOptions
 
     return ParseOptions(version, experimental_functions=True)
 

@@ -28,7 +28,7 @@ from ruletest.promql.function_table import FUNCTIONS, FunctionDef
 from ruletest.promql.functions import RangeArgs, date_value
 from ruletest.promql.histograms import Annotation, FloatHistogram
 from ruletest.promql.operators import scalar_binop, set_binop, vector_binop, vector_scalar_binop
-from ruletest.promql.parser import ParseOptions
+from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.query_context import needs_resolution, resolve, uses_query_bounds
 from ruletest.promql.reuse import HistogramStep, RangeMemo, SubquerySteps
 from ruletest.promql.storage import Storage, StoredSeries

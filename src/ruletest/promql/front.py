@@ -18,7 +18,7 @@ import re
 from ruletest.promql import ast as A
 from ruletest.promql.gonum import parse_duration, parse_number
 from ruletest.promql.lexer import Item, Lexer, Tok
-from ruletest.promql.parser import ParseOptions, parse_promql, recursion_room
+from ruletest.promql.parse_options import ParseOptions, recursion_room
 
 # Tokens whose syntax or checks only ruletest's parser gets right.
 _OWN_TOKENS = frozenset({
@@ -32,16 +32,23 @@ _WORD_TOKENS = frozenset(t for t in Tok if t.is_keyword or t.is_aggregator or t 
     Tok.LAND, Tok.LOR, Tok.LUNLESS, Tok.ATAN2, Tok.START, Tok.END_KW))
 
 
+def _own_parser(text: str, options: ParseOptions) -> A.Expr:
+    # ruletest's own parser and its working tree load only for the expressions that need them.
+    from ruletest.promql.parser import parse_promql as own_parse
+
+    return own_parse(text, options)
+
+
 def parse_expression(text: str, options: ParseOptions, positions: bool) -> A.Expr:
     if positions or options.version < 3 or needs_own_parser(text):
-        return parse_promql(text, options)
+        return _own_parser(text, options)
     from ruletest.promql import pp_adapter
 
     try:
         with recursion_room(len(text)):
             return pp_adapter.parse(text, options)
     except pp_adapter.Reroute:
-        return parse_promql(text, options)
+        return _own_parser(text, options)
 
 
 def needs_own_parser(text: str) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 
 from ruletest.promql.lexer import quote
 
@@ -201,6 +200,8 @@ def format_fixed(v: float) -> str:
         return "+Inf" if v > 0 else "-Inf"
     if v == 0:
         return "-0" if math.copysign(1, v) < 0 else "0"
+    from decimal import Decimal  # only fixed-point formatting needs it
+
     text = format(Decimal(repr(v)), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

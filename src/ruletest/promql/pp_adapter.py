@@ -23,7 +23,7 @@ from typing import Any, Literal
 import promql_parser as pp
 
 from ruletest.promql import ast as A
-from ruletest.promql.parser import ParseOptions, regex_error
+from ruletest.promql.parse_options import ParseOptions, regex_error
 from ruletest.promql.signatures import functions
 
 _MAX_NS = 2**63 - 1

@@ -10,12 +10,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import re2
-
 from ruletest.errors import PromQLSyntaxError
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False
+
+@lru_cache(maxsize=1)
+def _re2() -> Any:
+    """The ``re2`` module and its options, loaded on the first regex: a test file without a regex
+    matcher or template regex never pays for it."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    return re2, options
 
 
 def _re2_message(exc: Exception) -> str:
@@ -30,8 +36,9 @@ def compile_anchored(pattern: str, dot_all: bool) -> Any:
     """Compile ``pattern`` fully anchored, as Prometheus does for matchers (``^(?s:re)$`` in 3.x,
     where ``.`` matches a newline; ``^(?:re)$`` in 2.x)."""
     wrapped = ("^(?s:" if dot_all else "^(?:") + pattern + ")$"
+    re2, options = _re2()
     try:
-        return re2.compile(wrapped, _OPTIONS)
+        return re2.compile(wrapped, options)
     except re2.error as exc:
         raise PromQLSyntaxError(f"invalid regular expression {pattern!r}: {_re2_message(exc)}") from None
 
@@ -39,8 +46,9 @@ def compile_anchored(pattern: str, dot_all: bool) -> Any:
 @lru_cache(maxsize=4096)
 def compile_unanchored(pattern: str) -> Any:
     """Compile ``pattern`` unanchored (Go ``regexp.MustCompile``), for templates."""
+    re2, options = _re2()
     try:
-        return re2.compile(pattern, _OPTIONS)
+        return re2.compile(pattern, options)
     except re2.error as exc:
         raise PromQLSyntaxError(f"invalid regular expression {pattern!r}: {_re2_message(exc)}") from None
 
@@ -98,6 +106,6 @@ def _extract_name(template: str, i: int) -> tuple[str | None, int]:
 def _group(match: Any, name: str) -> str:
     try:
         value = match.group(int(name)) if name.isdigit() else match.group(name)
-    except (IndexError, KeyError, ValueError, re2.error):
+    except (IndexError, KeyError, ValueError, _re2()[0].error):
         return ""
     return value if value is not None else ""

@@ -11,7 +11,7 @@ from functools import lru_cache
 from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql import ast as A
 from ruletest.promql.engine import Engine
-from ruletest.promql.parser import ParseOptions
+from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.values import METRIC_NAME, STALE, Labels, Sample, Scalar, Vector, labels_from
 from ruletest.rules.alerting import AlertingRuleState, TemplateEnv, template_value

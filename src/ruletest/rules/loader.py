@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node
 from ruletest.durations import DurationError, parse_duration
 from ruletest.errors import PromQLSyntaxError, RuletestError
 from ruletest.promql.ast import parse
-from ruletest.promql.parser import ParseOptions
+from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.values import labels_from
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
