@@ -1,10 +1,11 @@
 """Engine throughput on a large store, side by side with promtool 2.42.
 
 10,000 series with one day of samples at a 15s interval (57.6M samples). Each query is
-evaluated at the last steps of the day; ruletest reports milliseconds per evaluation. promtool cannot be
-timed without also loading the data, so it runs an equivalent test file once with a trivial query
-(``vector(0)``, which loads the day as the others do) and once per query with that query evaluated PROMTOOL_COPIES times; the difference, divided by the
-copies, is its time per evaluation. Load times are reported too.
+evaluated at the last steps of the day; ruletest reports milliseconds per evaluation. promtool
+cannot be timed without also loading the data, so it runs an equivalent test file once with a
+trivial query (``vector(0)``, which loads the day as the others do) and once per query with that
+query evaluated PROMTOOL_COPIES times; the difference, divided by the copies, is its time per
+evaluation. Load times are reported too.
 
     python benchmarks/bench_engine.py [--series 10000] [--hours 24] [--repeat 3] [--no-promtool]
 """
