@@ -13,12 +13,14 @@ evaluation. Load times are reported too.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 
 from ruletest.promql.engine import Engine, EngineOptions
@@ -65,22 +67,25 @@ def build_storage(specs: list[tuple[dict[str, str], float]], points: int) -> Sto
     return st
 
 
-def bench_ruletest(st: Storage, t_ms: int, repeat: int) -> dict[str, float]:
-    engine = Engine(st, EngineOptions(Semantics.of(2)))
+def bench_ruletest(st: Storage, t_ms: int, repeat: int, queries: dict[str, str] = QUERIES,
+                   version: int = 2, clock: Callable[[], float] = time.perf_counter,
+                   ) -> dict[str, float]:
+    """Milliseconds (of ``clock``) per evaluation of each query."""
+    engine = Engine(st, EngineOptions(Semantics.of(version)))
     out = {}
-    for name, q in QUERIES.items():
+    for name, q in queries.items():
         engine.query(q, t_ms - repeat * STEP_MS)  # warm the parse and selection caches
-        start = time.perf_counter()
+        start = clock()
         # At successive steps, as rules are evaluated: the same time twice would reuse the
         # last result (nothing was written in between).
         for k in range(repeat):
             engine.query(q, t_ms - (repeat - 1 - k) * STEP_MS)
-        out[name] = (time.perf_counter() - start) / repeat * 1000
+        out[name] = (clock() - start) / repeat * 1000
     return out
 
 
 def _promtool_file(path: Path, specs: list[tuple[dict[str, str], float]], points: int, t_ms: int,
-                   queries: list[str]) -> None:
+                   queries: list[str], copies: int) -> None:
     lines = ["rule_files: [rules.yml]", "evaluation_interval: 15s", "tests:", "  - interval: 15s",
              "    input_series:"]
     for labels, inc in specs:
@@ -91,14 +96,23 @@ def _promtool_file(path: Path, specs: list[tuple[dict[str, str], float]], points
     if queries:
         lines.append("    promql_expr_test:")
         for q in queries:
-            for k in range(PROMTOOL_COPIES):
+            for k in range(copies):
                 # count() keeps promtool's failure report (it prints every result) to one line.
                 lines.append(f"      - expr: 'count({q})'")
                 lines.append(f"        eval_time: {t_ms - k * STEP_MS}ms")
     path.write_text("\n".join(lines) + "\n")
 
 
-def bench_promtool(specs: list[tuple[dict[str, str], float]], points: int, t_ms: int) -> dict[str, float] | None:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_promtool(specs: list[tuple[dict[str, str], float]], points: int, t_ms: int,
+                   queries: dict[str, str] = QUERIES, copies: int = PROMTOOL_COPIES,
+                   clock: Callable[[], float] = time.perf_counter) -> dict[str, float] | None:
+    """promtool's load and its milliseconds per evaluation of each query (``clock``: wall time,
+    or ``children_cpu`` for its CPU time)."""
     promtool = shutil.which("promtool")
     if promtool is None:
         return None
@@ -106,18 +120,18 @@ def bench_promtool(specs: list[tuple[dict[str, str], float]], points: int, t_ms:
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "rules.yml").write_text("groups: []\n")
 
-        def run(queries: list[str]) -> float:
-            _promtool_file(Path(tmp, "t.yml"), specs, points, t_ms, queries)
-            start = time.perf_counter()
+        def run(exprs: list[str]) -> float:
+            _promtool_file(Path(tmp, "t.yml"), specs, points, t_ms, exprs, copies)
+            start = clock()
             subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp, capture_output=True, check=False)
-            return time.perf_counter() - start
+            return clock() - start
 
         # promtool loads input series lazily, up to the last eval_time: the baseline must evaluate
         # something at the same times, or the query runs are charged with loading the day.
         base = run(["vector(0)"])
         out["(load)"] = base * 1000
-        for name, q in QUERIES.items():
-            out[name] = max(0.0, (run([q]) - base) * 1000 / PROMTOOL_COPIES)
+        for name, q in queries.items():
+            out[name] = max(0.0, (run([q]) - base) * 1000 / copies)
     return out
 
 

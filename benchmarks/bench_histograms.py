@@ -21,23 +21,17 @@ which a shared machine disturbs less than wall time.
 from __future__ import annotations
 
 import argparse
-import resource
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from array import array
-from pathlib import Path
 
-from ruletest.promql.engine import Engine, EngineOptions
+# A script beside bench_engine.py: the classic form is stored, queried and timed in promtool as there.
+from bench_engine import PROMTOOL_COPIES, STEP_MS, bench_promtool, bench_ruletest, children_cpu
+from bench_engine import build_storage as build_classic
+
 from ruletest.promql.histograms import FloatHistogram, Span
 from ruletest.promql.storage import Storage
 from ruletest.promql.values import labels_from
-from ruletest.semantics import Semantics
 
-STEP_MS = 15_000
-PROMTOOL_COPIES = 20  # --copies
 BUCKETS = 10
 OFFSET = -8  # schema 0: bucket i holds (2^(i-1), 2^i]; indices -8..1
 LES = [f"{2.0 ** i:g}" for i in range(OFFSET, OFFSET + BUCKETS)] + ["+Inf"]
@@ -85,69 +79,6 @@ def classic_specs(n: int) -> list[tuple[dict[str, str], float]]:
     return out
 
 
-def build_classic(specs: list[tuple[dict[str, str], float]], points: int) -> Storage:
-    st = Storage()
-    ts = array("q", range(0, points * STEP_MS, STEP_MS))
-    for labels, inc in specs:
-        st.add_arrays(labels_from(labels), ts, (inc * k for k in range(points)))
-    return st
-
-
-def bench_ruletest(st: Storage, queries: dict[str, str], t_ms: int, repeat: int) -> dict[str, float]:
-    engine = Engine(st, EngineOptions(Semantics.of(3)))
-    out = {}
-    for name, q in queries.items():
-        engine.query(q, t_ms - repeat * STEP_MS)  # warm the parse and selection caches
-        start = time.process_time()
-        # At successive steps, as rules are evaluated: the same time twice would reuse the last
-        # result (nothing was written in between).
-        for k in range(repeat):
-            engine.query(q, t_ms - (repeat - 1 - k) * STEP_MS)
-        out[name] = (time.process_time() - start) / repeat * 1000
-    return out
-
-
-def _promtool_file(path: Path, specs: list[tuple[dict[str, str], float]], points: int, t_ms: int,
-                   queries: list[str], copies: int) -> None:
-    lines = ["rule_files: [rules.yml]", "evaluation_interval: 15s", "tests:", "  - interval: 15s",
-             "    input_series:"]
-    for labels, inc in specs:
-        rest = ",".join(f'{k}="{v}"' for k, v in labels.items() if k != "__name__")
-        lines.append(f"      - series: '{labels['__name__']}{{{rest}}}'")
-        lines.append(f"        values: '0+{inc:g}x{points - 1}'")
-    if queries:
-        lines.append("    promql_expr_test:")
-        for q in queries:
-            for k in range(copies):
-                # count() keeps promtool's failure report (it prints every result) to one line.
-                lines.append(f"      - expr: 'count({q})'")
-                lines.append(f"        eval_time: {t_ms - k * STEP_MS}ms")
-    path.write_text("\n".join(lines) + "\n")
-
-
-def bench_promtool(specs: list[tuple[dict[str, str], float]], points: int, t_ms: int,
-                   copies: int = PROMTOOL_COPIES) -> dict[str, float] | None:
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        return None
-    out = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "rules.yml").write_text("groups: []\n")
-
-        def run(queries: list[str]) -> float:
-            _promtool_file(Path(tmp, "t.yml"), specs, points, t_ms, queries, copies)
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp, capture_output=True, check=False)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-
-        base = run(["vector(0)"])  # loads the whole day, as the query runs do
-        out["(load)"] = base * 1000
-        for name, (_native, classic) in QUERIES.items():
-            out[name] = max(0.0, (run([classic]) - base) * 1000 / copies)
-    return out
-
-
 def _cell(v: float | None) -> str:
     return f"{v:.1f}" if v is not None else "-"
 
@@ -176,10 +107,14 @@ def main() -> int:
     classic_load = (time.process_time() - start) * 1000
     print(f"{args.series} native histogram series x {points} samples "
           f"(classic form: {len(specs)} bucket series)")
-    ours = {"(load)": native_load, **bench_ruletest(native, {k: q[0] for k, q in QUERIES.items()}, t_ms, args.repeat)}
-    ours_classic = {"(load)": classic_load,
-                    **bench_ruletest(classic, {k: q[1] for k, q in QUERIES.items()}, t_ms, args.repeat)}
-    theirs = None if args.no_promtool else bench_promtool(specs, points, t_ms, args.copies)
+    cpu = time.process_time
+    ours = {"(load)": native_load, **bench_ruletest(native, t_ms, args.repeat, {k: q[0] for k, q in QUERIES.items()},
+                                                    version=3, clock=cpu)}
+    ours_classic = {"(load)": classic_load, **bench_ruletest(classic, t_ms, args.repeat,
+                                                             {k: q[1] for k, q in QUERIES.items()}, version=3, clock=cpu)}
+    classic_queries = {k: q[1] for k, q in QUERIES.items()}
+    theirs = None if args.no_promtool else bench_promtool(specs, points, t_ms, classic_queries, args.copies,
+                                                          clock=children_cpu)
     print("CPU milliseconds")
     print(f"{'query':<20}{'native ms':>12}{'classic ms':>12}{'promtool ms':>13}"
           f"{'native/classic':>16}{'ratio':>8}")
