@@ -14,27 +14,10 @@ import pytest
 
 from ruletest.promtool_format import TestFileError, load_test_file
 from ruletest.reporting import file_text, message
-from ruletest.results import FileResult
-from ruletest.runner import RunOptions, run_test_file
-from ruletest.semantics import PROMETHEUS_3
+from tests.unit.helpers import DOWN_RULES, TWO_DOWN, run_tests
 
-RULES = """
-groups:
-  - name: g
-    rules:
-      - alert: Down
-        expr: up == 0
-        for: 2m
-        labels: {severity: page}
-        annotations: {summary: '{{ $labels.job }} is down'}
-"""
-
-
-def run(tmp: Path, tests: str, rules: str = RULES, **opts: object) -> FileResult:
-    (tmp / "rules.yml").write_text(textwrap.dedent(rules))
-    (tmp / "t.yml").write_text("rule_files: [rules.yml]\nevaluation_interval: 1m\ntests:\n" + textwrap.indent(
-        textwrap.dedent(tests), "  "))
-    return run_test_file(load_test_file(tmp / "t.yml"), RunOptions(PROMETHEUS_3, **opts))  # type: ignore[arg-type]
+RULES = DOWN_RULES
+run = run_tests
 
 
 # up is 1 at 0m and 1m, 0 from 2m to 6m, 1 again from 7m: pending at 2m (ActiveAt) and 3m
@@ -85,17 +68,7 @@ def test_lifecycle_failures_say_what_decided(tmp_path: Path, entry: str, observe
     assert "state timeline:" in err and "2m  pending" in err
 
 
-FLEX = """
-- interval: 1m
-  input_series:
-    - series: 'up{job="a", instance="a:9100"}'
-      values: '0 0 0'
-    - series: 'up{job="b", instance="b:9100"}'
-      values: '0 0 0'
-  alert_rule_test:
-    - alertname: Down
-      eval_time: 2m
-"""
+FLEX = TWO_DOWN
 
 
 @pytest.mark.parametrize(("extra", "passes"), [

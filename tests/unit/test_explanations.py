@@ -18,29 +18,11 @@ from pathlib import Path
 import pytest
 
 from ruletest.api import Scenario
-from ruletest.promtool_format import load_test_file
 from ruletest.reporting import detail, render
-from ruletest.results import FileResult
-from ruletest.runner import RunOptions, run_test_file
-from ruletest.semantics import PROMETHEUS_3
+from tests.unit.helpers import DOWN_RULES, TWO_DOWN, run_tests
 
-RULES = """
-groups:
-  - name: g
-    rules:
-      - alert: Down
-        expr: up == 0
-        for: 2m
-        labels: {severity: page}
-        annotations: {summary: '{{ $labels.job }} is down'}
-"""
-
-
-def run(tmp: Path, tests: str, rules: str = RULES) -> FileResult:
-    (tmp / "rules.yml").write_text(textwrap.dedent(rules))
-    (tmp / "t.yml").write_text("rule_files: [rules.yml]\nevaluation_interval: 1m\ntests:\n" + textwrap.indent(
-        textwrap.dedent(tests), "  "))
-    return run_test_file(load_test_file(tmp / "t.yml"), RunOptions(PROMETHEUS_3))
+RULES = DOWN_RULES
+run = run_tests
 
 
 def value_times(text: str) -> tuple[str, list[str]]:
@@ -119,18 +101,7 @@ def test_api_lifecycle_failures_show_the_same_times(tmp_path: Path) -> None:
 
 # --- wording that follows the match mode -----------------------------------------------------
 
-# Two instances down from 0m; with `for: 0m` both fire from the first evaluation.
-FLEX = """
-- interval: 1m
-  input_series:
-    - series: 'up{job="a", instance="a:9100"}'
-      values: '0 0 0'
-    - series: 'up{job="b", instance="b:9100"}'
-      values: '0 0 0'
-  alert_rule_test:
-    - alertname: Down
-      eval_time: 2m
-"""
+FLEX = TWO_DOWN
 A = '{alertname="Down", instance="a:9100", job="a", severity="page"}'
 B = '{alertname="Down", instance="b:9100", job="b", severity="page"}'
 
