@@ -6,7 +6,7 @@ import pytest
 
 from ruletest.gocompat import format_float_f as format_go_float_f
 from ruletest.promql.ast import format_duration, parse, to_promql
-from ruletest.promql.functions import go_log2, go_log10
+from ruletest.promql.gomath import go_log2, go_log10
 from ruletest.promql.hashing import xxh64
 from ruletest.promql.regex import compile_anchored, go_expand
 from ruletest.promql.values import format_labels

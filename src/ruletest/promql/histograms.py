@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
 from ruletest.gocompat import go_quote
+from ruletest.promql.gomath import LN2_HI, LN2_LO, go_log2
 from ruletest.promql.kahan import kahan_inc
 
 CUSTOM_BUCKETS_SCHEMA = -53
@@ -75,9 +76,9 @@ class Bucket:
         must lie strictly inside finite bounds), on a linear or (``linear=False``) log scale."""
         if linear:
             return _fdiv(v - self.lower, self.upper - self.lower)
-        log_lower = _log2(abs(self.lower))
-        log_upper = _log2(abs(self.upper))
-        log_v = _log2(abs(v))
+        log_lower = go_log2(abs(self.lower))
+        log_upper = go_log2(abs(self.upper))
+        log_v = go_log2(abs(v))
         if v > 0:
             return _fdiv(log_v - log_lower, log_upper - log_lower)
         return 1 - _fdiv(log_v - log_upper, log_lower - log_upper)
@@ -1665,8 +1666,8 @@ def histogram_quantile(q: float, h: FloatHistogram, metric_name: str = "") -> tu
     fraction = _fdiv(rank, bucket.count)
     if h.uses_custom_buckets or (lower <= 0 <= upper):
         return lower + (upper - lower) * fraction, tuple(annos)
-    log_lower = _log2(abs(lower))
-    log_upper = _log2(abs(upper))
+    log_lower = go_log2(abs(lower))
+    log_upper = go_log2(abs(upper))
     if lower > 0:
         return _exp2(log_lower + (log_upper - log_lower) * fraction), tuple(annos)
     return -_exp2(log_upper + (log_lower - log_upper) * (1 - fraction)), tuple(annos)
@@ -1800,50 +1801,9 @@ def _sqrt(x: float) -> float:
     return math.sqrt(x) if x >= 0 or math.isnan(x) else math.nan
 
 
-# Go's math.Log2 is not the platform's log2: it is Log(frac)/Ln2 + exp on the mantissa. Go's Log
-# and Exp2 are the FreeBSD msun (fdlibm) algorithms, not correctly rounded; promtool compares
-# expected values bit for bit, so histogram_quantile must round as Go does (e.g. the median of
-# a histogram with one bucket (1,2] is 1.414213562373095, not 1.4142135623730951).
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_INV_LN2 = 1.442695040888963407359924681001892137426645954152985934135
-
-
-def _go_log(x: float) -> float:
-    if math.isnan(x) or x == math.inf:
-        return x
-    if x < 0:
-        return math.nan
-    if x == 0:
-        return -math.inf
-    f1, ki = math.frexp(x)
-    if f1 < math.sqrt(2) / 2:
-        f1 *= 2
-        ki -= 1
-    f = f1 - 1
-    k = float(ki)
-    s = f / (2 + f)
-    s2 = s * s
-    s4 = s2 * s2
-    t1 = s2 * (6.666666666666735130e-01 + s4 * (2.857142874366239149e-01 + s4 * (1.818357216161805012e-01
-                                                                                 + s4 * 1.479819860511658591e-01)))
-    t2 = s4 * (3.999999999940941908e-01 + s4 * (2.222219843214978396e-01 + s4 * 1.531383769920937332e-01))
-    r = t1 + t2
-    hfsq = 0.5 * f * f
-    return k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
-
-
-def _log2(x: float) -> float:
-    if math.isnan(x) or x < 0:
-        return math.nan
-    if x == 0:
-        return -math.inf
-    if math.isinf(x):
-        return math.inf
-    frac, exp = math.frexp(x)
-    if frac == 0.5:
-        return float(exp - 1)
-    return _go_log(frac) * _INV_LN2 + float(exp)
+# Go's Log2 and Exp2 are the FreeBSD msun (fdlibm) algorithms, not correctly rounded; promtool
+# compares expected values bit for bit, so histogram_quantile must round as Go does (e.g. the
+# median of a histogram with one bucket (1,2] is 1.414213562373095, not 1.4142135623730951).
 
 
 def _exp2(x: float) -> float:
@@ -1857,8 +1817,8 @@ def _exp2(x: float) -> float:
         return 0.0
     k = int(x + 0.5) if x > 0 else (int(x - 0.5) if x < 0 else 0)
     t = x - k
-    hi = t * _LN2_HI
-    lo = -t * _LN2_LO
+    hi = t * LN2_HI
+    lo = -t * LN2_LO
     r = hi - lo
     tt = r * r
     c = r - tt * (1.66666666666666657415e-01 + tt * (-2.77777777770155933842e-03 + tt * (
