@@ -14,7 +14,6 @@ errors, too many series) raise :class:`CaptureError` before any output exists.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,10 +24,11 @@ from ruletest.authoring.impact import Impact
 from ruletest.authoring.inputs import InputError, Leaf, read_by
 from ruletest.authoring.mutations import rule_key
 from ruletest.authoring.promapi import Client, PrometheusAPIError, format_time
+from ruletest.authoring.yamltext import quoted, series_text
 from ruletest.errors import RuletestError
 from ruletest.gocompat import go_quote
 from ruletest.promql.ast import format_duration
-from ruletest.promql.values import Labels, drop_name, format_labels, get_label, labels_from
+from ruletest.promql.values import Labels, labels_from
 from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
 from ruletest.rules.model import Rule, RuleGroup
@@ -195,17 +195,6 @@ def check_times(steps: Sequence[tuple[int, Expected]], from_ms: int) -> list[tup
 # --- the test file -----------------------------------------------------------------------------------
 
 
-def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _series_text(labels: Labels) -> str:
-    name = get_label(labels, "__name__")
-    rest = drop_name(labels)
-    text = name + (format_labels(rest) if rest else "") if name else format_labels(labels)
-    return "'" + text.replace("'", "''") + "'"
-
-
 def render(captured: Captured, groups: Sequence[RuleGroup], alerts: Sequence[Rule],
            expected: Mapping[str, list[tuple[int, Expected]]], warmup_ms: int, *, base_dir: str | Path,
            anonymized: bool, version: int = 3) -> str:
@@ -226,14 +215,14 @@ def render(captured: Captured, groups: Sequence[RuleGroup], alerts: Sequence[Rul
     if anonymized:
         lines.append("# Label values are anonymised, except those the rules match on.")
     lines.append("rule_files:")
-    lines += [f"  - {_q(os.path.relpath(f, base_dir))}" for f in files]
+    lines += [f"  - {quoted(os.path.relpath(f, base_dir))}" for f in files]
     lines.append(f"evaluation_interval: {every}")
     if len(order) > 1:
-        lines.append("group_eval_order: [" + ", ".join(_q(g) for g in order) + "]")
-    lines += ["tests:", f"  - name: {_q('captured ' + format_time(begin) + ' to ' + format_time(end))}",
+        lines.append("group_eval_order: [" + ", ".join(quoted(g) for g in order) + "]")
+    lines += ["tests:", f"  - name: {quoted('captured ' + format_time(begin) + ' to ' + format_time(end))}",
               f"    interval: {every}", "    input_series:" if captured.series else "    input_series: []"]
     for labels, values in captured.series:
-        lines.append(f"      - series: {_series_text(labels)}")
+        lines.append(f"      - series: {series_text(labels)}")
         lines.append(f"        values: '{compress(values)}'")
     checks = []
     for name, steps in expected.items():
@@ -251,10 +240,10 @@ def render(captured: Captured, groups: Sequence[RuleGroup], alerts: Sequence[Rul
         lines.append("        exp_alerts:")
         for labels, rendered in firing:
             lines.append("          - exp_labels:" + (" {}" if not labels else ""))
-            lines.extend(f"              {k}: {_q(v)}" for k, v in labels)
+            lines.extend(f"              {k}: {quoted(v)}" for k, v in labels)
             if rendered:
                 lines.append("            exp_annotations:")
-                lines.extend(f"              {k}: {_q(v)}" for k, v in rendered)
+                lines.extend(f"              {k}: {quoted(v)}" for k, v in rendered)
     return "\n".join(lines) + "\n"
 
 

@@ -24,10 +24,11 @@ from ruletest.authoring.impact import Impact
 from ruletest.authoring.inputs import InputError, Leaf, Reading, label_sets, read_by
 from ruletest.authoring.mutations import Site, comparison_sites, rule_key
 from ruletest.authoring.numbers import fmt, nice, shortest_near
+from ruletest.authoring.yamltext import quoted, series_text
 from ruletest.errors import PromQLSyntaxError, RuletestError
 from ruletest.promql import ast as A
 from ruletest.promql.ast import format_duration
-from ruletest.promql.values import Labels, drop_name, format_labels, get_label
+from ruletest.promql.values import Labels
 from ruletest.promtool_format import load_test_source
 from ruletest.reporting import message
 from ruletest.rules.alerting import AlertState
@@ -348,20 +349,6 @@ def _timeline(model: _Model, choice: _Choice) -> _Timeline:
     return _Timeline(fire_at, pending_at, silent_at, max(fire_at, silent_at), expected, active_at)
 
 
-def _q(text: str) -> str:
-    """A YAML double-quoted scalar (JSON's escapes are YAML's)."""
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _series_text(labels: Labels) -> str:
-    name = get_label(labels, "__name__")
-    rest = drop_name(labels)
-    text = name + (format_labels(rest) if rest else "") if name else format_labels(labels)
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _operand_note(model: _Model, knobs: Knobs) -> str:
     site = model.site
     if site is None or site.threshold is None:
@@ -377,12 +364,12 @@ def _operand_note(model: _Model, knobs: Knobs) -> str:
 def _group_lines(model: _Model, name: str, knobs: Knobs, steps: int, checks: list[str], note: str) -> list[str]:
     every = format_duration(model.interval)
     series = model.series(knobs, steps)
-    lines = [f"  - name: {_q(name)}", f"    # {note}", f"    interval: {every}",
+    lines = [f"  - name: {quoted(name)}", f"    # {note}", f"    interval: {every}",
              "    input_series:" if series else "    input_series: []  # the alert fires when its series is absent"]
     for labels, values, what in series:
         if what:
             lines.append(f"      # {what}")
-        lines.append(f"      - series: {_series_text(labels)}")
+        lines.append(f"      - series: {series_text(labels)}")
         lines.append(f"        values: '{values}'")
     lines.append("    alert_rule_test:")
     lines.extend(checks)
@@ -397,10 +384,10 @@ def _check(alert: str, at: int, comment: str, expected: tuple[tuple[Labels, Labe
     lines.append("        exp_alerts:")
     for labels, rendered in expected:
         lines.append("          - exp_labels:")
-        lines.extend(f"              {k}: {_q(v)}" for k, v in labels)
+        lines.extend(f"              {k}: {quoted(v)}" for k, v in labels)
         if rendered:
             lines.append("            exp_annotations:")
-            lines.extend(f"              {k}: {_q(v)}" for k, v in rendered)
+            lines.extend(f"              {k}: {quoted(v)}" for k, v in rendered)
     return lines
 
 
@@ -423,11 +410,11 @@ def _render(model: _Model, choice: _Choice, tl: _Timeline, rule_refs: Sequence[s
     if duplicates:
         head.append(f"# {duplicates} other rule(s) named {rule.name} exist; this file tests the first one.")
     lines = [*head, "rule_files:"]
-    lines += [f"  - {_q(ref)}" for ref in rule_refs]
+    lines += [f"  - {quoted(ref)}" for ref in rule_refs]
     lines.append(f"evaluation_interval: {every}")
     if len(order) > 1:
         # promtool evaluates groups in random order unless told: recording rules first.
-        lines.append("group_eval_order: [" + ", ".join(_q(g) for g in order) + "]")
+        lines.append("group_eval_order: [" + ", ".join(quoted(g) for g in order) + "]")
     lines.append("tests:")
     fire_checks: list[str] = []
     active = format_duration(tl.active_at)
