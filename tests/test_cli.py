@@ -131,6 +131,21 @@ def test_a_directory_runs_only_test_files(tmp_path: Path) -> None:
     assert proc.stdout.count("Unit Testing:") == 1 and "tests/up_test.yml" in proc.stdout
 
 
+def test_a_directory_reports_a_test_file_that_is_not_valid_yaml(tmp_path: Path) -> None:
+    # Content sniffing cannot read a broken file; one with a top-level tests: line is a test file
+    # whose error is reported (exit 2), never passed over. Other broken YAML (a Helm template) is not.
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "alerts.yml").write_text(RULE)
+    (tmp_path / "up_test.yml").write_text(TEST.replace("RULES", "rules/alerts.yml"))
+    (tmp_path / "broken_test.yml").write_text("rule_files: [rules/alerts.yml]\ntests:\n  - interval: 1m\n"
+                                               "   input_series: []\n")
+    (tmp_path / "chart.yml").write_text("groups: {{ .Values.groups }}\n  x: [\n")
+    proc = ruletest("test", ".", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "broken_test.yml:4:4: invalid YAML" in proc.stderr
+    assert "chart.yml" not in proc.stdout + proc.stderr
+
+
 def test_a_failure_that_passes_under_prometheus_2_says_why(tmp_path: Path) -> None:
     # Samples 1m apart: under Prometheus 3's left-open window (t-1m, t] increase(x[1m]) sees one
     # sample and returns nothing; promtool 2.x's closed window sees two.

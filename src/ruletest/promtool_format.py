@@ -542,7 +542,11 @@ def is_rule_source(src: Source) -> bool:
 
 
 def is_test_source(src: Source) -> bool:
-    """Content sniffing for collectors: a mapping with ``tests:`` (and usually ``rule_files:``)."""
+    """Content sniffing for collectors: a mapping with ``tests:`` (and usually ``rule_files:``).
+    A text that is not valid YAML but has a ``tests:`` line at the top level is a broken test file:
+    collected, so that its error is reported instead of the file being passed over."""
+    if src.error is not None:
+        return any(line.startswith("tests:") for line in src.text.splitlines())
     return "tests" in src.top_keys()
 
 
