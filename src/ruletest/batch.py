@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ruletest.promql.reuse import RangeMemo
+from ruletest.promql.tree_facts import TreeFacts
 from ruletest.promtool_format import TestFile, TestFileError, load_test_file
 from ruletest.results import Code, FileResult, GroupResult, LoadProblem, Location
 from ruletest.rule_files import RuleFileCache
@@ -54,7 +55,7 @@ def run_files(files: Sequence[str], opts: RunOptions, jobs: int = 1, *, keep_mod
     jobs = min(jobs, len(files))
     if jobs <= 1:
         cache = RuleFileCache()
-        opts = replace(opts, range_memo=RangeMemo())
+        opts = replace(opts, range_memo=RangeMemo(), tree_facts=TreeFacts())
         on_group = (lambda g: progress.group_done(g.passed)) if progress is not None else None
         out: list[Outcome] = []
         for f in files:
@@ -88,18 +89,20 @@ def _size(path: str) -> int:
 
 
 # What a worker process shares between the files it runs (set by _start_worker): loaded rule
-# files and range-function results.
+# files, range-function results and analyses of syntax trees.
 _worker_cache: RuleFileCache | None = None
 _worker_memo: RangeMemo | None = None
+_worker_trees: TreeFacts | None = None
 
 
 def _start_worker() -> None:
-    global _worker_cache, _worker_memo
+    global _worker_cache, _worker_memo, _worker_trees
     _worker_cache = RuleFileCache()
     _worker_memo = RangeMemo()
+    _worker_trees = TreeFacts()
 
 
 def _worker_run(path: str, opts: RunOptions, keep_models: bool) -> Outcome:
     assert _worker_cache is not None
-    result, tf = run_file(path, replace(opts, range_memo=_worker_memo), _worker_cache)
+    result, tf = run_file(path, replace(opts, range_memo=_worker_memo, tree_facts=_worker_trees), _worker_cache)
     return result, tf if keep_models else None

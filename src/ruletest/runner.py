@@ -31,6 +31,7 @@ from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.reuse import RangeMemo
 from ruletest.promql.storage import StoredSeries
+from ruletest.promql.tree_facts import TreeFacts
 from ruletest.promql.values import Labels, Stale
 from ruletest.promtool_format import (
     AlertTest,
@@ -96,6 +97,8 @@ class RunOptions:
     timing: Literal["promtool", "server"] | None = None
     # Range-function results shared by the test groups of a run (a per-group memo when None).
     range_memo: RangeMemo | None = field(default=None, compare=False, repr=False)
+    # Analyses of the rules' syntax trees, shared the same way (per group when None).
+    tree_facts: TreeFacts | None = field(default=None, compare=False, repr=False)
 
 
 # Switches that change evaluation (the others change parsing or loading, fixed once rules are loaded).
@@ -321,7 +324,7 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
 
     def simulation(record: set[str] | None, record_groups: bool = False) -> Simulation:
         return Simulation(rule_groups, inputs, sim_options, record=record, record_groups=record_groups,
-                          range_memo=opts.range_memo)
+                          range_memo=opts.range_memo, tree_facts=opts.tree_facts)
 
     sim = simulation(recorded, bool(tg.notification_tests))
     defined = sim.alert_names()

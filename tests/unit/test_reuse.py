@@ -13,10 +13,13 @@ import struct
 
 import pytest
 
-from ruletest.promql.engine import Engine
+from ruletest.promql import ast as A
+from ruletest.promql.clock_free import constant_when_unselected, value_leaves
+from ruletest.promql.engine import Engine, EngineOptions
+from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.reuse import MIN_WINDOW
+from ruletest.promql.tree_facts import TreeFacts
 from ruletest.promql.values import Scalar, Vector
-from ruletest.rules.invariance import constant_when_unselected, value_leaves
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
 from ruletest.semantics import Semantics
@@ -153,8 +156,6 @@ def test_subquery_steps_recomputed_after_an_older_sample_arrives() -> None:
     ("absent_over_time(x[5m]) or vector(time())", False, None),
 ])
 def test_which_expressions_may_be_reused(expr: str, constant: bool, leaves: list[str] | None) -> None:
-    from ruletest.promql import ast as A
-
     e = A.parse(expr)
     assert (constant_when_unselected(e) is not None) == constant
     found = value_leaves(e)
@@ -272,7 +273,73 @@ def test_reused_work_equals_fresh_evaluation_with_314_features() -> None:
 
 @pytest.mark.parametrize("expr", ["x smoothed > 1", "x offset (step() + 5m) > 1"])
 def test_selectors_not_read_as_the_last_sample_are_not_leaves(expr: str) -> None:
-    from ruletest.promql import ast as A
-    from ruletest.promql.parser import ParseOptions
-
     assert value_leaves(A.parse(expr, ParseOptions.of(3, FEATURES))) is None
+
+
+# Subqueries whose inner expression selects nothing yet (``late`` is created at 100m) or never.
+UNSELECTED_SUBQUERIES = [
+    "count_over_time((missing_metric > 0)[30m:1m])",
+    "absent_over_time((missing_metric)[10m:1m])",
+    "count_over_time((vector(1) or absent(late))[20m:3m])",
+    'sum_over_time(absent(late{job="a"})[15m:1m])',
+    "sum_over_time((vector(2) * on() group(late))[20m:1m])",
+    "avg_over_time(label_replace(absent(late), \"x\", \"y\", \"\", \"\")[7m:2m] offset 1m)",
+    "max_over_time(clamp_max(absent(missing_metric) * 3, 2)[1h:])",
+]
+
+
+@pytest.mark.parametrize("prometheus", [2, 3])
+def test_subquery_over_unselected_series_equals_fresh_evaluation(prometheus: int) -> None:
+    # An inner expression that is clock-free and selects no series has one value at every step:
+    # the engine computes it once. query_annotated computes every step afresh, reusing nothing.
+    sim = Simulation([_group(*RULES)], _inputs(INPUTS), SimulationOptions(Semantics.of(prometheus), MIN))
+    for outcome in sim.run(0, 130 * MIN):
+        assert not outcome.failed
+        if outcome.t % (7 * MIN):
+            continue
+        for q in UNSELECTED_SUBQUERIES:
+            fresh, _ = sim.engine.query_annotated(q, outcome.t + 17_000)  # off the steps' grid too
+            assert _bits(sim.engine.query(q, outcome.t + 17_000)) == _bits(fresh), (q, outcome.t)
+
+
+def test_subquery_over_unselected_series_evaluates_its_inner_expression_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ruletest.promql import engine as E
+
+    sim = Simulation([], _inputs({"m": "1+1x30"}), SimulationOptions(Semantics.of(3), MIN))
+    sim.load_until(30 * MIN)
+    calls: list[int] = []
+    vector = E._Query.vector
+
+    def counted(self: E._Query, e: object, t: int) -> object:
+        calls.append(t)
+        return vector(self, e, t)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(E._Query, "vector", counted)
+    value = sim.engine.query("count_over_time((vector(1) or absent(late))[20m:1m])", 30 * MIN)
+    assert isinstance(value, Vector) and [s.value for s in value.samples] == [20.0]
+    assert set(calls) == {11 * MIN}  # the first step only
+    calls.clear()
+    sim.engine.query("count_over_time((vector(1) or absent(m))[20m:1m])", 30 * MIN)  # m exists
+    assert len(set(calls)) == 20
+
+
+def test_tree_facts_computes_each_analysis_once_per_tree() -> None:
+    seen: list[A.Expr] = []
+
+    def analysis(e: A.Expr) -> int:
+        seen.append(e)
+        return len(seen)
+
+    facts = TreeFacts()
+    tree = A.parse("rate(x[5m]) > 1", ParseOptions.of(3))
+    twin = A.parse("rate(y[5m]) > 1", ParseOptions.of(3))
+    assert [facts.of(analysis, tree), facts.of(analysis, tree), facts.of(analysis, twin)] == [1, 1, 2]
+    assert facts.of(constant_when_unselected, tree) == constant_when_unselected(tree)
+    # Engines given the same facts share them: the second engine analyses nothing anew.
+    storage = Simulation([], [], SimulationOptions(Semantics.of(3), MIN)).storage
+    first = Engine(storage, EngineOptions(Semantics.of(3)), tree_facts=facts)
+    first.query(tree, 0)
+    held = len(facts._memo)
+    Engine(storage, EngineOptions(Semantics.of(3)), tree_facts=facts).query(tree, 0)
+    assert len(facts._memo) == held > 2

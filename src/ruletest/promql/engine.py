@@ -24,6 +24,7 @@ from ruletest.promql import ast as A
 from ruletest.promql import extended_ranges as X
 from ruletest.promql import histogram_functions as HF
 from ruletest.promql.aggregations import aggregate
+from ruletest.promql.clock_free import constant_when_unselected
 from ruletest.promql.function_table import FUNCTIONS, FunctionDef
 from ruletest.promql.functions import RangeArgs, date_value
 from ruletest.promql.histograms import Annotation, FloatHistogram
@@ -32,6 +33,7 @@ from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.query_context import needs_resolution, resolve, uses_query_bounds
 from ruletest.promql.reuse import HistogramStep, RangeMemo, SubquerySteps
 from ruletest.promql.storage import Storage, StoredSeries
+from ruletest.promql.tree_facts import TreeFacts
 from ruletest.promql.values import (
     Labels,
     Matrix,
@@ -64,8 +66,10 @@ class EngineOptions:
 class Engine:
     """Evaluate PromQL expressions against one storage."""
 
-    def __init__(self, storage: Storage, options: EngineOptions, *, range_memo: RangeMemo | None = None) -> None:
-        """``range_memo``: range-function results to share with other engines (a new one if None)."""
+    def __init__(self, storage: Storage, options: EngineOptions, *, range_memo: RangeMemo | None = None,
+                 tree_facts: TreeFacts | None = None) -> None:
+        """``range_memo``: range-function results to share with other engines, ``tree_facts``: the
+        same for analyses of syntax trees (new ones if None)."""
         self.storage = storage
         self.options = options
         self._parse_options = ParseOptions.for_semantics(options.semantics)
@@ -84,12 +88,10 @@ class Engine:
         self.histogram_subqueries: set[int] = set()
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
-        self.cacheable: dict[int, tuple[A.Expr, bool]] = {}
-        # Per tree: whether it needs query_context.resolve, and per query the resolved tree.
-        self.plans: dict[int, tuple[A.Expr, bool, bool]] = {}
+        self.trees = tree_facts if tree_facts is not None else TreeFacts()
+        # Per query, the tree resolved by query_context.resolve.
         self.resolved: dict[tuple[int, int, int, int], tuple[A.Expr, A.Expr]] = {}
         self.delayed_name_removal = options.semantics.delayed_name_removal
-        self.stats: dict[int, tuple[A.Expr, frozenset[int]]] = {}
 
     def parse(self, expr: str) -> A.Expr:
         return A.parse(expr, self._parse_options)
@@ -112,42 +114,19 @@ class Engine:
     def _run(self, expr: str | A.Expr, t_ms: int, start_ms: int | None, end_ms: int | None, step_ms: int, *,
              finish: bool, annotated: bool) -> tuple[Value, tuple[Annotation, ...]]:
         node = self.parse(expr) if isinstance(expr, str) else expr
-        plan = self.plans.get(id(node))
-        if plan is None or plan[0] is not node:
-            plan = self._plan(node)
+        needs, bounds = self.trees.of(_resolution_plan, node)
         start = t_ms if start_ms is None else start_ms
         end = t_ms if end_ms is None else end_ms
-        if plan[1]:
-            node = self._resolved(node, plan[2], start, end, step_ms)
+        if needs:
+            node = self._resolved(node, bounds, start, end, step_ms)
         q = _Query(self, start, end)
         q.reuse = not annotated
-        q.skip_buckets = self.stats_selectors(node)
+        q.skip_buckets = self.trees.of(HF.stats_selectors, node)
         value = q.eval(node, t_ms)
         notes = tuple(q.notes) if q.notes else ()
         if self.delayed_name_removal and finish:
             return finish_delayed_names(value), notes
         return value, notes
-
-    def stats_selectors(self, node: A.Expr) -> frozenset[int]:
-        """Ids of the selectors in ``node`` whose histograms are read without buckets (see
-        :func:`~ruletest.promql.histogram_functions.stats_selectors`), once per tree."""
-        hit = self.stats.get(id(node))
-        if hit is not None and hit[0] is node:
-            return hit[1]
-        ids = HF.stats_selectors(node)
-        if len(self.stats) > 10_000:
-            self.stats.clear()
-        self.stats[id(node)] = (node, ids)
-        return ids
-
-    def _plan(self, node: A.Expr) -> tuple[A.Expr, bool, bool]:
-        # Per tree, once: whether it holds durations or calls only the query can resolve, and
-        # whether they depend on its start and end (start(), end()) or only on its range and step.
-        plan = (node, needs_resolution(node), uses_query_bounds(node))
-        if len(self.plans) > 10_000:
-            self.plans.clear()
-        self.plans[id(node)] = plan
-        return plan
 
     def _resolved(self, node: A.Expr, bounds: bool, start: int, end: int, step: int) -> A.Expr:
         key = (id(node), end - start, step, start if bounds else 0)
@@ -171,17 +150,22 @@ class Engine:
         self.selections[id(vs)] = (vs, gen, found)
         return found
 
+    def unselected_constant(self, e: A.Expr) -> bool:
+        """Whether ``e`` has the same value at every evaluation time now: it is clock-free and
+        none of its selectors selects a series (see :func:`constant_when_unselected`)."""
+        selectors = self.trees.of(constant_when_unselected, e)
+        return selectors is not None and not any(self.select(vs) for vs in selectors)
+
     def is_cacheable(self, e: A.Expr) -> bool:
         """Whether results at time t depend only on samples at or before t (no ``@``, no
         negative or per-query offset, no smoothed selector): then a cached step result stays valid until older data is written."""
-        hit = self.cacheable.get(id(e))
-        if hit is not None and hit[0] is e:
-            return hit[1]
-        ok = _looks_only_back(e)
-        if len(self.cacheable) > 10_000:
-            self.cacheable.clear()
-        self.cacheable[id(e)] = (e, ok)
-        return ok
+        return self.trees.of(_looks_only_back, e)
+
+
+def _resolution_plan(node: A.Expr) -> tuple[bool, bool]:
+    """Whether ``node`` holds durations or calls only the query can resolve, and whether they
+    depend on its start and end (``start()``, ``end()``) or only on its range and step."""
+    return needs_resolution(node), uses_query_bounds(node)
 
 
 def _looks_only_back(e: A.Expr) -> bool:
@@ -366,6 +350,10 @@ class _Query:
         first = step * _trunc_div(start, step)
         if first < start or (self.left_open and first == start):
             first += step
+        if self.reuse and first <= end and self.engine.unselected_constant(sq.expr):
+            constant = self._constant_steps(sq.expr, first, end, step)
+            if constant is not None:
+                return constant, start, end
         if self.reuse and self.engine.is_cacheable(sq.expr) and id(sq) not in self.engine.histogram_subqueries:
             held = self.engine.subquery_steps.get(id(sq))
             if held is None or held.node is not sq or held.step != step:
@@ -398,6 +386,20 @@ class _Query:
         series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()] if not hacc else HF.merge_range(acc, hacc)
         series.sort(key=lambda r: r.labels)
         return series, start, end
+
+    def _constant_steps(self, e: A.Expr, first: int, end: int, step: int) -> list[RangeSeries] | None:
+        """A subquery's series when its inner expression has the same value at every step: that
+        value, evaluated once, at each step (None when it holds histograms or repeated labels:
+        the general path handles those)."""
+        samples = self.vector(e, first)
+        if not samples:
+            return []
+        if any(s.histogram is not None for s in samples) or len({s.labels for s in samples}) < len(samples):
+            return None
+        steps = list(range(first, end + 1, step))
+        series = [RangeSeries(s.labels, steps, [s.value] * len(steps)) for s in samples]
+        series.sort(key=lambda r: r.labels)
+        return series
 
     def range_arg(self, e: A.Expr, t: int) -> tuple[list[RangeSeries], int, int, int]:
         e = unwrap(e)

@@ -18,6 +18,7 @@ from ruletest.promql.engine import Engine, EngineOptions
 from ruletest.promql.histograms import Annotation, FloatHistogram
 from ruletest.promql.reuse import RangeMemo
 from ruletest.promql.storage import DuplicateSampleError, Storage
+from ruletest.promql.tree_facts import TreeFacts
 from ruletest.promql.values import STALE, Labels, Sample, Scalar, Stale, Vector, format_labels
 from ruletest.rules.alerting import Alert, AlertState, Annotations, TemplateEnv
 from ruletest.rules.group import GroupState, RuleError, query_vector
@@ -145,16 +146,17 @@ class Simulation:
 
     def __init__(self, groups: Sequence[RuleGroup], inputs: Sequence[InputSeries], options: SimulationOptions,
                  *, record: Iterable[str] | None = None, record_groups: bool = False,
-                 range_memo: RangeMemo | None = None) -> None:
+                 range_memo: RangeMemo | None = None, tree_facts: TreeFacts | None = None) -> None:
         """``record``: the alert names whose history to keep (``None``: every alerting rule);
         ``record_groups``: report each evaluated group's alerts in the step outcome;
-        ``range_memo``: range-function results shared with other simulations."""
+        ``range_memo``, ``tree_facts``: range-function results and analyses of syntax trees
+        shared with other simulations."""
         self._record_groups = record_groups
         self.options = options
         self.storage = Storage()
         self.engine = Engine(self.storage, EngineOptions(options.semantics,
                                                          default_step_ms=options.evaluation_interval_ms),
-                             range_memo=range_memo)
+                             range_memo=range_memo, tree_facts=tree_facts)
         self._env = TemplateEnv(dict(options.external_labels), options.external_url, options.semantics)
         self._groups = [GroupState.create(g, options.semantics) for g in groups]
         self.inputs = tuple(inputs)
