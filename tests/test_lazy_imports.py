@@ -53,6 +53,8 @@ def test_small_run_loads_no_unused_report_formats_or_parsers() -> None:
         "ruletest.reporting.html", "ruletest.reporting.junit", "ruletest.reporting.markdown",
         "ruletest.reporting.charts", "ruletest.reporting.svg", "ruletest.reporting.histogram_diff",
         "ruletest.reporting.coverage_summary",
+        # the trace reports draw (RunOptions.trace)
+        "ruletest.traces", "ruletest.report_trace",
         # expressions the Rust parser takes never load ruletest's own parser and its working tree
         "ruletest.promql.parser", "ruletest.promql.parse_nodes", "ruletest.promql.parse_convert",
         "ruletest.promql.parse_tables", "ruletest.promql.grammar", "ruletest.promql.parse_check",

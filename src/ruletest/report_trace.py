@@ -1,4 +1,4 @@
-"""What reports draw beyond the run's own trace (:func:`ruletest.runner._trace`): the value each
+"""What reports draw of a test group's run: its own trace (:func:`run_trace`), then the value each
 tested alerting rule compares with its threshold at every evaluation, what fired at the
 evaluation each alert test was checked against, where each alert_state_test sits, and which
 case each trace belongs to.
@@ -11,15 +11,52 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ruletest.errors import RuletestError
+from ruletest.history import alert_timeline
 from ruletest.promql import ast
-from ruletest.promtool_format import StateTest, TestGroup, case_refs
-from ruletest.results import AlertCheckTrace, ComparedTrace, GroupTrace, StateCheckTrace
+from ruletest.promtool_format import StateTest, TestFile, TestGroup, case_refs
+from ruletest.results import Location
 from ruletest.rules.alerting import AlertState
 from ruletest.rules.group import query_vector
 from ruletest.rules.model import RuleGroup
-from ruletest.rules.simulation import RuleStep, Simulation
+from ruletest.rules.simulation import InputSeries, RuleStep, Simulation
 from ruletest.rules.threshold import find_threshold
 from ruletest.semantics import Semantics
+from ruletest.traces import AlertCheckTrace, AlertRuleTrace, ComparedTrace, ExprTrace, GroupTrace, SeriesTrace, StateCheckTrace
+
+
+def run_trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSeries], mint: int,
+              maxt: int) -> GroupTrace:
+    """The run's own trace: its inputs, the tested alerts' timelines, and each expression test's
+    value at the evaluations around its eval_time."""
+    step = tf.evaluation_interval_ms
+    alerts = []
+    names = list(dict.fromkeys([at.alertname for at in tg.alert_tests] + [st.alertname for st in tg.state_tests]))
+    if tg.notification_tests:  # the alerts that were pending or firing at some step, so could be sent
+        names += sorted(n for n in sim.alert_names() - set(names)
+                        if any(a.state != AlertState.INACTIVE for h in sim.history(n) for a in h.alerts))
+    for name in names:
+        rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
+        alerts.append(AlertRuleTrace(name, rules, alert_timeline(sim, name)))
+    exprs = []
+    for et in tg.expr_tests:
+        points = []
+        t0 = mint + et.eval_time_ms
+        for k in range(-10, 11):  # ten evaluation steps either side of eval_time
+            t = t0 + k * step
+            if t < mint or t > maxt or (step <= 0 and k != 0):
+                continue  # the simulation has data (and rule outputs) only up to the last evaluation
+            try:
+                points.append((t, tuple(s for s in sim.query(et.expr, t) if s.histogram is None)))
+            except RuletestError:
+                break
+        exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points)))
+    series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
+                               # Charts draw floats: stale markers and native histograms are gaps.
+                               tuple(v if isinstance(v, float) else None for v in s.values)) for s in inputs)
+    # The rules may have run on past the last time the test names (alert_state_test's fires_at and
+    # resolves_at, notification tests): the charts show the whole run.
+    end = max(maxt, sim.last_time if sim.last_time is not None else maxt)
+    return GroupTrace(mint, end, step, series, tuple(alerts), tuple(exprs))
 
 
 def for_report(trace: GroupTrace, tg: TestGroup, sim: Simulation, rule_groups: list[RuleGroup],

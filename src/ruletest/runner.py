@@ -45,15 +45,12 @@ from ruletest.promtool_format import (
 )
 from ruletest.results import (
     AlertMismatch,
-    AlertRuleTrace,
     CaseResult,
     Code,
     ExprError,
     ExprMismatch,
-    ExprTrace,
     FileResult,
     GroupResult,
-    GroupTrace,
     InternalError,
     LoadProblem,
     Location,
@@ -62,11 +59,9 @@ from ruletest.results import (
     RoutingMismatch,
     RuleEvalError,
     SeriesDump,
-    SeriesTrace,
     StateMismatch,
 )
 from ruletest.rule_files import RuleFileCache, test_rules
-from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions
 from ruletest.rules.model import RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions, StepOutcome
@@ -339,9 +334,9 @@ def _run_group(tf: TestFile, tg: TestGroup, rule_groups: list[RuleGroup], opts: 
     try:
         _evaluate(tf, tg, sim, refs, gr, mint, maxt, simulation, am, rule_groups, sem, opts.debug)
         if opts.trace:
-            from ruletest.report_trace import for_report  # what charts need beyond the run's own trace
+            from ruletest.report_trace import for_report, run_trace
 
-            gr.trace = for_report(_trace(tf, tg, sim, inputs, mint, maxt), tg, sim, rule_groups, interval, sem)
+            gr.trace = for_report(run_trace(tf, tg, sim, inputs, mint, maxt), tg, sim, rule_groups, interval, sem)
     finally:
         if opts.debug:
             gr.dump = tuple(_dump(s, maxt) for s in sorted(sim.storage.series(), key=lambda s: s.labels))
@@ -533,39 +528,6 @@ def _suggest(name: str, names: set[str]) -> str:
 
     close = difflib.get_close_matches(name, sorted(names), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _trace(tf: TestFile, tg: TestGroup, sim: Simulation, inputs: list[InputSeries], mint: int,
-           maxt: int) -> GroupTrace:
-    step = tf.evaluation_interval_ms
-    alerts = []
-    names = list(dict.fromkeys([at.alertname for at in tg.alert_tests] + [st.alertname for st in tg.state_tests]))
-    if tg.notification_tests:  # the alerts that were pending or firing at some step, so could be sent
-        names += sorted(n for n in sim.alert_names() - set(names)
-                        if any(a.state != AlertState.INACTIVE for h in sim.history(n) for a in h.alerts))
-    for name in names:
-        rules = tuple((r.expr, Location(r.file, r.line), r.for_ms) for r in sim.rules() if r.is_alert and r.name == name)
-        alerts.append(AlertRuleTrace(name, rules, alert_timeline(sim, name)))
-    exprs = []
-    for et in tg.expr_tests:
-        points = []
-        t0 = mint + et.eval_time_ms
-        for k in range(-10, 11):  # ten evaluation steps either side of eval_time
-            t = t0 + k * step
-            if t < mint or t > maxt or (step <= 0 and k != 0):
-                continue  # the simulation has data (and rule outputs) only up to the last evaluation
-            try:
-                points.append((t, tuple(s for s in sim.query(et.expr, t) if s.histogram is None)))
-            except RuletestError:
-                break
-        exprs.append(ExprTrace(et.expr, et.eval_time_ms, tuple(points)))
-    series = tuple(SeriesTrace(s.labels, tuple(s.timestamps),
-                               # Charts draw floats: stale markers and native histograms are gaps.
-                               tuple(v if isinstance(v, float) else None for v in s.values)) for s in inputs)
-    # The rules may have run on past the last time the test names (alert_state_test's fires_at and
-    # resolves_at, notification tests): the charts show the whole run.
-    end = max(maxt, sim.last_time if sim.last_time is not None else maxt)
-    return GroupTrace(mint, end, step, series, tuple(alerts), tuple(exprs))
 
 
 # --- alert comparison ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The charts of one test group, computed from its run's trace (:class:`ruletest.results.GroupTrace`):
+"""The charts of one test group, computed from its run's trace (:class:`ruletest.traces.GroupTrace`):
 
 * the input series, one chart per metric name (gaps, stale markers and counter resets marked);
 * per tested alert name (alert_rule_test, alert_state_test, and with notification tests every
@@ -40,19 +40,15 @@ from ruletest.reporting.svg import (
     tick_labels,
 )
 from ruletest.results import (
-    AlertCheckTrace,
     AlertMismatch,
-    AlertRuleTrace,
     CaseResult,
     ExpectedAlert,
     ExprError,
     ExprMismatch,
-    ExprTrace,
     GroupResult,
-    GroupTrace,
-    StateCheckTrace,
     StateMismatch,
 )
+from ruletest.traces import AlertCheckTrace, AlertRuleTrace, ExprTrace, GroupTrace, StateCheckTrace
 
 
 @lru_cache(maxsize=8192)
