@@ -45,8 +45,11 @@ def _rule_plan(expr: str, options: ParseOptions) -> ReusePlan:
 def _sort_matchers(e: A.Expr) -> A.Expr:
     if isinstance(e, A.VectorSelector):
         name = [m for m in e.matchers if m.name == "__name__" and m.op == "=" and m.value == e.name]
-        rest = sorted((m for m in e.matchers if m not in name), key=str)
-        return replace(e, matchers=tuple(name + rest))
+        rest = [m for m in e.matchers if m not in name]
+        if len(rest) > 1:
+            rest.sort(key=str)  # str quotes the value as Go does: not needed for one matcher
+        matchers = tuple(name + rest)
+        return e if matchers == e.matchers else replace(e, matchers=matchers)
     if isinstance(e, A.MatrixSelector):
         sel = _sort_matchers(e.selector)
         assert isinstance(sel, A.VectorSelector)
