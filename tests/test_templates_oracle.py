@@ -158,3 +158,23 @@ def test_template_parse_errors_like_promtool(template: str, tmp_path: Path) -> N
     ours = [t.split('annotation "a": ', 1)[1] for t in texts if 'annotation "a": ' in t]
     assert proc.returncode == 1 and theirs
     assert ours[:1] == theirs[:1]
+
+
+# Texts without "{{" are not parsed when rule files load: nothing after Prometheus' own
+# definitions can fail to parse without opening an action. These come closest.
+PLAIN_TEXTS = ["}}", " -}} x", "{ {", "}", "*/}}", "{", "-}}{", "{}x"]
+
+
+def test_plain_texts_load_like_promtool(tmp_path: Path) -> None:
+    promtool = promtool_path()
+    assert promtool is not None  # the `oracle` marker needs it (tests/needs.py)
+    annotations = {f"a{i}": text for i, text in enumerate(PLAIN_TEXTS)}
+    rules = {"groups": [{"name": "g", "rules": [{"alert": "T", "expr": "m", "annotations": annotations,
+                                                 "labels": {"l": "}}{"}}]}]}
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(rules))
+    (tmp_path / "t.yml").write_text(yaml.safe_dump({"rule_files": ["rules.yml"], "tests": [
+        {"interval": "1m", "input_series": [], "alert_rule_test": [{"alertname": "T", "eval_time": "0m"}]}]}))
+    proc = subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True)
+    result = run_test_file(load_test_file(tmp_path / "t.yml"), RunOptions(Semantics.of(2), strict=False))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert result.passed, [message(p) for p in result.all_problems()]

@@ -253,6 +253,8 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
     if alert:
         for what, mapping in (("label", labels), ("annotation", annotations)):
             for k, v in mapping.items():
+                if "{{" not in v:
+                    continue  # text alone: Prometheus' definitions before it always parse
                 try:
                     parse_alert_text(v, alert, sem)
                 except TemplateError as exc:
