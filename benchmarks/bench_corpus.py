@@ -120,10 +120,15 @@ def per_file(fs: list[str], promtool: str, top: int, repeat: int, min_seconds: f
         print(f"{o:11.2f} {t:11.2f} {o / t:7.3f}  {short(f)}")
     heavy = [f for f in fs if statistics.median(times[f][1]) >= min_seconds]
     if heavy:
-        worst = max(heavy, key=lambda f: statistics.median(times[f][0]) / statistics.median(times[f][1]))
-        o, t = statistics.median(times[worst][0]), statistics.median(times[worst][1])
-        print(f"worst ratio over the {len(heavy)} files promtool needs >= {min_seconds:g}s for: {o / t:.3f} "
-              f"({short(worst)}: ruletest {o:.2f}s, promtool {t:.2f}s)")
+        ratio = {f: statistics.median(times[f][0]) / statistics.median(times[f][1]) for f in heavy}
+        worst = sorted(heavy, key=lambda f: -ratio[f])
+        o, t = statistics.median(times[worst[0]][0]), statistics.median(times[worst[0]][1])
+        print(f"worst ratio over the {len(heavy)} files promtool needs >= {min_seconds:g}s for: {ratio[worst[0]]:.3f} "
+              f"({short(worst[0])}: ruletest {o:.2f}s, promtool {t:.2f}s); the {min(top, len(worst))} worst:")
+        print(f"{'ruletest s':>11} {'promtool s':>11} {'ratio':>7}  file")
+        for f in worst[:top]:
+            print(f"{statistics.median(times[f][0]):11.2f} {statistics.median(times[f][1]):11.2f} {ratio[f]:7.3f}  "
+                  f"{short(f)}")
     total_o = sum(statistics.median(v[0]) for v in times.values())
     total_t = sum(statistics.median(v[1]) for v in times.values())
     print(f"sum over all files, one process per file: ruletest {total_o:.1f}s, promtool {total_t:.1f}s, "

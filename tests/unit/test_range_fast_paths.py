@@ -174,9 +174,14 @@ def test_over_time_sums_match_go(vs: list[float], v3: bool) -> None:
 @example([math.nan, math.nan], False, 1)
 @example([1e308, 1e308, 1e308], True, 1)
 @example([1e308, 1e308, 1e308], False, 1)
+@example([-0.0, 0.0, -0.0], True, 1)  # equal values: no sums needed
+@example([math.inf, math.inf], False, 1)
+@example([2.5, 2.5, 2.5, 2.5], True, 60_000)
+@example([2.5, 2.5, math.nan], True, 1)
 def test_regression_matches_go(vs: list[float], v3: bool, spacing: int) -> None:
     ts = [k * spacing for k in range(len(vs))]
     t = ts[-1] + 7
-    got = F.linear_regression(ts, vs, t, v3)
     want = go_regression(ts, vs, t, v3)
-    assert (bits(got[0]), bits(got[1])) == (bits(want[0]), bits(want[1]))
+    for seq in (vs, array("d", vs)):
+        got = F.linear_regression(ts, seq, t, v3)
+        assert (bits(got[0]), bits(got[1])) == (bits(want[0]), bits(want[1]))

@@ -127,6 +127,11 @@ def _idelta(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | Non
 
 def linear_regression(ts: Sequence[int], vs: Sequence[float], intercept_time: int,
                       kahan_sums: bool) -> tuple[float, float]:
+    init_y = vs[0]
+    if init_y == init_y and vs.count(init_y) == len(vs):
+        # Every value equal (a NaN never is; 0.0 and -0.0 are, as in the loop's v != init_y):
+        # the result needs none of the sums.
+        return _regression_result(float(len(vs)), True, init_y, 0.0, 0.0, 0.0, 0.0)
     if kahan_sums:
         return _linear_regression_3(ts, vs, intercept_time)
     # Prometheus 2.x: four sums with kahanSumInc, written out inline (a hot loop).
