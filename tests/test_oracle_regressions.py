@@ -47,6 +47,10 @@ RECORDED: dict[str, Samples | str | set[float]] = {
     'count_values without (job) ("job", g)': [({"instance": "x"}, 1), ({"instance": "y"}, 1)],
     'count_values without (instance) ("v", g)': [({"job": "a", "v": "2"}, 1), ({"job": "b", "v": "1"}, 1)],
     'count_values("1bad", g)': 'error: invalid label name "1bad"',
+    # Parameters are checked even when there is nothing to aggregate; the rest of nothing is nothing.
+    'count_values("1bad", nothing)': 'error: invalid label name "1bad"',
+    "topk(1e100, nothing)": "error: Scalar value 1e+100 overflows int64",
+    "stddev(nothing) or sum(nothing) or count(nothing) or vector(3)": [({}, 3)],
     # Date functions: Go's int64 conversion (NaN and Inf become the minimum int64) and calendar.
     "year(vector(1e12))": [({}, 33658)],
     "month(vector(NaN))": [({}, 12)],

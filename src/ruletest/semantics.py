@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from ruletest.errors import RuletestError
@@ -76,7 +77,8 @@ class SemanticsError(RuletestError):
 @dataclass(frozen=True)
 class Semantics:
     """The behaviour of one Prometheus version with a set of enabled features. Build it with
-    :meth:`of`."""
+    :meth:`of`. The derived switches below are cached (read in the engine's inner loops); they
+    are functions of the fields, which are frozen."""
 
     version: int  # major version emulated: 2 (promtool 2.42) or 3 (Prometheus 3.14)
     features: frozenset[str]
@@ -111,26 +113,26 @@ class Semantics:
         v3 = version >= 3
         return cls(version, frozenset(features), **dict.fromkeys(VERSION_SWITCHES, v3))
 
-    @property
+    @cached_property
     def v3(self) -> bool:
         return self.version >= 3
 
-    @property
+    @cached_property
     def experimental_functions(self) -> bool:
         """Experimental functions (``sort_by_label``, ``mad_over_time``...) may be used."""
         return self.v3 and FEATURE_EXPERIMENTAL_FUNCTIONS in self.features
 
-    @property
+    @cached_property
     def delayed_name_removal(self) -> bool:
         """``__name__`` is dropped at the end of the query, not where the operation happens."""
         return self.v3 and FEATURE_DELAYED_NAME_REMOVAL in self.features
 
-    @property
+    @cached_property
     def extended_range_selectors(self) -> bool:
         """``anchored`` and ``smoothed`` range selector modifiers."""
         return self.v3 and FEATURE_EXTENDED_RANGE_SELECTORS in self.features
 
-    @property
+    @cached_property
     def binop_fill_modifiers(self) -> bool:
         """``fill()``/``fill_left()``/``fill_right()`` on binary operators."""
         return self.v3 and FEATURE_BINOP_FILL_MODIFIERS in self.features

@@ -31,6 +31,7 @@ from ruletest.promql.values import (
 from ruletest.semantics import Semantics
 
 MAX_INT64 = 2**63 - 1
+_PARAMETERLESS = frozenset({"sum", "avg", "max", "min", "count", "group", "stddev", "stdvar"})
 
 
 def grouping_key_fn(grouping: Sequence[str], without: bool) -> Callable[[Labels], Labels]:
@@ -62,9 +63,11 @@ def aggregate(op: str, samples: Sequence[Sample], grouping: Sequence[str], witho
               note: Callable[[Annotation], None] | None = None) -> list[Sample]:
     """``note`` receives the annotations of aggregating native histograms; a vector holding
     them is aggregated by :mod:`ruletest.promql.histogram_aggregations`."""
-    key_fn = grouping_key_fn(grouping, without)
     if note is not None and isinstance(param, float):
         _note_parameter(op, param, note)
+    if not samples and op in _PARAMETERLESS:
+        return []  # (topk's and count_values' parameters are checked even over nothing)
+    key_fn = grouping_key_fn(grouping, without)
     if note is not None and any(s.histogram is not None for s in samples):
         from ruletest.promql.histogram_aggregations import aggregate_with_histograms
 
