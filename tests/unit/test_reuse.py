@@ -343,3 +343,49 @@ def test_tree_facts_computes_each_analysis_once_per_tree() -> None:
     held = len(facts._memo)
     Engine(storage, EngineOptions(Semantics.of(3)), tree_facts=facts).query(tree, 0)
     assert len(facts._memo) == held > 2
+
+
+# Subqueries finer than their input's one-minute samples: steps that see the same samples reuse.
+FINE_SUBQUERIES = [
+    "max_over_time((flat + ctr)[10m:10s])",
+    "count_over_time((gauge > 1)[30m:7s])",
+    "sum_over_time((gauge * -1)[12m:20s])",
+    "sum_over_time((stale * 2)[20m:15s])",
+    'avg_over_time(sum by (job) ({__name__=~"flat|ctr"})[15m:20s])',
+    "max_over_time((flat offset 3m)[10m:30s])",
+    "min_over_time((late or on() vector(0))[5m:5s])",
+    "sum_over_time(max_over_time((flat - ctr)[3m:10s])[20m:1m])",
+]
+
+
+@pytest.mark.parametrize("prometheus", [2, 3])
+def test_fine_subquery_steps_equal_fresh_evaluation(prometheus: int) -> None:
+    sim = Simulation([_group(*RULES)], _inputs(INPUTS), SimulationOptions(Semantics.of(prometheus), MIN))
+    for outcome in sim.run(0, 130 * MIN):
+        assert not outcome.failed
+        if outcome.t % (5 * MIN):
+            continue
+        for q in FINE_SUBQUERIES:
+            for t in (outcome.t, outcome.t + 17_000):
+                fresh, _ = sim.engine.query_annotated(q, t)  # every step afresh
+                assert _bits(sim.engine.query(q, t)) == _bits(fresh), (q, t)
+
+
+def test_fine_subquery_evaluates_once_per_change_of_what_it_sees(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ruletest.promql import engine as E
+
+    sim = Simulation([], _inputs({"m": "1+1x30"}), SimulationOptions(Semantics.of(3), MIN))
+    sim.load_until(30 * MIN)
+    calls: list[int] = []
+    vector = E._Query.vector
+
+    def counted(self: E._Query, e: object, t: int) -> object:
+        calls.append(t)
+        return vector(self, e, t)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(E._Query, "vector", counted)
+    value = sim.engine.query("sum_over_time((m * 2)[10m:10s])", 30 * MIN)
+    # Steps 20m10s..30m (60 of them) see the samples at 20m..30m (values 21..31): five steps see
+    # 21, six each 22..30, the last one 31. Eleven views.
+    assert isinstance(value, Vector) and [s.value for s in value.samples] == [2 * (5 * 21 + 6 * sum(range(22, 31)) + 31)]
+    assert len(set(calls)) == 11

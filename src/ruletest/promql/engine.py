@@ -24,10 +24,11 @@ from ruletest.promql import ast as A
 from ruletest.promql import extended_ranges as X
 from ruletest.promql import histogram_functions as HF
 from ruletest.promql.aggregations import aggregate
-from ruletest.promql.clock_free import constant_when_unselected
+from ruletest.promql.clock_free import constant_when_unselected, value_leaves
 from ruletest.promql.function_table import FUNCTIONS, FunctionDef
 from ruletest.promql.functions import RangeArgs, date_value
 from ruletest.promql.histograms import Annotation, FloatHistogram
+from ruletest.promql.leaf_keys import visible
 from ruletest.promql.operators import scalar_binop, set_binop, vector_binop, vector_scalar_binop
 from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.query_context import needs_resolution, resolve, uses_query_bounds
@@ -362,16 +363,16 @@ class _Query:
                 held = SubquerySteps(sq, step)
                 self.engine.subquery_steps[id(sq)] = held
             try:
-                return (held.window(self.storage, self.epoch, first, end, lambda ts: self.vector(sq.expr, ts)),
-                        start, end)
+                return held.window(self.storage, self.epoch, first, end, self._inner_steps(sq.expr)), start, end
             except HistogramStep:
                 # Held steps are float arrays: a subquery returning histograms is computed afresh.
                 del self.engine.subquery_steps[id(sq)]
                 self.engine.histogram_subqueries.add(id(sq))
         acc: dict[Labels, tuple[list[int], list[float]]] = {}
         hacc: dict[Labels, tuple[list[int], list[FloatHistogram]]] = {}
+        inner = self._inner_steps(sq.expr)
         for ts in range(first, end + 1, step):
-            for s in self.vector(sq.expr, ts):
+            for s in inner(ts):
                 if s.histogram is not None:
                     hentry = hacc.setdefault(s.labels, ([], []))
                     hentry[0].append(ts)
@@ -386,6 +387,29 @@ class _Query:
         series = [RangeSeries(k, v[0], v[1]) for k, v in acc.items()] if not hacc else HF.merge_range(acc, hacc)
         series.sort(key=lambda r: r.labels)
         return series, start, end
+
+    def _inner_steps(self, e: A.Expr) -> Callable[[int], Sequence[Sample]]:
+        """A subquery's inner expression at each step. When its value is a function of what its
+        instant selectors see (``value_leaves``, selectors only), a step that sees what the step
+        before saw reuses that result: a subquery finer than its input (``x[5m:1s]`` over samples
+        a minute apart) evaluates once per change of view, not once per step."""
+        leaves = self.engine.trees.of(value_leaves, e) if self.reuse else None
+        if not leaves or not all(type(n) is A.VectorSelector for n in leaves):
+            return lambda ts: self.vector(e, ts)
+        selectors = [n for n in leaves if isinstance(n, A.VectorSelector)]
+        engine = self.engine
+        last_key: tuple[object, ...] | None = None  # the last step's key (None: not reusable)
+        last: Sequence[Sample] = ()
+
+        def at(ts: int) -> Sequence[Sample]:
+            nonlocal last_key, last
+            key = tuple(visible(engine, vs, ts) for vs in selectors)
+            if key == last_key:
+                return last
+            last = self.vector(e, ts)
+            last_key = None if None in key else key
+            return last
+        return at
 
     def _constant_steps(self, e: A.Expr, first: int, end: int, step: int) -> list[RangeSeries] | None:
         """A subquery's series when its inner expression has the same value at every step: that

@@ -20,14 +20,14 @@ reused wrongly.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ruletest.promql import ast as A
 from ruletest.promql.clock_free import Leaf, constant_when_unselected, value_leaves
 from ruletest.promql.engine import Engine
-from ruletest.promql.values import METRIC_NAME, Labels, Sample, Vector
+from ruletest.promql.leaf_keys import range_output, visible
+from ruletest.promql.values import METRIC_NAME, Labels, Sample
 
 QueryFn = Callable[[Engine, A.Expr, int], list[Sample]]
 
@@ -93,7 +93,7 @@ class RuleQuery:
         leaves = self.leaves
         if leaves is None:
             return query(engine, self.expr, t)
-        key = tuple(_visible(engine, n, t) if isinstance(n, A.VectorSelector) else _output(engine, n, t)
+        key = tuple(visible(engine, n, t) if isinstance(n, A.VectorSelector) else range_output(engine, n, t)
                     for n in leaves)
         if key == self._leaf_key:
             return self._result
@@ -101,42 +101,3 @@ class RuleQuery:
         self._leaf_key = None if None in key else key
         self._result = result
         return result
-
-
-def _output(engine: Engine, call: A.Call, t: int) -> tuple[tuple[Labels, ...], bytes] | None:
-    """A range-function call's output vector at ``t``: label sets in order, values' bits."""
-    value = engine.query(call, t, finish=False)  # as the rule's query sees it (names still flagged)
-    if not isinstance(value, Vector):
-        return None
-    labels = []
-    values = array("d")
-    for s in value.samples:
-        v = s.value
-        if type(v) is not float or s.histogram is not None:
-            return None  # a histogram's value is 0: its bits say nothing
-        labels.append(s.labels)
-        values.append(v)
-    return tuple(labels), values.tobytes()
-
-
-def _visible(engine: Engine, vs: A.VectorSelector, t: int) -> tuple[tuple[Labels, ...], bytes] | None:
-    """What an instant selector sees at ``t`` (as the engine's instant selection does): the
-    label sets in order, and the values' bits (so that 0.0 and -0.0 differ, and a NaN equals
-    itself). None when a value is not a float (it cannot be keyed by bits)."""
-    ref = t - vs.offset_ms
-    options = engine.options
-    lookback = options.lookback_ms
-    left_open = options.semantics.left_open_windows
-    labels = []
-    values = array("d")
-    for s in engine.select(vs):
-        if s.hist is not None:
-            return None  # native histograms (a histogram sample's vs entry is 0) are not keyed
-        got = s.last_at(ref, lookback, left_open)
-        if got is not None:
-            v = got[1]
-            if type(v) is not float:
-                return None
-            labels.append(s.labels)
-            values.append(v)
-    return tuple(labels), values.tobytes()
