@@ -219,3 +219,27 @@ def test_junit_with_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
     assert run.returncode == 1 and "Traceback" not in run.stderr
     failure = ET.parse(tmp_path / "j.xml").getroot().find(".//failure")
     assert failure is not None and "label_replace(): \ufffd" in (failure.text or "")
+
+
+def _subcommands(parser: object) -> dict[str, object]:
+    import argparse
+
+    assert isinstance(parser, argparse.ArgumentParser)
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_a_subcommand_alone_parses_and_helps_as_in_the_whole_command_line() -> None:
+    # main() registers only the subcommand its first argument names (a one-file run does not
+    # build the others' arguments): each one's help, usage and defaults are the same as when
+    # every subcommand is registered.
+    from ruletest.cli import build_parser
+
+    whole = _subcommands(build_parser())
+    assert set(whole) >= {"test", "lint", "schema", "alertmanager", "mutate", "new", "capture", "backtest"}
+    for name, parser in whole.items():
+        alone = _subcommands(build_parser(name))
+        assert list(alone) == [name] or name in ("mutate", "new", "capture", "backtest")
+        assert alone[name].format_help() == parser.format_help()  # type: ignore[attr-defined]
+    args = build_parser("test").parse_args(["test", "a.yml", "-j", "2"])
+    assert (args.command, args.files, args.jobs) == ("test", ["a.yml"], 2)

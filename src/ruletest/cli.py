@@ -9,9 +9,10 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ruletest import __version__
 from ruletest.authoring import commands as authoring
@@ -51,10 +52,31 @@ def _default_jobs() -> int:
     return default_jobs()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``command`` (the first argument, when it names a subcommand) only
+    that subcommand is registered: its usage, help and errors are the same, and a one-file run
+    does not build the other dozen subcommands' arguments."""
     ap = argparse.ArgumentParser(prog="ruletest", description="Test and lint Prometheus rules offline.")
     ap.add_argument("--version", action="version", version=f"ruletest {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
+    registrars = _registrars()
+    wanted = [registrars[command]] if command in registrars else list(dict.fromkeys(registrars.values()))
+    for register in wanted:
+        register(sub)
+    return ap
+
+
+def _registrars() -> dict[str, Callable[[Any], None]]:
+    """Each subcommand's registration function (one may register several: authoring's four)."""
+    from ruletest.alertmanager.cli import register as register_alertmanager
+
+    out: dict[str, Callable[[Any], None]] = {"test": _add_test, "schema": _add_schema, "lint": _add_lint,
+                                             "alertmanager": register_alertmanager}
+    out.update(dict.fromkeys(authoring.COMMANDS, authoring.register))  # mutate, new, capture, backtest
+    return out
+
+
+def _add_test(sub: Any) -> None:
     t = sub.add_parser("test", help="run promtool-format rule unit tests (like `promtool test rules`)")
     t.add_argument("files", nargs="+", metavar="FILE", help="test files, or directories to search for *.yml")
     t.add_argument("--related", action="store_true",
@@ -85,9 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--coverage", action="store_true", help="report rules that no test exercises")
     t.add_argument("--coverage-fail-under", type=float, default=0.0, metavar="PCT",
                    help="fail when rule coverage is below PCT percent")
+
+
+def _add_schema(sub: Any) -> None:
     sch = sub.add_parser("schema", help="print the JSON Schema of test files or rule files (for editors)")
     sch.add_argument("kind", nargs="?", choices=["test", "rules"], default="test",
                      help="test: promtool test files with ruletest's additions (default); rules: rule files")
+
+
+def _add_lint(sub: Any) -> None:
     lint = sub.add_parser("lint", help="check rule files and Grafana dashboards offline (see --list)")
     lint.add_argument("paths", nargs="*", metavar="PATH", help="rule files, Grafana dashboard JSON files, or directories")
     lint.add_argument("--only-recognized", action="store_true",
@@ -112,15 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--base", default="HEAD", metavar="REF", help="git revision for --changed (default HEAD)")
     lint.add_argument("--explain", metavar="ID", help="describe one check and exit")
     lint.add_argument("--list", action="store_true", help="list every check and exit")
-    from ruletest.alertmanager.cli import register as register_alertmanager
-
-    register_alertmanager(sub)
-    authoring.register(sub)  # mutate, new, capture, backtest
-    return ap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     if args.command == "test":
         return cmd_test(args)
     if args.command == "lint":
