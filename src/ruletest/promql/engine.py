@@ -5,7 +5,10 @@ in the options says which version (windows, regex anchoring, sums, feature flags
 dispatched from :mod:`ruletest.promql.function_table`.
 
 A query is evaluated by recursion over the syntax tree at one timestamp; subqueries evaluate
-their inner expression at each aligned step. Series selections are cached per query.
+their inner expression at each aligned step, except where the steps provably repeat one value
+(an inner expression that selects nothing, or a step that sees the samples its predecessor saw:
+:mod:`ruletest.promql.clock_free`, :mod:`ruletest.promql.leaf_keys`) or were computed at an
+earlier evaluation (:mod:`ruletest.promql.reuse`). Series selections are cached per query.
 
 Before evaluation, a tree holding duration expressions or ``start()``/``end()``/``range()``/
 ``step()`` is resolved for the query (:mod:`ruletest.promql.query_context`). With delayed name
