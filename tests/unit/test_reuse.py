@@ -389,3 +389,24 @@ def test_fine_subquery_evaluates_once_per_change_of_what_it_sees(monkeypatch: py
     # 21, six each 22..30, the last one 31. Eleven views.
     assert isinstance(value, Vector) and [s.value for s in value.samples] == [2 * (5 * 21 + 6 * sum(range(22, 31)) + 31)]
     assert len(set(calls)) == 11
+
+
+def test_fine_subquery_view_is_kept_across_evaluations(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ruletest.promql import engine as E
+
+    sim = Simulation([], _inputs({"m": "5+0x30"}), SimulationOptions(Semantics.of(3), MIN))
+    sim.load_until(30 * MIN)
+    q = sim.engine.parse("sum_over_time((m * 2)[10m:10s])")
+    assert _bits(sim.engine.query(q, 20 * MIN)) == [((), struct.pack("<d", 600.0))]
+    calls: list[int] = []
+    vector = E._Query.vector
+
+    def counted(self: E._Query, e: object, t: int) -> object:
+        calls.append(t)
+        return vector(self, e, t)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(E._Query, "vector", counted)
+    # The next evaluation's new steps (20m10s..21m) see a sample of the same value as the last
+    # step of the previous one: none is evaluated.
+    assert _bits(sim.engine.query(q, 21 * MIN)) == [((), struct.pack("<d", 600.0))]
+    assert calls == []

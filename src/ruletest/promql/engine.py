@@ -93,6 +93,8 @@ class Engine:
         # Selections stay valid until a series is created.
         self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
         self.trees = tree_facts if tree_facts is not None else TreeFacts()
+        # Per subquery inner expression keyed by its leaves' view (see _Query._inner_steps).
+        self.inner_views: dict[int, _InnerView] = {}
         # Per query, the tree resolved by query_context.resolve.
         self.resolved: dict[tuple[int, int, int, int], tuple[A.Expr, A.Expr]] = {}
         self.delayed_name_removal = options.semantics.delayed_name_removal
@@ -164,6 +166,25 @@ class Engine:
         """Whether results at time t depend only on samples at or before t (no ``@``, no
         negative or per-query offset, no smoothed selector): then a cached step result stays valid until older data is written."""
         return self.trees.of(_looks_only_back, e)
+
+
+class _InnerView:
+    """A subquery's inner expression with the last step computed: the key of what its selectors
+    saw (None: not reusable) and the result. Held across evaluations (the next evaluation's new
+    step usually sees what the last one saw); keying stops paying when steps rarely repeat."""
+
+    __slots__ = ("hits", "key", "misses", "node", "result", "selectors")
+
+    def __init__(self, node: A.Expr, selectors: tuple[A.VectorSelector, ...]) -> None:
+        self.node = node
+        self.selectors = selectors
+        self.key: tuple[object, ...] | None = None
+        self.result: Sequence[Sample] = ()
+        self.hits = 0
+        self.misses = 0
+
+    def worth_keying(self) -> bool:
+        return self.misses < 32 or self.hits * 4 >= self.misses
 
 
 def _resolution_plan(node: A.Expr) -> tuple[bool, bool]:
@@ -399,19 +420,25 @@ class _Query:
         leaves = self.engine.trees.of(value_leaves, e) if self.reuse else None
         if not leaves or not all(type(n) is A.VectorSelector for n in leaves):
             return lambda ts: self.vector(e, ts)
-        selectors = [n for n in leaves if isinstance(n, A.VectorSelector)]
         engine = self.engine
-        last_key: tuple[object, ...] | None = None  # the last step's key (None: not reusable)
-        last: Sequence[Sample] = ()
+        view = engine.inner_views.get(id(e))
+        if view is None or view.node is not e:
+            if len(engine.inner_views) > 10_000:
+                engine.inner_views.clear()
+            view = _InnerView(e, tuple(n for n in leaves if isinstance(n, A.VectorSelector)))
+            engine.inner_views[id(e)] = view
+        if not view.worth_keying():
+            return lambda ts: self.vector(e, ts)
 
         def at(ts: int) -> Sequence[Sample]:
-            nonlocal last_key, last
-            key = tuple(visible(engine, vs, ts) for vs in selectors)
-            if key == last_key:
-                return last
-            last = self.vector(e, ts)
-            last_key = None if None in key else key
-            return last
+            key = tuple(visible(engine, vs, ts) for vs in view.selectors)
+            if key == view.key:
+                view.hits += 1
+                return view.result
+            view.misses += 1
+            view.result = self.vector(e, ts)
+            view.key = None if None in key else key
+            return view.result
         return at
 
     def _constant_steps(self, e: A.Expr, first: int, end: int, step: int) -> list[RangeSeries] | None:
