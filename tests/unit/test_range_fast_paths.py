@@ -178,10 +178,30 @@ def test_over_time_sums_match_go(vs: list[float], v3: bool) -> None:
 @example([math.inf, math.inf], False, 1)
 @example([2.5, 2.5, 2.5, 2.5], True, 60_000)
 @example([2.5, 2.5, math.nan], True, 1)
+@example([float(k % 5) for k in range(20)], True, 15_000)  # 16 samples or more on a grid
+@example([k * 0.1 - 3 for k in range(40)], False, 60_000)
+@example([float(k % 5) for k in range(20)] + [1e308, 1e308], True, 15_000)  # on a grid, overflowing
+@example([float(k % 5) for k in range(20)] + [1e308, 1e308], False, 15_000)
 def test_regression_matches_go(vs: list[float], v3: bool, spacing: int) -> None:
-    ts = [k * spacing for k in range(len(vs))]
-    t = ts[-1] + 7
-    want = go_regression(ts, vs, t, v3)
-    for seq in (vs, array("d", vs)):
-        got = F.linear_regression(ts, seq, t, v3)
-        assert (bits(got[0]), bits(got[1])) == (bits(want[0]), bits(want[1]))
+    # Regular windows (16 samples or more take the grid path) and the same window with one
+    # timestamp moved (not a grid), as lists and arrays.
+    regular = [k * spacing for k in range(len(vs))]
+    moved = [*regular[:-1], regular[-1] + 1]
+    for ts in (regular, moved, array("q", regular), array("q", moved)):
+        t = ts[-1] + 7
+        want = go_regression(list(ts), vs, t, v3)
+        for seq in (vs, array("d", vs)):
+            got = F.linear_regression(ts, seq, t, v3)
+            assert (bits(got[0]), bits(got[1])) == (bits(want[0]), bits(want[1])), ts
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=16, max_size=60), st.booleans(), st.integers(1, 120_000),
+       st.integers(-10**6, 10**6))
+def test_regression_on_a_grid_matches_go(vs: list[float], v3: bool, spacing: int, intercept_shift: int) -> None:
+    # Finite values on a regular grid: the path that reuses the sums of x and x² per offset.
+    ts = array("q", [1_000_000 + k * spacing for k in range(len(vs))])
+    t = ts[-1] + intercept_shift
+    got = F.linear_regression(ts, array("d", vs), t, v3)
+    want = go_regression(list(ts), vs, t, v3)
+    assert (bits(got[0]), bits(got[1])) == (bits(want[0]), bits(want[1]))

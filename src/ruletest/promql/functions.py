@@ -14,8 +14,10 @@ Functions that need the evaluator (``label_replace``, ``absent``, ``timestamp``.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ruletest.errors import PromQLEvalError
 from ruletest.gocompat import CivilTime, civil_time, days_in_month, go_int64
@@ -132,6 +134,12 @@ def linear_regression(ts: Sequence[int], vs: Sequence[float], intercept_time: in
         # Every value equal (a NaN never is; 0.0 and -0.0 are, as in the loop's v != init_y):
         # the result needs none of the sums.
         return _regression_result(float(len(vs)), True, init_y, 0.0, 0.0, 0.0, 0.0)
+    count = len(ts)
+    if count >= _GRID_MIN:
+        step = ts[1] - ts[0]
+        if step > 0 and ts[-1] - ts[0] == step * (count - 1) and _on_grid(ts, step):
+            xs, sum_x, sum_x2 = _grid_xs(ts[0] - intercept_time, step, count, kahan_sums)
+            return _regression_on_grid(xs, vs, sum_x, sum_x2, kahan_sums)
     if kahan_sums:
         return _linear_regression_3(ts, vs, intercept_time)
     # Prometheus 2.x: four sums with kahanSumInc, written out inline (a hot loop).
@@ -221,6 +229,74 @@ def _linear_regression_3(ts: Sequence[int], vs: Sequence[float], intercept_time:
             c_x2 += (xx - s) + sum_x2
         sum_x2 = s
     return _regression_result(n, const_y, init_y, sum_x + c_x, sum_y + c_y, sum_xy + c_xy, sum_x2 + c_x2)
+
+
+# Windows of at least this many samples are checked for a regular grid (a cheap check in C).
+_GRID_MIN = 16
+
+
+def _on_grid(ts: Sequence[int], step: int) -> bool:
+    """Whether ``ts`` is ``ts[0], ts[0] + step, ...`` (compared in C: arrays or lists only)."""
+    grid = range(ts[0], ts[-1] + 1, step)
+    if isinstance(ts, array):
+        return ts == array(ts.typecode, grid)
+    return isinstance(ts, list) and ts == list(grid)
+
+
+@lru_cache(maxsize=64)
+def _grid_xs(offset_ms: int, step_ms: int, n: int, v3: bool) -> tuple[tuple[float, ...], float, float]:
+    """The x of each sample of a regular window whose first sample is ``offset_ms`` from the
+    intercept time, and the compensated sums of x and x² as the loops above compute them (the
+    four sums are independent). Rule outputs and test inputs lie on regular grids, at the same
+    offsets from each evaluation time, so consecutive evaluations share these."""
+    xs = tuple((offset_ms + i * step_ms) / 1e3 for i in range(n))
+    sum_x = c_x = sum_x2 = c_x2 = 0.0
+    for x in xs:
+        sum_x, c_x = _kahan_step(x, sum_x, c_x, v3)
+        sum_x2, c_x2 = _kahan_step(x * x, sum_x2, c_x2, v3)
+    return xs, sum_x + c_x, sum_x2 + c_x2
+
+
+def _kahan_step(inc: float, total: float, comp: float, v3: bool) -> tuple[float, float]:
+    """kahansum.Inc (3.x, which zeroes the compensation of an overflowed sum) or kahanSumInc (2.42)."""
+    t = total + inc
+    if v3 and t in _INFS:
+        return t, 0.0
+    if abs(total) >= abs(inc):
+        return t, comp + ((total - t) + inc)
+    return t, comp + ((inc - t) + total)
+
+
+def _regression_on_grid(xs: tuple[float, ...], vs: Sequence[float], sum_x: float, sum_x2: float,
+                        v3: bool) -> tuple[float, float]:
+    """The loops above with the sums of x and x² given (written out inline: a hot loop)."""
+    n = 0.0
+    sum_y = c_y = sum_xy = c_xy = 0.0
+    init_y = vs[0]
+    const_y = True
+    infs = _INFS
+    for x, v in zip(xs, vs, strict=True):
+        if const_y and n > 0 and v != init_y:
+            const_y = False
+        n += 1.0
+        s = sum_y + v
+        if v3 and s in infs:
+            c_y = 0.0
+        elif abs(sum_y) >= abs(v):
+            c_y += (sum_y - s) + v
+        else:
+            c_y += (v - s) + sum_y
+        sum_y = s
+        xv = x * v
+        s = sum_xy + xv
+        if v3 and s in infs:
+            c_xy = 0.0
+        elif abs(sum_xy) >= abs(xv):
+            c_xy += (sum_xy - s) + xv
+        else:
+            c_xy += (xv - s) + sum_xy
+        sum_xy = s
+    return _regression_result(n, const_y, init_y, sum_x, sum_y + c_y, sum_xy + c_xy, sum_x2)
 
 
 def _regression_result(n: float, const_y: bool, init_y: float, sum_x: float, sum_y: float, sum_xy: float,
