@@ -120,14 +120,15 @@ class Engine:
     def _run(self, expr: str | A.Expr, t_ms: int, start_ms: int | None, end_ms: int | None, step_ms: int, *,
              finish: bool, annotated: bool) -> tuple[Value, tuple[Annotation, ...]]:
         node = self.parse(expr) if isinstance(expr, str) else expr
-        needs, bounds = self.trees.of(_resolution_plan, node)
+        needs, bounds, skip_buckets = self.trees.of(_query_plan, node)
         start = t_ms if start_ms is None else start_ms
         end = t_ms if end_ms is None else end_ms
         if needs:
             node = self._resolved(node, bounds, start, end, step_ms)
+            skip_buckets = self.trees.of(HF.stats_selectors, node)
         q = _Query(self, start, end)
         q.reuse = not annotated
-        q.skip_buckets = self.trees.of(HF.stats_selectors, node)
+        q.skip_buckets = skip_buckets
         value = q.eval(node, t_ms)
         notes = tuple(q.notes) if q.notes else ()
         if self.delayed_name_removal and finish:
@@ -187,10 +188,11 @@ class _InnerView:
         return self.misses < 32 or self.hits * 4 >= self.misses
 
 
-def _resolution_plan(node: A.Expr) -> tuple[bool, bool]:
-    """Whether ``node`` holds durations or calls only the query can resolve, and whether they
-    depend on its start and end (``start()``, ``end()``) or only on its range and step."""
-    return needs_resolution(node), uses_query_bounds(node)
+def _query_plan(node: A.Expr) -> tuple[bool, bool, frozenset[int]]:
+    """Whether ``node`` holds durations or calls only the query can resolve, whether they
+    depend on its start and end (``start()``, ``end()``) or only on its range and step, and the
+    ids of its selectors whose histograms are read without buckets (``stats_selectors``)."""
+    return needs_resolution(node), uses_query_bounds(node), HF.stats_selectors(node)
 
 
 def _looks_only_back(e: A.Expr) -> bool:

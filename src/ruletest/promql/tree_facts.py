@@ -23,16 +23,21 @@ class TreeFacts:
     its result, so that its id cannot be reused while the entry lives)."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[Callable[[A.Expr], object], int], tuple[A.Expr, object]] = {}
+        self._memo: dict[Callable[[A.Expr], object], dict[int, tuple[A.Expr, object]]] = {}
 
     def of(self, analysis: Callable[[A.Expr], T], node: A.Expr) -> T:
         """``analysis(node)``, computed the first time it is asked for."""
-        key = (analysis, id(node))
-        hit = self._memo.get(key)
+        memo = self._memo.get(analysis)
+        if memo is None:
+            memo = self._memo[analysis] = {}
+        hit = memo.get(id(node))
         if hit is not None and hit[0] is node:
             return cast(T, hit[1])
         value = analysis(node)
-        if len(self._memo) > _LIMIT:
-            self._memo.clear()
-        self._memo[key] = (node, value)
+        if len(memo) > _LIMIT:
+            memo.clear()
+        memo[id(node)] = (node, value)
         return value
+
+    def __len__(self) -> int:
+        return sum(len(memo) for memo in self._memo.values())
