@@ -410,3 +410,18 @@ def test_fine_subquery_view_is_kept_across_evaluations(monkeypatch: pytest.Monke
     # step of the previous one: none is evaluated.
     assert _bits(sim.engine.query(q, 21 * MIN)) == [((), struct.pack("<d", 600.0))]
     assert calls == []
+
+
+def test_selections_are_refreshed_when_a_series_they_could_select_is_created() -> None:
+    sim = Simulation([], _inputs({'x{a="1"}': "1", 'y{a="1"}': "1"}), SimulationOptions(Semantics.of(3), MIN))
+    sim.load_until(0)
+    engine = sim.engine
+    named, anonymous = engine.parse("x"), engine.parse('{a="1"}')
+    assert isinstance(named, A.VectorSelector) and isinstance(anonymous, A.VectorSelector)
+    first = engine.select(named)
+    assert [dict(s.labels)["a"] for s in first] == ["1"] and len(engine.select(anonymous)) == 2
+    sim.storage.append((("__name__", "z"), ("a", "1")), 0, 1.0)  # another name: x's selection stands
+    assert engine.select(named) is first
+    assert len(engine.select(anonymous)) == 3  # a selector without a name sees every new series
+    sim.storage.append((("__name__", "x"), ("a", "2")), 0, 1.0)
+    assert [dict(s.labels)["a"] for s in engine.select(named)] == ["1", "2"]

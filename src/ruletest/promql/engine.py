@@ -39,6 +39,7 @@ from ruletest.promql.reuse import HistogramStep, RangeMemo, SubquerySteps
 from ruletest.promql.storage import Storage, StoredSeries
 from ruletest.promql.tree_facts import TreeFacts
 from ruletest.promql.values import (
+    METRIC_NAME,
     Labels,
     Matrix,
     RangeSeries,
@@ -148,9 +149,16 @@ class Engine:
 
     def select(self, vs: A.VectorSelector) -> list[StoredSeries]:
         hit = self.selections.get(id(vs))
-        gen = self.storage.series_generation
-        if hit is not None and hit[0] is vs and hit[1] == gen:
-            return hit[2]
+        storage = self.storage
+        gen = storage.series_generation
+        if hit is not None and hit[0] is vs:
+            if hit[1] == gen:
+                return hit[2]
+            name = self.trees.of(_selected_name, vs)
+            if name is not None and storage.name_generation.get(name, -1) <= hit[1]:
+                # Series were created since, none with this selector's metric name.
+                self.selections[id(vs)] = (vs, gen, hit[2])
+                return hit[2]
         found = sorted(self.storage.select(vs.matchers, self.options.semantics.regex_dot_all), key=lambda s: s.labels)
         if len(self.selections) > 50_000:
             self.selections.clear()
@@ -186,6 +194,12 @@ class _InnerView:
 
     def worth_keying(self) -> bool:
         return self.misses < 32 or self.hits * 4 >= self.misses
+
+
+def _selected_name(vs: A.Expr) -> str | None:
+    """The metric name a selector requires (an ``=`` matcher on ``__name__``), if any."""
+    assert isinstance(vs, A.VectorSelector)
+    return next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
 
 
 def _query_plan(node: A.Expr) -> tuple[bool, bool, frozenset[int]]:
