@@ -139,7 +139,7 @@ def _convert(node: Any, options: ParseOptions) -> A.Expr:
         return A.Unary("-", inner, inner.type)
     if t is pp.Call:
         name = node.func.name
-        sig = functions(3).get(name)
+        sig = functions(version).get(name)
         if sig is None or (sig.experimental and not options.experimental_functions):
             raise Reroute(f"function {name}")
         return A.Call(name, tuple(_convert(a, options) for a in node.args), sig.return_type, sig.experimental)
