@@ -279,3 +279,11 @@ def test_sorting_rule_matchers_keeps_the_new_fields() -> None:
     sel = call.args[0].selector
     assert sel.anchored and [m.name for m in sel.matchers] == ["__name__", "a", "b"]
     assert s.pos == e.pos and sel.pos is not None
+
+
+def test_rust_parser_trees_are_checked_against_the_asked_versions_functions() -> None:
+    from ruletest.promql import pp_adapter
+
+    assert pp_adapter.parse("histogram_avg(x)", ParseOptions(3)).func == "histogram_avg"  # type: ignore[attr-defined]
+    with pytest.raises(pp_adapter.Reroute):
+        pp_adapter.parse("histogram_avg(x)", ParseOptions(2))  # added after 2.42
