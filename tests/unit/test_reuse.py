@@ -276,6 +276,22 @@ def test_selectors_not_read_as_the_last_sample_are_not_leaves(expr: str) -> None
     assert value_leaves(A.parse(expr, ParseOptions.of(3, FEATURES))) is None
 
 
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The times at which queries evaluate a subtree (``_Query.vector``) from now on."""
+    from ruletest.promql import engine as E
+
+    seen: list[int] = []
+    vector = E._Query.vector
+
+    def counted(self: E._Query, e: A.Expr, t: int) -> object:
+        seen.append(t)
+        return vector(self, e, t)
+
+    monkeypatch.setattr(E._Query, "vector", counted)
+    return seen
+
+
 # Subqueries whose inner expression selects nothing yet (``late`` is created at 100m) or never.
 UNSELECTED_SUBQUERIES = [
     "count_over_time((missing_metric > 0)[30m:1m])",
@@ -302,20 +318,9 @@ def test_subquery_over_unselected_series_equals_fresh_evaluation(prometheus: int
             assert _bits(sim.engine.query(q, outcome.t + 17_000)) == _bits(fresh), (q, outcome.t)
 
 
-def test_subquery_over_unselected_series_evaluates_its_inner_expression_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from ruletest.promql import engine as E
-
+def test_subquery_over_unselected_series_evaluates_its_inner_expression_once(calls: list[int]) -> None:
     sim = Simulation([], _inputs({"m": "1+1x30"}), SimulationOptions(Semantics.of(3), MIN))
     sim.load_until(30 * MIN)
-    calls: list[int] = []
-    vector = E._Query.vector
-
-    def counted(self: E._Query, e: object, t: int) -> object:
-        calls.append(t)
-        return vector(self, e, t)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(E._Query, "vector", counted)
     value = sim.engine.query("count_over_time((vector(1) or absent(late))[20m:1m])", 30 * MIN)
     assert isinstance(value, Vector) and [s.value for s in value.samples] == [20.0]
     assert set(calls) == {11 * MIN}  # the first step only
@@ -371,19 +376,9 @@ def test_fine_subquery_steps_equal_fresh_evaluation(prometheus: int) -> None:
                 assert _bits(sim.engine.query(q, t)) == _bits(fresh), (q, t)
 
 
-def test_fine_subquery_evaluates_once_per_change_of_what_it_sees(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ruletest.promql import engine as E
-
+def test_fine_subquery_evaluates_once_per_change_of_what_it_sees(calls: list[int]) -> None:
     sim = Simulation([], _inputs({"m": "1+1x30"}), SimulationOptions(Semantics.of(3), MIN))
     sim.load_until(30 * MIN)
-    calls: list[int] = []
-    vector = E._Query.vector
-
-    def counted(self: E._Query, e: object, t: int) -> object:
-        calls.append(t)
-        return vector(self, e, t)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(E._Query, "vector", counted)
     value = sim.engine.query("sum_over_time((m * 2)[10m:10s])", 30 * MIN)
     # Steps 20m10s..30m (60 of them) see the samples at 20m..30m (values 21..31): five steps see
     # 21, six each 22..30, the last one 31. Eleven views.
@@ -391,21 +386,12 @@ def test_fine_subquery_evaluates_once_per_change_of_what_it_sees(monkeypatch: py
     assert len(set(calls)) == 11
 
 
-def test_fine_subquery_view_is_kept_across_evaluations(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ruletest.promql import engine as E
-
+def test_fine_subquery_view_is_kept_across_evaluations(calls: list[int]) -> None:
     sim = Simulation([], _inputs({"m": "5+0x30"}), SimulationOptions(Semantics.of(3), MIN))
     sim.load_until(30 * MIN)
     q = sim.engine.parse("sum_over_time((m * 2)[10m:10s])")
     assert _bits(sim.engine.query(q, 20 * MIN)) == [((), struct.pack("<d", 600.0))]
-    calls: list[int] = []
-    vector = E._Query.vector
-
-    def counted(self: E._Query, e: object, t: int) -> object:
-        calls.append(t)
-        return vector(self, e, t)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(E._Query, "vector", counted)
+    calls.clear()
     # The next evaluation's new steps (20m10s..21m) see a sample of the same value as the last
     # step of the previous one: none is evaluated.
     assert _bits(sim.engine.query(q, 21 * MIN)) == [((), struct.pack("<d", 600.0))]

@@ -22,7 +22,7 @@ from functools import lru_cache
 from ruletest.errors import PromQLEvalError
 from ruletest.gocompat import CivilTime, civil_time, days_in_month, go_int64
 from ruletest.promql.gomath import go_log, go_log2, go_log10
-from ruletest.promql.kahan import kahan_inc
+from ruletest.promql.kahan import kahan_inc, kahan_inc_2
 from ruletest.promql.operators import go_div
 from ruletest.promql.quantiles import quantile
 from ruletest.semantics import Semantics
@@ -250,21 +250,12 @@ def _grid_xs(offset_ms: int, step_ms: int, n: int, v3: bool) -> tuple[tuple[floa
     four sums are independent). Rule outputs and test inputs lie on regular grids, at the same
     offsets from each evaluation time, so consecutive evaluations share these."""
     xs = tuple((offset_ms + i * step_ms) / 1e3 for i in range(n))
+    inc = kahan_inc if v3 else kahan_inc_2
     sum_x = c_x = sum_x2 = c_x2 = 0.0
     for x in xs:
-        sum_x, c_x = _kahan_step(x, sum_x, c_x, v3)
-        sum_x2, c_x2 = _kahan_step(x * x, sum_x2, c_x2, v3)
+        sum_x, c_x = inc(x, sum_x, c_x)
+        sum_x2, c_x2 = inc(x * x, sum_x2, c_x2)
     return xs, sum_x + c_x, sum_x2 + c_x2
-
-
-def _kahan_step(inc: float, total: float, comp: float, v3: bool) -> tuple[float, float]:
-    """kahansum.Inc (3.x, which zeroes the compensation of an overflowed sum) or kahanSumInc (2.42)."""
-    t = total + inc
-    if v3 and t in _INFS:
-        return t, 0.0
-    if abs(total) >= abs(inc):
-        return t, comp + ((total - t) + inc)
-    return t, comp + ((inc - t) + total)
 
 
 def _regression_on_grid(xs: tuple[float, ...], vs: Sequence[float], sum_x: float, sum_x2: float,
