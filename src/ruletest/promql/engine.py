@@ -91,8 +91,8 @@ class Engine:
         self.recent_calls: dict[int, tuple[A.Call, tuple[object, ...], Value]] = {}
         # Subqueries (by id: their nodes live as long as the parse cache) that returned histograms.
         self.histogram_subqueries: set[int] = set()
-        # Selections stay valid until a series is created.
-        self.selections: dict[int, tuple[A.VectorSelector, int, list[StoredSeries]]] = {}
+        # Selections stay valid until a series that they could select is created.
+        self.selections: dict[int, _Selection] = {}
         self.trees = tree_facts if tree_facts is not None else TreeFacts()
         # Per subquery inner expression keyed by its leaves' view (see _Query._inner_steps).
         self.inner_views: dict[int, _InnerView] = {}
@@ -151,18 +151,17 @@ class Engine:
         hit = self.selections.get(id(vs))
         storage = self.storage
         gen = storage.series_generation
-        if hit is not None and hit[0] is vs:
-            if hit[1] == gen:
-                return hit[2]
-            name = self.trees.of(_selected_name, vs)
-            if name is not None and storage.name_generation.get(name, -1) <= hit[1]:
-                # Series were created since, none with this selector's metric name.
-                self.selections[id(vs)] = (vs, gen, hit[2])
-                return hit[2]
+        if hit is not None and hit.selector is vs:
+            if hit.generation == gen:
+                return hit.found
+            name = hit.name
+            if name is not None and storage.name_generation.get(name, -1) <= hit.generation:
+                hit.generation = gen  # series were created since, none with this selector's metric name
+                return hit.found
         found = sorted(self.storage.select(vs.matchers, self.options.semantics.regex_dot_all), key=lambda s: s.labels)
         if len(self.selections) > 50_000:
             self.selections.clear()
-        self.selections[id(vs)] = (vs, gen, found)
+        self.selections[id(vs)] = _Selection(vs, gen, found, _selected_name(vs))
         return found
 
     def unselected_constant(self, e: A.Expr) -> bool:
@@ -196,9 +195,21 @@ class _InnerView:
         return self.misses < 32 or self.hits * 4 >= self.misses
 
 
-def _selected_name(vs: A.Expr) -> str | None:
+class _Selection:
+    """A selector's series as of a storage series generation."""
+
+    __slots__ = ("found", "generation", "name", "selector")
+
+    def __init__(self, selector: A.VectorSelector, generation: int, found: list[StoredSeries],
+                 name: str | None) -> None:
+        self.selector = selector
+        self.generation = generation
+        self.found = found
+        self.name = name  # the metric name it requires, if any
+
+
+def _selected_name(vs: A.VectorSelector) -> str | None:
     """The metric name a selector requires (an ``=`` matcher on ``__name__``), if any."""
-    assert isinstance(vs, A.VectorSelector)
     return next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
 
 
