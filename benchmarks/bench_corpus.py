@@ -13,11 +13,16 @@ relative to each test file, so the working directory does not matter). ruletest 
    given over the files promtool needs at least ``--min-seconds`` for (timed again as well,
    medians): below that both tools are mostly starting up (Python takes ~0.1 s more than a Go
    binary to start).
+3. One small test file (``--small``, default the Veza ``service_down_test.yml``) as a user runs
+   it (``ruletest test FILE``, the installed command): ``--small-repeat`` runs of each tool,
+   alternating; the mean and median wall times and the ratio of the means. This is where start-up
+   counts: Python and ruletest's imports against a Go binary.
 
 The package is byte-compiled first, as a wheel install does (the tests run from a source tree,
 where ``PYTHONDONTWRITEBYTECODE`` may be set).
 
     python benchmarks/bench_corpus.py [--repeat 3] [--file-repeat 2] [--top 10] [--skip-files] [--corpus DIR]
+                                      [--small FILE] [--small-repeat 30]
 
 ``--corpus DIR`` runs on another directory: its MANIFEST.json's promtool-pass files if it has
 one, else every promtool test file under it.
@@ -38,6 +43,7 @@ import time
 from pathlib import Path
 
 CORPUS = Path(os.environ.get("RULETEST_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realworld"))
+SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "service_down_test.yml"
 RULETEST = [sys.executable, "-m", "ruletest.cli", "test", "--prometheus", "2", "--promtool-compat"]
 
 
@@ -135,15 +141,31 @@ def per_file(fs: list[str], promtool: str, top: int, repeat: int, min_seconds: f
           f"ratio {total_o / total_t:.3f}")
 
 
+def small_file(path: Path, promtool: str, repeat: int) -> None:
+    print(f"\n== a small file on its own: {path} ({repeat} runs of each tool, alternating)")
+    script = Path(sys.executable).with_name("ruletest")
+    ours_cmd = [str(script)] if script.exists() else [sys.executable, "-m", "ruletest.cli"]
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        ours.append(timed([*ours_cmd, "test", str(path)])[0])
+        theirs.append(timed([promtool, "test", "rules", str(path)])[0])
+    o, t = statistics.mean(ours), statistics.mean(theirs)
+    print(f"ruletest test: mean {o:.3f}s, median {statistics.median(ours):.3f}s; promtool test rules: mean {t:.3f}s, "
+          f"median {statistics.median(theirs):.3f}s; ratio of the means {o / t:.2f}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3, help="whole-corpus runs of each tool (default 3)")
+    ap.add_argument("--repeat", type=int, default=3, help="whole-corpus runs of each tool (default 3; 0: skip)")
     ap.add_argument("--file-repeat", type=int, default=2, help="extra runs of each of the slowest files (default 2)")
     ap.add_argument("--top", type=int, default=10, help="slowest files to show (default 10)")
     ap.add_argument("--min-seconds", type=float, default=1.0,
                     help="files promtool needs at least this long for count in the worst ratio (default 1)")
     ap.add_argument("--skip-files", action="store_true", help="only the whole-corpus runs")
     ap.add_argument("--corpus", type=Path, default=CORPUS, help="the corpus directory (default: the realworld corpus)")
+    ap.add_argument("--small", type=Path, default=SMALL, help="the small test file (default: %(default)s)")
+    ap.add_argument("--small-repeat", type=int, default=30, help="runs of each tool on it (default 30; 0: skip)")
     args = ap.parse_args()
     promtool = shutil.which("promtool")
     if promtool is None:
@@ -156,9 +178,12 @@ def main() -> int:
     _corpus = args.corpus
     fs = files(args.corpus)
     print(f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    whole_corpus(fs, promtool, args.repeat)
+    if args.repeat > 0:
+        whole_corpus(fs, promtool, args.repeat)
     if not args.skip_files:
         per_file(fs, promtool, args.top, args.file_repeat, args.min_seconds)
+    if args.small_repeat > 0:
+        small_file(args.small, promtool, args.small_repeat)
     print(f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

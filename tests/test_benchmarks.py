@@ -50,5 +50,6 @@ def test_benchmarks_run_on_a_small_input(tmp_path: Path) -> None:
     # A plain promtool test file; its rule_files (../rules/*.yml) are the copies above.
     shutil.copy(REPO / "fixtures" / "service_down_test.yml", corpus)
     bench = _run("bench_corpus.py", "--corpus", str(corpus), "--repeat", "1", "--file-repeat", "0", "--top", "1",
-                 "--min-seconds", "0")
+                 "--min-seconds", "0", "--small-repeat", "2")
     assert "whole corpus: 1 files" in bench and "ratio ruletest/promtool" in bench and "worst ratio" in bench
+    assert "a small file on its own" in bench and "ratio of the means" in bench
