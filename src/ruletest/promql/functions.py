@@ -22,7 +22,7 @@ from functools import lru_cache
 from ruletest.errors import PromQLEvalError
 from ruletest.gocompat import CivilTime, civil_time, days_in_month, go_int64
 from ruletest.promql.gomath import go_log, go_log2, go_log10
-from ruletest.promql.kahan import kahan_inc, kahan_inc_2
+from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.operators import go_div
 from ruletest.promql.quantiles import quantile
 from ruletest.semantics import Semantics
@@ -129,106 +129,22 @@ def _idelta(ts: Sequence[int], vs: Sequence[float], a: RangeArgs) -> float | Non
 
 def linear_regression(ts: Sequence[int], vs: Sequence[float], intercept_time: int,
                       kahan_sums: bool) -> tuple[float, float]:
+    """Prometheus' ``linearRegression``: four compensated sums (``kahansum.Inc`` in 3.x,
+    ``kahanSumInc`` in 2.42). The sums are independent, so those of x and x² (functions of the
+    timestamps alone) are taken apart from those of y and xy, and shared where windows repeat."""
     init_y = vs[0]
     if init_y == init_y and vs.count(init_y) == len(vs):
         # Every value equal (a NaN never is; 0.0 and -0.0 are, as in the loop's v != init_y):
         # the result needs none of the sums.
         return _regression_result(float(len(vs)), True, init_y, 0.0, 0.0, 0.0, 0.0)
     count = len(ts)
-    if count >= _GRID_MIN:
-        step = ts[1] - ts[0]
-        if step > 0 and ts[-1] - ts[0] == step * (count - 1) and _on_grid(ts, step):
-            xs, sum_x, sum_x2 = _grid_xs(ts[0] - intercept_time, step, count, kahan_sums)
-            return _regression_on_grid(xs, vs, sum_x, sum_x2, kahan_sums)
-    if kahan_sums:
-        return _linear_regression_3(ts, vs, intercept_time)
-    # Prometheus 2.x: four sums with kahanSumInc, written out inline (a hot loop).
-    n = 0.0
-    sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
-    init_y = vs[0]
-    const_y = True
-    for t, v in zip(ts, vs, strict=True):
-        if const_y and n > 0 and v != init_y:
-            const_y = False
-        n += 1.0
-        x = (t - intercept_time) / 1e3
-        s = sum_x + x
-        if abs(sum_x) >= abs(x):
-            c_x += (sum_x - s) + x
-        else:
-            c_x += (x - s) + sum_x
-        sum_x = s
-        s = sum_y + v
-        if abs(sum_y) >= abs(v):
-            c_y += (sum_y - s) + v
-        else:
-            c_y += (v - s) + sum_y
-        sum_y = s
-        xv = x * v
-        s = sum_xy + xv
-        if abs(sum_xy) >= abs(xv):
-            c_xy += (sum_xy - s) + xv
-        else:
-            c_xy += (xv - s) + sum_xy
-        sum_xy = s
-        xx = x * x
-        s = sum_x2 + xx
-        if abs(sum_x2) >= abs(xx):
-            c_x2 += (sum_x2 - s) + xx
-        else:
-            c_x2 += (xx - s) + sum_x2
-        sum_x2 = s
-    return _regression_result(n, const_y, init_y, sum_x + c_x, sum_y + c_y, sum_xy + c_xy, sum_x2 + c_x2)
-
-
-def _linear_regression_3(ts: Sequence[int], vs: Sequence[float], intercept_time: int) -> tuple[float, float]:
-    # Prometheus 3: kahansum.Inc, which zeroes a compensation when its sum overflows (that can
-    # matter here: the compensations are added back to the sums before they are combined).
-    n = 0.0
-    sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
-    init_y = vs[0]
-    const_y = True
-    infs = _INFS
-    for t, v in zip(ts, vs, strict=True):
-        if const_y and n > 0 and v != init_y:
-            const_y = False
-        n += 1.0
-        x = (t - intercept_time) / 1e3
-        s = sum_x + x
-        if s in infs:
-            c_x = 0.0
-        elif abs(sum_x) >= abs(x):
-            c_x += (sum_x - s) + x
-        else:
-            c_x += (x - s) + sum_x
-        sum_x = s
-        s = sum_y + v
-        if s in infs:
-            c_y = 0.0
-        elif abs(sum_y) >= abs(v):
-            c_y += (sum_y - s) + v
-        else:
-            c_y += (v - s) + sum_y
-        sum_y = s
-        xv = x * v
-        s = sum_xy + xv
-        if s in infs:
-            c_xy = 0.0
-        elif abs(sum_xy) >= abs(xv):
-            c_xy += (sum_xy - s) + xv
-        else:
-            c_xy += (xv - s) + sum_xy
-        sum_xy = s
-        xx = x * x
-        s = sum_x2 + xx
-        if s in infs:
-            c_x2 = 0.0
-        elif abs(sum_x2) >= abs(xx):
-            c_x2 += (sum_x2 - s) + xx
-        else:
-            c_x2 += (xx - s) + sum_x2
-        sum_x2 = s
-    return _regression_result(n, const_y, init_y, sum_x + c_x, sum_y + c_y, sum_xy + c_xy, sum_x2 + c_x2)
+    step = ts[1] - ts[0]
+    if count >= _GRID_MIN and step > 0 and ts[-1] - ts[0] == step * (count - 1) and _on_grid(ts, step):
+        xs, sum_x, sum_x2 = _grid_xs(ts[0] - intercept_time, step, count, kahan_sums)
+    else:
+        xs = tuple((t - intercept_time) / 1e3 for t in ts)
+        sum_x, sum_x2 = _x_sums(xs, kahan_sums)
+    return _regression_y(xs, vs, sum_x, sum_x2, kahan_sums)
 
 
 # Windows of at least this many samples are checked for a regular grid (a cheap check in C).
@@ -246,21 +162,40 @@ def _on_grid(ts: Sequence[int], step: int) -> bool:
 @lru_cache(maxsize=64)
 def _grid_xs(offset_ms: int, step_ms: int, n: int, v3: bool) -> tuple[tuple[float, ...], float, float]:
     """The x of each sample of a regular window whose first sample is ``offset_ms`` from the
-    intercept time, and the compensated sums of x and x² as the loops above compute them (the
-    four sums are independent). Rule outputs and test inputs lie on regular grids, at the same
-    offsets from each evaluation time, so consecutive evaluations share these."""
+    intercept time, with their sums (:func:`_x_sums`). Rule outputs and test inputs lie on regular
+    grids, at the same offsets from each evaluation time: consecutive evaluations share these."""
     xs = tuple((offset_ms + i * step_ms) / 1e3 for i in range(n))
-    inc = kahan_inc if v3 else kahan_inc_2
+    return (xs, *_x_sums(xs, v3))
+
+
+def _x_sums(xs: tuple[float, ...], v3: bool) -> tuple[float, float]:
+    """The compensated sums of x and x², compensation added (inline, as in :func:`_regression_y`)."""
     sum_x = c_x = sum_x2 = c_x2 = 0.0
+    infs = _INFS
     for x in xs:
-        sum_x, c_x = inc(x, sum_x, c_x)
-        sum_x2, c_x2 = inc(x * x, sum_x2, c_x2)
-    return xs, sum_x + c_x, sum_x2 + c_x2
+        s = sum_x + x
+        if v3 and s in infs:
+            c_x = 0.0
+        elif abs(sum_x) >= abs(x):
+            c_x += (sum_x - s) + x
+        else:
+            c_x += (x - s) + sum_x
+        sum_x = s
+        xx = x * x
+        s = sum_x2 + xx
+        if v3 and s in infs:
+            c_x2 = 0.0
+        elif abs(sum_x2) >= abs(xx):
+            c_x2 += (sum_x2 - s) + xx
+        else:
+            c_x2 += (xx - s) + sum_x2
+        sum_x2 = s
+    return sum_x + c_x, sum_x2 + c_x2
 
 
-def _regression_on_grid(xs: tuple[float, ...], vs: Sequence[float], sum_x: float, sum_x2: float,
-                        v3: bool) -> tuple[float, float]:
-    """The loops above with the sums of x and x² given (written out inline: a hot loop)."""
+def _regression_y(xs: tuple[float, ...], vs: Sequence[float], sum_x: float, sum_x2: float,
+                  v3: bool) -> tuple[float, float]:
+    """The sums of y and xy (written out inline: a hot loop), then the regression."""
     n = 0.0
     sum_y = c_y = sum_xy = c_xy = 0.0
     init_y = vs[0]

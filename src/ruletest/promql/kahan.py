@@ -1,6 +1,4 @@
-"""Kahan-Neumaier compensated summation, as ``kahansum.Inc`` in Prometheus 3 (and
-``kahanSumInc`` in 2.42, which never resets the compensation). The hot range functions write
-these out inline (``functions.py``); this is the one definition everything else calls."""
+"""Kahan-Neumaier compensated summation, as ``kahansum.Inc`` in Prometheus 3."""
 
 from __future__ import annotations
 
@@ -13,16 +11,6 @@ def kahan_inc(inc: float, total: float, comp: float) -> tuple[float, float]:
     if math.isinf(t):
         comp = 0.0
     elif abs(total) >= abs(inc):
-        comp += (total - t) + inc
-    else:
-        comp += (inc - t) + total
-    return t, comp
-
-
-def kahan_inc_2(inc: float, total: float, comp: float) -> tuple[float, float]:
-    """Prometheus 2.42's ``kahanSumInc``: the compensation is kept when the sum overflows."""
-    t = total + inc
-    if abs(total) >= abs(inc):
         comp += (total - t) + inc
     else:
         comp += (inc - t) + total
