@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from ruletest.authoring.mutate import MutateOptions, mutate_paths
-from ruletest.authoring.scaffold import ScaffoldError, load_groups, scaffold
+from ruletest.authoring.scaffold import ScaffoldError, scaffold
+from ruletest.rule_files import load_groups
 from ruletest.semantics import Semantics
 from tests import needs
 
@@ -198,3 +199,20 @@ def test_long_windows_get_a_coarser_interval(tmp_path: Path) -> None:
     assert "evaluation_interval: 10m" in out.read_text()
     assert "# Evaluated every 10m, longer than the rules' own interval: their windows reach 3d." in out.read_text()
     assert ruletest("test", str(out), cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["new", "A"],
+    ["capture", "--url", "http://127.0.0.1:9", "--start", "0", "--end", "60", "--alert", "A"],
+    ["backtest", "--data", "unused.yml", "--alert", "A"],
+])
+def test_authoring_commands_name_a_broken_rule_file(argv: list[str], tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # The rule file is loaded before anything else (no server is contacted, no data read).
+    from ruletest.cli import main
+
+    bad = tmp_path / "bad.yml"
+    bad.write_text("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: rate(x[5m] > 1\n")
+    assert main([*argv, "--rules", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"ruletest {argv[0]}: {bad}:5:" in err and "unclosed left parenthesis" in err

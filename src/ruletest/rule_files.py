@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ruletest.promtool_format import TestFile
 from ruletest.results import Code, LoadProblem, Location
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
 from ruletest.rules.model import RuleGroup
+from ruletest.semantics import Semantics
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,15 @@ class RuleFileCache:
                 hit = exc
             self.loaded[key] = hit
         return hit
+
+
+def load_groups(rule_files: Sequence[str | Path], semantics: Semantics) -> list[RuleGroup]:
+    """The groups of ``rule_files`` in order, for the authoring commands (which name rule files
+    themselves). Raises :class:`RuleFileError` for the first file that cannot be loaded."""
+    groups: list[RuleGroup] = []
+    for f in rule_files:
+        groups.extend(load_rule_file(os.path.normpath(str(f)), LoadOptions(semantics)))
+    return groups
 
 
 def resolve(tf: TestFile) -> tuple[list[str], list[LoadProblem]]:

@@ -195,12 +195,13 @@ def backtest(rule_files: Sequence[str | Path], *, data: str | Path | None = None
              start: str | None = None, end: str = "now", step: str | None = None, alerts: Sequence[str] = (),
              prometheus: int = 3) -> list[Firing]:
     """When the alerts of ``rule_files`` fire on ``data`` (a file ``ruletest capture`` wrote) or
-    on what a Prometheus at ``url`` holds between ``start`` and ``end``. Raises :class:`CaptureError`."""
+    on what a Prometheus at ``url`` holds between ``start`` and ``end``. Raises :class:`CaptureError`
+    (:class:`~ruletest.rules.loader.RuleFileError` for a rule file that cannot be loaded)."""
     import time
 
-    from ruletest.authoring.capture import load_groups
     from ruletest.authoring.promapi import PrometheusAPIError, parse_time
     from ruletest.durations import DurationError, parse_duration
+    from ruletest.rule_files import load_groups
 
     sem = Semantics.of(prometheus)
     groups = load_groups(rule_files, sem)

@@ -29,8 +29,8 @@ from ruletest.errors import RuletestError
 from ruletest.gocompat import go_quote
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels, labels_from
+from ruletest.rule_files import load_groups
 from ruletest.rules.alerting import AlertState
-from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
 from ruletest.semantics import Semantics
@@ -59,16 +59,6 @@ class Captured:
             vs = [v for v in values if v is not None]
             out.append(InputSeries(labels, ts, vs))
         return out
-
-
-def load_groups(rule_files: Sequence[str | Path], semantics: Semantics) -> list[RuleGroup]:
-    groups: list[RuleGroup] = []
-    for f in rule_files:
-        try:
-            groups.extend(load_rule_file(os.path.normpath(str(f)), LoadOptions(semantics)))
-        except RuleFileError as exc:
-            raise CaptureError(str(exc)) from None
-    return groups
 
 
 def alerts_named(groups: Sequence[RuleGroup], names: Sequence[str]) -> list[Rule]:
@@ -287,7 +277,8 @@ def capture(url: str, rule_files: Sequence[str | Path], *, start: str, end: str 
     """A regression test from a live Prometheus: what the alerts of ``rule_files`` read between
     ``start`` and ``end`` (RFC 3339, unix seconds, ``now`` or ``-2h``), with the alerts' behaviour
     on that data as expectations. ``output``: where the file will live (``rule_files`` are written
-    relative to it); nothing is written. Raises :class:`CaptureError`."""
+    relative to it); nothing is written. Raises :class:`CaptureError` (a rule file that cannot be
+    loaded: :class:`~ruletest.rules.loader.RuleFileError`)."""
     import time
 
     from ruletest.authoring.promapi import parse_time

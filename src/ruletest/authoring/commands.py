@@ -190,12 +190,13 @@ def _new(args: argparse.Namespace) -> int:
         ScaffoldError,
         ScaffoldOptions,
         find_alert,
-        load_groups,
         scaffold_rule,
         untested_alerts,
     )
     from ruletest.durations import DurationError, parse_duration
     from ruletest.lint.config import ConfigError, load_config
+    from ruletest.rule_files import load_groups
+    from ruletest.rules.loader import RuleFileError
     from ruletest.runner import collect_test_files
 
     sem = _semantics(args, "new")
@@ -215,7 +216,7 @@ def _new(args: argparse.Namespace) -> int:
             rules = untested_alerts(groups, collect_test_files(args.tests))
         else:
             rules = [find_alert(args.alertname, groups)]
-    except (ScaffoldError, DurationError, ConfigError) as exc:
+    except (ScaffoldError, RuleFileError, DurationError, ConfigError) as exc:
         print(f"ruletest new: {exc}", file=sys.stderr)
         return EXIT_USAGE
     options = ScaffoldOptions(sem, interval, default_interval)
@@ -262,6 +263,7 @@ def _capture(args: argparse.Namespace) -> int:
     from ruletest.authoring.promapi import PrometheusAPIError, parse_time
     from ruletest.durations import DurationError, parse_duration
     from ruletest.lint.config import ConfigError, load_config
+    from ruletest.rules.loader import RuleFileError
 
     sem = _semantics(args, "capture")
     if isinstance(sem, int):
@@ -284,6 +286,9 @@ def _capture(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         text = capture_test(args.url, args.rules, options, base_dir=out.parent if out is not None else Path("."))
+    except RuleFileError as exc:  # as ruletest test: a file that cannot be loaded is exit 2
+        print(f"ruletest capture: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except CaptureError as exc:
         print(f"ruletest capture: {exc}", file=sys.stderr)
         return EXIT_FAIL
@@ -302,10 +307,12 @@ def _backtest(args: argparse.Namespace) -> int:
     import time
 
     from ruletest.authoring import backtest as bt
-    from ruletest.authoring.capture import CaptureError, alerts_named, load_groups
+    from ruletest.authoring.capture import CaptureError, alerts_named
     from ruletest.authoring.promapi import PrometheusAPIError, parse_time
     from ruletest.durations import DurationError, parse_duration
     from ruletest.lint.config import ConfigError, load_config
+    from ruletest.rule_files import load_groups
+    from ruletest.rules.loader import RuleFileError
 
     sem = _semantics(args, "backtest")
     if isinstance(sem, int):
@@ -335,7 +342,7 @@ def _backtest(args: argparse.Namespace) -> int:
         if args.base is not None:
             base_groups = bt.rules_at(args.base, args.rules, sem)
             base = bt.firings(base_groups, data, sem, args.alert)
-    except (CaptureError, DurationError, PrometheusAPIError, ConfigError) as exc:
+    except (CaptureError, RuleFileError, DurationError, PrometheusAPIError, ConfigError) as exc:
         print(f"ruletest backtest: {exc}", file=sys.stderr)
         return EXIT_FAIL if isinstance(exc, CaptureError) else EXIT_USAGE
     report = bt.json_report if args.format == "json" else bt.text_report

@@ -31,8 +31,8 @@ from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels
 from ruletest.promtool_format import load_test_source
 from ruletest.reporting import message
+from ruletest.rule_files import load_groups
 from ruletest.rules.alerting import AlertState
-from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.rules.simulation import InputSeries, Simulation, SimulationOptions
 from ruletest.runner import RunOptions, run_test_file
@@ -547,16 +547,6 @@ def _verify(text: str, where: Path, sem: Semantics) -> None:
         problems = "; ".join(message(p) for p in result.all_problems()[:3])
         raise ScaffoldError(f"the scaffolded test does not pass under {semantics.describe()} ({problems}); "
                             "please report this")
-
-
-def load_groups(rule_files: Sequence[str | Path], semantics: Semantics) -> list[RuleGroup]:
-    groups: list[RuleGroup] = []
-    for f in rule_files:
-        try:
-            groups.extend(load_rule_file(os.path.normpath(str(f)), LoadOptions(semantics)))
-        except RuleFileError as exc:
-            raise ScaffoldError(str(exc)) from None
-    return groups
 
 
 def find_alert(name: str, groups: Sequence[RuleGroup]) -> Rule:
