@@ -11,8 +11,9 @@ amtool-compatible commands of ``ruletest alertmanager``.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ruletest.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ruletest.alertmanager.assertions import load_notification_tests, load_routing_test
@@ -50,10 +51,4 @@ _MODULES = {
 _WHERE = {name: f"ruletest.alertmanager.{module}" for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(where), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(globals(), _WHERE)

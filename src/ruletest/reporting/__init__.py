@@ -3,8 +3,9 @@ ruletest's explanations (diffs, timelines) and the pytest failure report."""
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ruletest.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ruletest.reporting.junit import junit_xml
@@ -18,10 +19,4 @@ _WHERE = {"junit_xml": "ruletest.reporting.junit", "detail": "ruletest.reporting
           "message": "ruletest.reporting.promtool", "render": "ruletest.reporting.promtool"}
 
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(where), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(globals(), _WHERE)
