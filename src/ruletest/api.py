@@ -48,6 +48,7 @@ from ruletest.history import alert_timeline, lifecycle_steps
 from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.values import STALE, Labels, Stale, format_labels, format_series, labels_from
 from ruletest.promtool_format import format_matchers
+from ruletest.records import record
 from ruletest.reporting.explain import explain_alert, samples_diff, timeline_lines
 from ruletest.results import AlertMismatch, ExprMismatch, Location
 from ruletest.rules.alerting import AlertState
@@ -78,7 +79,7 @@ def _ms(value: str | int | float) -> int:
     return round(value * 1000)
 
 
-@dataclass(frozen=True)
+@record
 class Alert:
     """An active alert at a point in time."""
 
@@ -536,7 +537,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@record
 class Notified:
     """One notification: a call of one integration of one receiver."""
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from ruletest.promql.regex import compile_anchored
 from ruletest.promql.values import Labels
+from ruletest.records import record
 
 AlertPair = tuple[Labels, Labels]  # (labels, annotations)
 State = Literal["inactive", "pending", "firing", "resolved"]
 
 
-@dataclass(frozen=True)
+@record
 class AlertPattern:
     """One expected alert: exact values, and values that must fully match a regex."""
 
@@ -34,7 +35,7 @@ class AlertPattern:
                 and labels_match(dict(got[1]), self.annotations, self.annotations_re, subset))
 
 
-@dataclass(frozen=True)
+@record
 class SamplePattern:
     """One expected sample: its labels (exact, and regexes) and its value."""
 
@@ -122,7 +123,7 @@ def values_equal(expected: float, got: float, *, tolerance: float = 0.0, relativ
     return diff <= tolerance or diff <= relative * max(abs(expected), abs(got))
 
 
-@dataclass(frozen=True)
+@record
 class ValueMatch:
     """How an expected sample value is compared with the one returned (:func:`values_equal`'s
     options), kept with a mismatch so its explanation compares the same way."""
@@ -140,7 +141,7 @@ class ValueMatch:
 # --- lifecycle -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class InstanceState:
     labels: Labels
     state: State
@@ -173,7 +174,7 @@ def step_at(steps: Sequence[Step], t: int) -> int | None:
     return found
 
 
-@dataclass(frozen=True)
+@record
 class StateCheck:
     ok: bool
     observed: tuple[tuple[int, State], ...]  # (step time, state) that decided it

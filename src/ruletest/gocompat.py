@@ -21,7 +21,9 @@ from __future__ import annotations
 import math
 import re
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+from ruletest.records import record
 
 MIN_INT64 = -(2**63)
 MAX_INT64 = 2**63 - 1
@@ -340,7 +342,7 @@ def parse_int(s: str, *, unsigned: bool = False) -> int | None:
 # --- fmt: one verb with flags, width and precision ------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class FmtSpec:
     """The flags, width and precision of one ``fmt`` verb (Go's ``fmtFlags`` plus wid/prec)."""
 
@@ -599,7 +601,7 @@ _INTERNAL_TO_ABSOLUTE_GO119 = 730692556 * 146097 * 86400
 _INTERNAL_TO_ABSOLUTE_GO123 = (730692556 * 146097 + 306) * 86400
 
 
-@dataclass(frozen=True)
+@record
 class CivilTime:
     year: int
     month: int  # 1..12

@@ -28,6 +28,7 @@ from ruletest.durations import DurationError, parse_duration
 from ruletest.errors import RuletestError
 from ruletest.promql.ast import format_duration
 from ruletest.promql.regex import compile_anchored
+from ruletest.records import record
 from ruletest.results import CaseKind, Code, LoadProblem, Location
 from ruletest.yamlnodes import Decoder, Source, YamlError, line_of, parse_source
 
@@ -74,14 +75,14 @@ class TestFileError(RuletestError):
             LoadProblem(Code.TEST_FILE, message, Location(file or "", line, column))]
 
 
-@dataclass(frozen=True)
+@record
 class InputSeries:
     series: str
     values: str
     line: int
 
 
-@dataclass(frozen=True)
+@record
 class ExpAlert:
     labels: dict[str, str]
     annotations: dict[str, str]
@@ -91,7 +92,7 @@ class ExpAlert:
     annotations_re: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class AlertTest:
     eval_time_ms: int
     eval_time_text: str
@@ -103,7 +104,7 @@ class AlertTest:
     count: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ExpSample:
     labels: str
     value: float
@@ -112,7 +113,7 @@ class ExpSample:
     labels_re: dict[str, str] = field(default_factory=dict)  # ruletest
 
 
-@dataclass(frozen=True)
+@record
 class ExprTest:
     expr: str
     eval_time_ms: int
@@ -127,7 +128,7 @@ class ExprTest:
     nan_equal: bool = False  # an expected NaN matches a NaN (promtool: NaN never matches)
 
 
-@dataclass(frozen=True)
+@record
 class StateTest:
     """ruletest's ``alert_state_test`` entry: where in its lifecycle an alert is, at a time or
     over a window, or when it first fires or resolves (to the evaluation step)."""
@@ -169,7 +170,7 @@ def format_matchers(labels: dict[str, str], labels_re: dict[str, str]) -> str:
     return "{" + ", ".join(parts) + "}" if parts else ""
 
 
-@dataclass(frozen=True)
+@record
 class TestGroup:
     index: int
     name: str
@@ -197,13 +198,13 @@ class TestGroup:
         return self.name or f"unnamed#{self.index}"
 
 
-@dataclass(frozen=True)
+@record
 class RuleFileRef:
     pattern: str
     line: int
 
 
-@dataclass(frozen=True)
+@record
 class AlertmanagerRef:
     """ruletest's ``alertmanager`` block: the Alertmanager config the file's routing and
     notification tests run against, and what the servers would be started with."""
@@ -217,7 +218,7 @@ class AlertmanagerRef:
     resend_delay_ms: int = 60_000  # Prometheus' --rules.alert.resend-delay
 
 
-@dataclass(frozen=True)
+@record
 class TestFile:
     path: str
     rule_files: tuple[RuleFileRef, ...]
@@ -501,7 +502,7 @@ def _load_group(rd: _Reader, node: Node, index: int, has_alertmanager: bool) -> 
                      start, line_of(node), state_tests, routing_test, notification_tests)
 
 
-@dataclass(frozen=True)
+@record
 class CaseRef:
     """One case of a test group, named by an id that is stable within the file."""
 

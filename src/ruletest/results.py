@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from ruletest.expectations import ValueMatch
 from ruletest.promql.histograms import FloatHistogram
 from ruletest.promql.values import Labels, Sample
+from ruletest.records import record
 
 if TYPE_CHECKING:
     from ruletest.alertmanager.assertions import ExpNotification
@@ -47,7 +48,7 @@ class Code(StrEnum):
     INTERNAL = "internal"  # a bug in ruletest: reported for that test, never ending the run
 
 
-@dataclass(frozen=True)
+@record
 class Location:
     file: str
     line: int | None = None
@@ -62,7 +63,7 @@ class Location:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class LoadProblem:
     """A file, rule file or input the run could not use. ``message`` is ruletest's wording;
     ``promtool_message``, when set, is what promtool prints for the same problem."""
@@ -76,7 +77,7 @@ class LoadProblem:
     cause: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class RuleEvalError:
     """A rule that failed at an evaluation step (promtool stops the test group there)."""
 
@@ -87,14 +88,14 @@ class RuleEvalError:
     code: Code = Code.RULE_EVAL
 
 
-@dataclass(frozen=True)
+@record
 class AlertInstanceState:
     labels: Labels
     state: Literal["pending", "firing", "inactive"]
     value: float
 
 
-@dataclass(frozen=True)
+@record
 class AlertTimeline:
     """What the rules behind one alert name did at each evaluation step up to a check."""
 
@@ -105,7 +106,7 @@ class AlertTimeline:
 ExpectedAlert = tuple[Labels, Labels]  # (labels incl. alertname, annotations)
 
 
-@dataclass(frozen=True)
+@record
 class AlertMismatch:
     alertname: str
     eval_time_ms: int
@@ -122,7 +123,7 @@ class AlertMismatch:
     expected_re: tuple[tuple[Labels, Labels], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class StateMismatch:
     """An ``alert_state_test`` that did not hold: what was expected and what decided it."""
 
@@ -140,7 +141,7 @@ class StateMismatch:
     last_ms: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class RoutingMismatch:
     """A ``routing_test`` case that did not hold: one message per difference (receivers, group
     labels, inhibition, muting), each naming the label set."""
@@ -153,7 +154,7 @@ class RoutingMismatch:
     code: Code = Code.ROUTING_MISMATCH
 
 
-@dataclass(frozen=True)
+@record
 class NotificationMismatch:
     """A ``notification_test`` that did not hold: what the receiver (integration) was expected to
     be sent between ``from`` and ``eval_time`` and what it was sent, with why."""
@@ -172,7 +173,7 @@ class NotificationMismatch:
     code: Code = Code.NOTIFICATION_MISMATCH
 
 
-@dataclass(frozen=True)
+@record
 class ExprError:
     expr: str
     eval_time_ms: int
@@ -181,7 +182,7 @@ class ExprError:
     code: Code = Code.EXPR_ERROR
 
 
-@dataclass(frozen=True)
+@record
 class ExprMismatch:
     expr: str
     eval_time_ms: int
@@ -202,7 +203,7 @@ class ExprMismatch:
     notes: tuple[str, ...] = ()  # the warnings and infos Prometheus attaches to the result
 
 
-@dataclass(frozen=True)
+@record
 class InternalError:
     message: str
     where: Location
@@ -216,7 +217,7 @@ Problem = (LoadProblem | RuleEvalError | AlertMismatch | StateMismatch | ExprErr
 CaseKind = Literal["alert", "expr", "state", "routing", "notification"]
 
 
-@dataclass(frozen=True)
+@record
 class CaseResult:
     """One ``alert_rule_test``, ``promql_expr_test``, ``alert_state_test`` or ``notification_test``
     entry, or one ``routing_test`` case."""
@@ -233,7 +234,7 @@ class CaseResult:
         return self.ran and self.problem is None
 
 
-@dataclass(frozen=True)
+@record
 class SeriesDump:
     """``--debug``: every sample of one series up to the last evaluation."""
 

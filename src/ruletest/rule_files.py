@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruletest.promtool_format import TestFile
+from ruletest.records import record
 from ruletest.results import Code, LoadProblem, Location
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_file
 from ruletest.rules.model import RuleGroup
 from ruletest.semantics import Semantics
 
 
-@dataclass(frozen=True)
+@record
 class TestRules:
     """What a test file's ``rule_files`` give."""
 

@@ -14,7 +14,7 @@ import os
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -43,6 +43,7 @@ from ruletest.promtool_format import (
     case_refs,
     looks_like_test_file,
 )
+from ruletest.records import record
 from ruletest.results import (
     AlertMismatch,
     CaseResult,
@@ -73,7 +74,7 @@ if TYPE_CHECKING:
     from ruletest.alertmanager.testbed import Testbed
 
 
-@dataclass(frozen=True)
+@record
 class RunOptions:
     semantics: Semantics
     run: tuple[str, ...] = ()

@@ -9,11 +9,12 @@ be flipped (``dataclasses.replace``) to find which change of Prometheus 3.0 a te
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
 from ruletest.errors import RuletestError
+from ruletest.records import record
 
 # promtool 3.14's --enable-feature values that change PromQL or rule evaluation.
 FEATURE_EXPERIMENTAL_FUNCTIONS = "promql-experimental-functions"
@@ -74,7 +75,7 @@ class SemanticsError(RuletestError):
     """An unsupported Prometheus version."""
 
 
-@dataclass(frozen=True)
+@record
 class Semantics:
     """The behaviour of one Prometheus version with a set of enabled features. Build it with
     :meth:`of`. The derived switches below are cached (read in the engine's inner loops); they

@@ -18,13 +18,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar, overload
 
 from ruletest.errors import SeriesNotationError
 from ruletest.gocompat import go_quote
 from ruletest.promql.histograms import CounterResetHint, FloatHistogram, Span
 from ruletest.promql.values import METRIC_NAME, STALE, Labels, Stale, labels_from
+from ruletest.records import record
 
 # Expanding a sequence is linear in its length; refuse sequences no test needs (one year of
 # 1s samples is 31.5M) before they exhaust memory.
@@ -37,7 +37,7 @@ SeriesValue = float | None | Stale
 HistogramSeriesValue = float | FloatHistogram | None | Stale
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ExpectedHistogram:
     """A histogram written as an expected value. ``hint_given`` says whether the text spelled out
     ``counter_reset_hint:``; Prometheus's engine tests compare the hint only then (for
@@ -54,7 +54,7 @@ ExpectedValue = float | ExpectedHistogram | None | Stale
 _V = TypeVar("_V", SeriesValue, HistogramSeriesValue)
 
 
-@dataclass(frozen=True)
+@record
 class SeriesSpec(Generic[_V]):
     labels: Labels
     values: tuple[_V, ...]
@@ -367,13 +367,13 @@ _UNEXPECTED_SPACE = 'unexpected " " in series values'
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _FloatToken:
     raw: str
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _HistogramItem:
     base: FloatHistogram
     base_hint: bool

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
@@ -36,6 +35,7 @@ from ruletest.promql.histograms import (
     bucket_index,
     is_exponential_schema,
 )
+from ruletest.records import record
 
 __all__ = ["Crossing", "HistogramSeries", "assert_fires_after", "assert_never_fires", "counter_values",
            "gauge_crossing", "gauge_within", "native_histogram_series", "with_stale_gaps"]
@@ -44,7 +44,7 @@ __all__ = ["Crossing", "HistogramSeries", "assert_fires_after", "assert_never_fi
 DEFAULT_ZERO_THRESHOLD = 2.938735877055719e-39
 
 
-@dataclass(frozen=True)
+@record
 class Crossing:
     """A gauge below (or above) a threshold, then on the other side from ``crossed_at_s``."""
 
@@ -119,7 +119,7 @@ def assert_never_fires(run: Run, alert: str) -> None:
     assert first is None, f"{alert} fired at {first:g}s"
 
 
-@dataclass(frozen=True)
+@record
 class HistogramSeries:
     """A counter native histogram as a scraper sees it: ``histograms[i]`` is scrape ``i``
     (``interval_s`` apart) and holds everything observed since the start (or the reset);

@@ -6,13 +6,12 @@ never loads this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ruletest.promql.values import Labels, Sample
+from ruletest.records import record
 from ruletest.results import AlertTimeline, ExpectedAlert, Location
 
 
-@dataclass(frozen=True)
+@record
 class SeriesTrace:
     """One input series as the test loaded it; ``None`` values are stale markers."""
 
@@ -21,7 +20,7 @@ class SeriesTrace:
     values: tuple[float | None, ...]
 
 
-@dataclass(frozen=True)
+@record
 class ComparedTrace:
     """An alerting rule that compares a value with a constant (``x > 0.1``): the constant and the
     compared side at every evaluation, values that do not pass included (the rule's own result
@@ -34,7 +33,7 @@ class ComparedTrace:
     values: tuple[tuple[int, tuple[Sample, ...]], ...]  # (time ms, the compared side's result)
 
 
-@dataclass(frozen=True)
+@record
 class AlertCheckTrace:
     """An alert_rule_test entry: the evaluation it was checked against and what fired then
     (passed or not; a failure's expectation is in its AlertMismatch)."""
@@ -45,7 +44,7 @@ class AlertCheckTrace:
     firing: tuple[ExpectedAlert, ...]  # sorted (labels incl. alertname, rendered annotations)
 
 
-@dataclass(frozen=True)
+@record
 class StateCheckTrace:
     """An alert_state_test entry, for charts: the time it is about (``at``, a window's ``from``,
     the expected ``fires_at`` / ``resolves_at``) and a window's end, relative to the group's start."""
@@ -56,7 +55,7 @@ class StateCheckTrace:
     expectation: str  # "HighErrorRate is pending from 15s to 2m"
 
 
-@dataclass(frozen=True)
+@record
 class AlertRuleTrace:
     """An alert name the group tests: its rules and what they did at every evaluation."""
 
@@ -68,7 +67,7 @@ class AlertRuleTrace:
     states: tuple[StateCheckTrace, ...] = ()  # the alert_state_test entries for this name
 
 
-@dataclass(frozen=True)
+@record
 class ExprTrace:
     """A promql_expr_test expression evaluated around its eval_time (for charts)."""
 
@@ -78,7 +77,7 @@ class ExprTrace:
     case_id: str = ""  # CaseResult.id
 
 
-@dataclass(frozen=True)
+@record
 class GroupTrace:
     """What a test group's run looked like, for reports that draw it (``RunOptions.trace``)."""
 

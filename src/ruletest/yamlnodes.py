@@ -17,6 +17,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ruletest.errors import RuletestError
+from ruletest.records import record
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -63,7 +64,7 @@ def line_of(node: Node) -> int:
     return node.start_mark.line + 1
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """One YAML text composed once: whoever sniffs, checks or loads a file reads these nodes
     (read-only) instead of composing the text again."""

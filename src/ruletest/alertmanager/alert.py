@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ruletest.alertmanager.labelset import fingerprint
 from ruletest.promql.values import Labels, labels_from
+from ruletest.records import record
 
 
-@dataclass(frozen=True)
+@record
 class PostedAlert:
     """One alert as a client posts it to ``/api/v2/alerts``."""
 
@@ -22,7 +23,7 @@ class PostedAlert:
     generator_url: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class StoredAlert:
     labels: Labels
     annotations: Labels

@@ -41,13 +41,12 @@ or as one line, ``labels -> receivers``::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from yaml.nodes import Node, ScalarNode
 
 from ruletest.alertmanager.gotime import TimeError, parse_rfc3339
 from ruletest.alertmanager.matchers import MatcherError, parse_matcher_classic
 from ruletest.durations import DurationError, parse_duration
+from ruletest.records import record
 from ruletest.yamlnodes import Decoder, line_of
 
 ROUTING_FIELDS = frozenset({"firing", "at", "cases"})
@@ -59,7 +58,7 @@ EXP_ALERT_FIELDS = frozenset({"labels", "annotations", "status"})
 Labels = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
+@record
 class RoutingCase:
     labels: Labels
     receivers: tuple[str, ...]
@@ -69,7 +68,7 @@ class RoutingCase:
     muted: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class RoutingTest:
     cases: tuple[RoutingCase, ...]
     line: int
@@ -77,7 +76,7 @@ class RoutingTest:
     at_ns: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ExpNotifiedAlert:
     labels: Labels
     line: int
@@ -85,7 +84,7 @@ class ExpNotifiedAlert:
     status: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ExpNotification:
     line: int
     at_ms: int | None = None
@@ -96,7 +95,7 @@ class ExpNotification:
     fields_contain: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class NotificationTest:
     eval_time_ms: int
     receiver: str

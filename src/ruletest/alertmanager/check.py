@@ -4,7 +4,6 @@ notifications. Pure functions; results are data with one readable message per pr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ruletest.alertmanager.alert import StoredAlert
 from ruletest.alertmanager.assertions import (
@@ -20,6 +19,7 @@ from ruletest.alertmanager.gotime import format_model_duration
 from ruletest.alertmanager.inhibit import inhibited_by
 from ruletest.alertmanager.route import build_tree
 from ruletest.errors import RuletestError
+from ruletest.records import record
 
 
 def _show(labels: Labels | dict[str, str]) -> str:
@@ -31,7 +31,7 @@ def _fmt_ms(ms: int) -> str:
     return format_model_duration(ms)
 
 
-@dataclass(frozen=True)
+@record
 class RoutingResult:
     case: RoutingCase
     receivers: tuple[str, ...]
@@ -94,7 +94,7 @@ class NotificationTestError(RuletestError):
     """A notification test that cannot be checked (unknown receiver, ambiguous integration)."""
 
 
-@dataclass(frozen=True)
+@record
 class NotificationResult:
     test: NotificationTest
     got: tuple[Notification, ...]

@@ -4,15 +4,16 @@ what the loader produces and what routing, inhibition, timing and rendering read
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ruletest.alertmanager.matchers import Matchers
 from ruletest.alertmanager.timeinterval import TimeInterval
 from ruletest.alertmanager.version import Version
+from ruletest.records import record
 
 
-@dataclass(frozen=True)
+@record
 class RouteConfig:
     """One ``route`` node as written (inheritance is applied by :mod:`.route`)."""
 
@@ -37,7 +38,7 @@ class RouteConfig:
     labels: tuple[tuple[str, str], ...] = ()  # 0.34 route labels (templates)
 
 
-@dataclass(frozen=True)
+@record
 class Integration:
     """One ``*_configs`` entry of a receiver, with Alertmanager's defaults applied."""
 
@@ -52,14 +53,14 @@ class Integration:
         return f"{self.kind}[{self.index}]"
 
 
-@dataclass(frozen=True)
+@record
 class Receiver:
     name: str
     integrations: tuple[Integration, ...]
     line: int
 
 
-@dataclass(frozen=True)
+@record
 class InhibitRule:
     source: Matchers
     target: Matchers
@@ -70,7 +71,7 @@ class InhibitRule:
     name: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class NamedInterval:
     name: str
     entries: tuple[TimeInterval, ...]
@@ -81,13 +82,13 @@ class NamedInterval:
         return any(e.contains(ns) for e in self.entries)
 
 
-@dataclass(frozen=True)
+@record
 class GlobalConfig:
     resolve_timeout_ms: int = 300_000
     values: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     path: str
     version: Version

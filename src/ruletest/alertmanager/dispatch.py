@@ -28,6 +28,7 @@ from ruletest.alertmanager.sending import Post
 from ruletest.alertmanager.template_data import TemplateAlert, make_alert, notification_data
 from ruletest.alertmanager.template_set import TemplateSet
 from ruletest.promql.values import Labels
+from ruletest.records import record
 
 MAINTENANCE_MS = 30_000  # the dispatcher's cleanup of empty groups (0.25-0.31)
 DEFAULT_EXTERNAL_URL = "http://localhost:9093"
@@ -36,7 +37,7 @@ Reason = Literal["first notification", "new alerts added", "some alerts resolved
                  "repeat interval elapsed"]
 
 
-@dataclass(frozen=True)
+@record
 class NotifiedAlert:
     labels: Labels
     annotations: Labels
@@ -46,7 +47,7 @@ class NotifiedAlert:
     generator_url: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Notification:
     """One call of one integration of one receiver."""
 
@@ -67,7 +68,7 @@ class Notification:
         return dict(self.fields).get(name, "")
 
 
-@dataclass(frozen=True)
+@record
 class Event:
     """Why a flush did or did not notify (for explanations)."""
 
@@ -77,14 +78,14 @@ class Event:
     what: str
 
 
-@dataclass(frozen=True)
+@record
 class Simulation:
     notifications: tuple[Notification, ...]
     events: tuple[Event, ...]
     rejected: tuple[tuple[int, str], ...] = ()  # (time, reason) of posted alerts the API refused
 
 
-@dataclass(frozen=True)
+@record
 class SimOptions:
     until_ms: int
     start_ms: int = 0  # when Alertmanager started (the maintenance ticker's phase)
@@ -105,7 +106,7 @@ class _Group:
     alive: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class _LogEntry:
     firing: frozenset[Labels]
     resolved: frozenset[Labels]

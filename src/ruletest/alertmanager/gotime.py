@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ruletest.errors import RuletestError
 from ruletest.gocompat import go_quote
+from ruletest.records import record
 
 NS = 1_000_000_000
 # 0001-01-01T00:00:00Z, Go's zero Time.
@@ -24,7 +24,7 @@ class TimeError(RuletestError):
     pass
 
 
-@dataclass(frozen=True)
+@record
 class GoTime:
     ns: int  # since the Unix epoch
     offset: int = 0  # seconds east of UTC, of the zone the time is shown in

@@ -5,14 +5,14 @@ that matches both sides is never muted by another such alert."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from ruletest.alertmanager.alert import StoredAlert
 from ruletest.alertmanager.config import InhibitRule
 from ruletest.alertmanager.version import Version
+from ruletest.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Inhibition:
     rule: InhibitRule
     source: StoredAlert

@@ -5,13 +5,13 @@ the same data; the first template error fails the notification; some fields are 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ruletest.alertmanager.config import Integration
 from ruletest.alertmanager.template_data import TemplateData, go_json, to_go
 from ruletest.alertmanager.template_set import TemplateSet
 from ruletest.alertmanager.version import Version
+from ruletest.records import record
 from ruletest.templates.parse import TemplateError
 
 # kind -> [(field path, html?)]; a path is "name", "name.*" (every value of a map) or
@@ -103,7 +103,7 @@ def truncate_runes(s: str, n: int) -> str:
     return s[:n - 1] + "…"
 
 
-@dataclass(frozen=True)
+@record
 class Rendered:
     fields: dict[str, str]
     error: str | None = None  # the first template error: the notification fails

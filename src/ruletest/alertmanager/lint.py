@@ -10,7 +10,6 @@ comments (``# ruletest: disable=ID`` on the line or the line above) as ``ruletes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from ruletest.alertmanager.version import Version
 from ruletest.errors import RuletestError
 from ruletest.lint.model import CATALOG, Finding, LintResult, Severity, register
 from ruletest.lint.suppress import parse_suppressions
+from ruletest.records import record
 from ruletest.semantics import PROMETHEUS_3, Semantics
 from ruletest.templates import parse as P
 from ruletest.templates.parse import TemplateError
@@ -64,7 +64,7 @@ register("am/time-interval-overlap", Severity.WARNING, "overlapping time interva
 # --- what alerts can look like ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class AlertShape:
     name: str
     file: str

@@ -14,6 +14,7 @@ from ruletest.alertmanager.goregex import RegexError, compile_anchored
 from ruletest.alertmanager.version import Version
 from ruletest.errors import RuletestError
 from ruletest.gocompat import go_quote
+from ruletest.records import record
 
 MatchOp = Literal["=", "!=", "=~", "!~"]
 ParserMode = Literal["classic", "fallback", "utf8"]
@@ -24,7 +25,7 @@ class MatcherError(RuletestError):
     """A matcher Alertmanager refuses (message is Alertmanager's)."""
 
 
-@dataclass(frozen=True)
+@record
 class Matcher:
     op: MatchOp
     name: str
@@ -67,7 +68,7 @@ def _openmetrics_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-@dataclass(frozen=True)
+@record
 class Matchers:
     """A sorted, ANDed list of matchers (``labels.Matchers``)."""
 
@@ -519,7 +520,7 @@ def parse_matcher_utf8(s: str) -> Matcher:
 # --- modes (matcher/compat) --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Parsed:
     matchers: tuple[Matcher, ...]
     # Why the UTF-8 parser would read this input differently (or not at all), with the

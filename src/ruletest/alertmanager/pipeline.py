@@ -4,15 +4,16 @@ Prometheus sends (:mod:`.sending`), then Alertmanager (:mod:`.dispatch`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ruletest.alertmanager.config import Config
 from ruletest.alertmanager.dispatch import DEFAULT_EXTERNAL_URL, SimOptions, Simulation, simulate
 from ruletest.alertmanager.sending import DEFAULT_RESEND_DELAY_MS, EvalStep, SendOptions, posts
 from ruletest.alertmanager.template_set import TemplateSet
+from ruletest.records import record
 
 
-@dataclass(frozen=True)
+@record
 class PipelineOptions:
     until_ms: int
     start_ms: int = 0

@@ -4,19 +4,20 @@ labels and group keys, and amtool's tree printing."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ruletest.alertmanager.config import Config, RouteConfig
 from ruletest.alertmanager.labelset import labelset_string
 from ruletest.alertmanager.matchers import Matchers
 from ruletest.alertmanager.version import Version
+from ruletest.records import record
 
 DEFAULT_GROUP_WAIT_MS = 30_000
 DEFAULT_GROUP_INTERVAL_MS = 300_000
 DEFAULT_REPEAT_INTERVAL_MS = 4 * 3_600_000
 
 
-@dataclass(frozen=True)
+@record
 class RouteOpts:
     receiver: str = ""
     group_by: frozenset[str] = frozenset()
@@ -28,7 +29,7 @@ class RouteOpts:
     active_time_intervals: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Route:
     """A node with its effective options. ``path`` is the child indices from the root."""
 

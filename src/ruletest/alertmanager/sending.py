@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Literal
 
 from ruletest.alertmanager.alert import PostedAlert
 from ruletest.promql.values import Labels
+from ruletest.records import record
 
 if TYPE_CHECKING:
     from ruletest.rules.model import RuleGroup
@@ -28,7 +29,7 @@ AlertStateName = Literal["pending", "firing", "inactive"]
 DEFAULT_RESEND_DELAY_MS = 60_000
 
 
-@dataclass(frozen=True)
+@record
 class RuleAlert:
     """One alert of an alerting rule after an evaluation (``rules.Alert``)."""
 
@@ -43,7 +44,7 @@ class RuleAlert:
     group: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class EvalStep:
     """The alerts of one rule group after its evaluation at ``ts_ms``."""
 
@@ -53,7 +54,7 @@ class EvalStep:
     group: str = ""  # the rule group's name
 
 
-@dataclass(frozen=True)
+@record
 class SendOptions:
     resend_delay_ms: int = DEFAULT_RESEND_DELAY_MS  # --rules.alert.resend-delay
     external_url: str = ""  # --web.external-url
@@ -61,7 +62,7 @@ class SendOptions:
     exprs: Mapping[str, str] = field(default_factory=dict)  # rule name -> expression as Prometheus prints it
 
 
-@dataclass(frozen=True)
+@record
 class Post:
     """One ``POST /api/v2/alerts`` (Prometheus sends each rule's alerts in one call)."""
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ruletest.alertmanager.gotime import NS, GoTime
 from ruletest.alertmanager.labelset import fingerprint_hex, sort_alert_labels
 from ruletest.alertmanager.version import Version
 from ruletest.gocompat import PLAIN, format_go_duration
+from ruletest.records import record
 from ruletest.templates.exec import FuncError
 from ruletest.templates.gofmt import format_value, print_arg
 from ruletest.templates.values import GoValue, LabelMap, StructValue, go_type_name
@@ -225,7 +225,7 @@ class PlainAlerts(list[AlertValue], GoValue):
 # --- building Data -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class TemplateAlert:
     """One alert as a notification renders it."""
 
@@ -238,7 +238,7 @@ class TemplateAlert:
     fingerprint: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class TemplateData:
     receiver: str  # already QuoteMeta'd
     status: str

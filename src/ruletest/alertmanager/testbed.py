@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from ruletest.alertmanager.config import Config
@@ -18,10 +18,11 @@ from ruletest.alertmanager.route import build_tree
 from ruletest.alertmanager.sending import DEFAULT_RESEND_DELAY_MS, EvalStep
 from ruletest.alertmanager.template_set import TemplateSet, expand_globs, load_template_set
 from ruletest.alertmanager.version import DEFAULT, Version
+from ruletest.records import record
 from ruletest.results import AlertInstanceState, AlertTimeline
 
 
-@dataclass(frozen=True)
+@record
 class Testbed:
     config: Config
     templates: TemplateSet
@@ -57,7 +58,7 @@ def unmatched_templates(config: Config) -> list[tuple[str, str, int]]:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Feed:
     """What Prometheus' side contributes: the rule groups' alerts after each evaluation, and
     the settings that shape what is posted."""

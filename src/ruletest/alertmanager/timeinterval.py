@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ruletest.alertmanager.gotime import NS, TimeError, load_location
 from ruletest.errors import RuletestError
+from ruletest.records import record
 
 
 class IntervalError(RuletestError):
@@ -27,7 +27,7 @@ _ATOI = re.compile(r"[+-]?\d+")
 _VALID_TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
 
 
-@dataclass(frozen=True)
+@record
 class TimeInterval:
     """One entry of a named interval. ``None`` means the field is absent (matches all)."""
 

@@ -9,9 +9,9 @@ numbers themselves.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ruletest.errors import RuletestError
+from ruletest.records import record
 
 OLDEST = (0, 25)
 NEWEST = (0, 34)
@@ -21,7 +21,7 @@ class VersionError(RuletestError):
     pass
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Version:
     major: int = 0
     minor: int = 25

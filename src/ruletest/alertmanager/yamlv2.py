@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,9 +19,10 @@ from ruletest.alertmanager.gotime import TimeError, parse_go_duration, parse_mod
 from ruletest.alertmanager.matchers import ParserMode
 from ruletest.alertmanager.version import Version
 from ruletest.gocompat import go_quote
+from ruletest.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     line: int | None
     message: str
@@ -142,7 +143,7 @@ def pairs(node: MappingNode) -> list[tuple[Node, Node]]:
 FieldFn = Callable[["Decoder", Node], Any]
 
 
-@dataclass(frozen=True)
+@record
 class Schema:
     go_type: str  # as yaml.v2 names it in "not found in type" (config.plain for types with UnmarshalYAML)
     fields: Mapping[str, FieldFn]

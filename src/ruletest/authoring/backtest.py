@@ -13,7 +13,6 @@ import json
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ruletest.authoring.capture import Captured, CaptureError, alerts_named, fetch, leaves_of
@@ -22,6 +21,7 @@ from ruletest.errors import RuletestError
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import STALE, Labels, format_labels
 from ruletest.promtool_format import TestFileError, load_test_file
+from ruletest.records import record
 from ruletest.rules.alerting import AlertState
 from ruletest.rules.loader import LoadOptions, load_rule_text
 from ruletest.rules.model import RuleGroup
@@ -30,7 +30,7 @@ from ruletest.semantics import Semantics
 from ruletest.series import parse_series
 
 
-@dataclass(frozen=True)
+@record
 class Firing:
     """One alert instance firing from ``start_ms`` to ``end_ms`` (times of the data)."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ruletest.authoring.compress import compress
@@ -29,6 +28,7 @@ from ruletest.errors import RuletestError
 from ruletest.gocompat import go_quote
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels, labels_from
+from ruletest.records import record
 from ruletest.rule_files import load_groups
 from ruletest.rules.alerting import AlertState
 from ruletest.rules.model import Rule, RuleGroup
@@ -42,7 +42,7 @@ class CaptureError(RuletestError):
     code = "capture/failed"
 
 
-@dataclass(frozen=True)
+@record
 class Captured:
     """Series on a grid: value ``i`` of each series is at ``start_ms + i * step_ms``."""
 
@@ -237,7 +237,7 @@ def render(captured: Captured, groups: Sequence[RuleGroup], alerts: Sequence[Rul
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
+@record
 class CaptureOptions:
     semantics: Semantics
     start_ms: int

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from ruletest.authoring.mutations import RuleKey, rule_key
 from ruletest.errors import PromQLSyntaxError
 from ruletest.lint.flow import metric_name, selectors
 from ruletest.promql import ast as A
 from ruletest.promtool_format import TestGroup
+from ruletest.records import record
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.templates import TemplateError, parse_alert_text
 from ruletest.templates.parse import IdentifierNode
@@ -26,7 +26,7 @@ from ruletest.templates.parse import IdentifierNode
 ALERT_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 
 
-@dataclass(frozen=True)
+@record
 class Reads:
     names: frozenset[str]
     everything: bool = False

@@ -9,13 +9,13 @@ import re
 import re._constants as sre_constants  # type: ignore[import-not-found]
 import re._parser as sre_parse  # type: ignore[import-not-found]
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from ruletest.errors import PromQLSyntaxError, RuletestError
 from ruletest.promql import ast as A
 from ruletest.promql.regex import compile_anchored
 from ruletest.promql.values import Labels, labels_from
+from ruletest.records import record
 from ruletest.rules.model import Rule
 
 Kind = Literal["gauge", "counter", "bucket", "trend"]
@@ -30,7 +30,7 @@ class InputError(RuletestError):
     code = "scaffold/inputs"
 
 
-@dataclass(frozen=True)
+@record
 class Leaf:
     """One series the alert reads (directly or through recording rules)."""
 
@@ -45,7 +45,7 @@ class Leaf:
         return self.metric + ("{" + inner + "}" if inner else "")
 
 
-@dataclass(frozen=True)
+@record
 class Reading:
     """Everything the scaffold needs to know about what an alert reads."""
 

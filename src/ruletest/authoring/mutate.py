@@ -33,6 +33,7 @@ from ruletest.promtool_format import (
     is_test_source,
     load_test_source,
 )
+from ruletest.records import record
 from ruletest.results import InternalError
 from ruletest.rule_files import RuleFileCache, test_rules
 from ruletest.rules.loader import LoadOptions, RuleFileError, load_rule_source
@@ -50,7 +51,7 @@ class MutateError(RuletestError):
     code = "mutate/input"
 
 
-@dataclass(frozen=True)
+@record
 class MutateOptions:
     semantics: Semantics
     jobs: int = 0  # processes; 0: one per core
@@ -59,7 +60,7 @@ class MutateOptions:
     ignore_unknown_fields: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class MutantResult:
     id: int
     mutation: Mutation
@@ -177,7 +178,7 @@ def _changed_rules(groups: list[RuleGroup], path: str, lines: set[int]) -> set[t
 # --- running ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Plan:
     """Everything a worker needs to run any mutant (inherited by forked workers, pickled otherwise)."""
 

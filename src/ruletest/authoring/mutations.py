@@ -30,6 +30,7 @@ from ruletest.lint.flow import flow
 from ruletest.promql import ast as A
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import labels_from
+from ruletest.records import record
 from ruletest.rules.model import Rule
 from ruletest.semantics import Semantics
 
@@ -79,7 +80,7 @@ def compare(op: str, a: float, b: float) -> bool:
     return a != b
 
 
-@dataclass(frozen=True)
+@record
 class Site:
     """A comparison in a rule's expression."""
 
@@ -120,7 +121,7 @@ def comparison_sites(root: A.Expr) -> list[Site]:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Observed:
     """The values a comparison's operand took at every evaluation of the tests that load the rule."""
 
@@ -128,7 +129,7 @@ class Observed:
     complete: bool = True  # False: some test run could not be observed; decide nothing from it
 
 
-@dataclass(frozen=True)
+@record
 class MutationContext:
     semantics: Semantics
     # Evaluation intervals of the test files that load the rule: `for` values that fire at the
@@ -137,7 +138,7 @@ class MutationContext:
     observed: Mapping[Path, Observed] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Mutation:
     operator: str  # a key of OPERATORS
     rule: Rule  # the rule as written

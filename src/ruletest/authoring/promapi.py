@@ -14,25 +14,25 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ruletest.errors import RuletestError
 from ruletest.promql.values import Labels, labels_from
+from ruletest.records import record
 
 
 class PrometheusAPIError(RuletestError):
     code = "capture/api"
 
 
-@dataclass(frozen=True)
+@record
 class RangeSeries:
     labels: Labels
     points: tuple[tuple[int, float], ...]  # (ms, value)
 
 
-@dataclass(frozen=True)
+@record
 class Client:
     url: str  # e.g. http://127.0.0.1:9090 (a path prefix is kept)
     timeout_s: float = 30.0

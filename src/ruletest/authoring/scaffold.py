@@ -30,6 +30,7 @@ from ruletest.promql import ast as A
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import Labels
 from ruletest.promtool_format import load_test_source
+from ruletest.records import record
 from ruletest.reporting import message
 from ruletest.rule_files import load_groups
 from ruletest.rules.alerting import AlertState
@@ -186,7 +187,7 @@ def _preference(v: float) -> tuple[int, float, bool]:
     return (0, 0.0, False) if v == 0 else (1, abs(math.log10(abs(v))), v < 0)
 
 
-@dataclass(frozen=True)
+@record
 class _Choice:
     leaf: int | None  # the knob's leaf (None: presence of the series)
     fire: Knobs
@@ -308,7 +309,7 @@ def _search(model: _Model) -> _Choice:
 # --- the test file ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Timeline:
     fire_at: int
     pending_at: int | None
@@ -439,7 +440,7 @@ def _render(model: _Model, choice: _Choice, tl: _Timeline, rule_refs: Sequence[s
 # --- entry points ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class ScaffoldOptions:
     semantics: Semantics
     evaluation_interval_ms: int | None = None  # default: the rule group's interval, else the next one

@@ -11,18 +11,18 @@ constant ``label_replace`` sets it)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from ruletest.promql import ast as A
 from ruletest.promql.function_table import lookup, returns_no_labels
 from ruletest.promql.regex import compile_anchored
+from ruletest.records import record
 
 NAME = "__name__"
 
 Values = tuple[tuple[str, frozenset[str]], ...]
 
 
-@dataclass(frozen=True)
+@record
 class Flow:
     guaranteed: frozenset[str]
     possible: frozenset[str] | None

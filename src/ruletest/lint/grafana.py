@@ -45,6 +45,7 @@ from ruletest.lint.suppress import Suppression, parse_suppressions
 from ruletest.promql import ast as A
 from ruletest.promql.ast import format_duration
 from ruletest.promql.parser import ParseOptions
+from ruletest.records import record
 
 register("grafana/invalid-json", Severity.ERROR, "dashboard file that is not valid JSON",
          "A Grafana dashboard (a .json file with panels) that does not parse as JSON: Grafana cannot import it.")
@@ -79,7 +80,7 @@ _LEGEND_LABEL = re.compile(r"\{\{\s*(.+?)\s*\}\}")  # Grafana's legend format: {
 _REGEX_META = re.compile(r"[.*+?()\[\]{}|\\^$]")
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One Prometheus query of a panel (or of an annotation)."""
 
@@ -101,7 +102,7 @@ class Target:
         return f"{self.panel} {self.ref}".strip()
 
 
-@dataclass(frozen=True)
+@record
 class Scoped:
     """A suppression text and the lines it covers (None: the whole dashboard)."""
 
@@ -110,7 +111,7 @@ class Scoped:
     span: tuple[int, int] | None
 
 
-@dataclass(frozen=True)
+@record
 class Dashboard:
     file: str
     title: str

@@ -31,10 +31,11 @@ import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
+
+from ruletest.records import record
 
 # Grafana's VARIABLE_REGEX (JavaScript's \w is ASCII).
 VARIABLE_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}", re.ASCII)
@@ -50,7 +51,7 @@ SAFE_RESOLUTION = 11000  # pkg/promlib/models/query.go: safeResolution
 Value = str | tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Variable:
     """One entry of ``templating.list``. ``value`` is None when it is not known offline."""
 
@@ -67,7 +68,7 @@ class Variable:
     auto_min_ms: int = 10_000
 
 
-@dataclass(frozen=True)
+@record
 class TimeContext:
     """What Grafana computes for one query: the range, the step ($__interval) and $__rate_interval."""
 
@@ -81,7 +82,7 @@ class TimeContext:
         return self.to_ms - self.range_ms
 
 
-@dataclass(frozen=True)
+@record
 class Interpolated:
     text: str
     placeholders: tuple[str, ...]  # variables replaced by a placeholder (value unknown, or masked)

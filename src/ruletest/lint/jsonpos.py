@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ruletest.errors import RuletestError
+from ruletest.records import record
 
 JsonPath = tuple[str | int, ...]
 
@@ -22,7 +22,7 @@ class JsonError(RuletestError):
     """Text that is not valid JSON, with the line and column of the problem."""
 
 
-@dataclass(frozen=True)
+@record
 class JsonDocument:
     value: Any
     starts: dict[JsonPath, int]  # path -> line where the value starts (for members: the key's line)

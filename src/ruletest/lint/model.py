@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from ruletest.records import record
+
 if TYPE_CHECKING:
     from ruletest.lint.context import LintContext, RuleContext
 
@@ -21,7 +23,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     check: str
     severity: Severity
@@ -40,7 +42,7 @@ RuleCheck = Callable[["RuleContext"], Iterator[tuple[Any, ...]]]
 FileCheck = Callable[["LintContext"], Iterator[Finding]]
 
 
-@dataclass(frozen=True)
+@record
 class CheckInfo:
     id: str
     severity: Severity

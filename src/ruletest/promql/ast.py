@@ -12,13 +12,14 @@ printing-only fields are excluded from equality, so both parsers build equal tre
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from ruletest.gocompat import go_quote
 from ruletest.promql.gonum import format_duration_ms, format_fixed, format_g
 from ruletest.promql.regex import compile_anchored
+from ruletest.records import record
 
 if TYPE_CHECKING:
     from ruletest.promql.parse_options import ParseOptions
@@ -27,7 +28,7 @@ ValueType = Literal["scalar", "vector", "matrix", "string"]
 Pos = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Matcher:
     name: str
     op: Literal["=", "!=", "=~", "!~"]
@@ -48,7 +49,7 @@ class Matcher:
         return f"{name}{self.op}{_quote(self.value)}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class At:
     """The ``@`` modifier: a fixed time in ms (negative allowed), or ``start()`` / ``end()``."""
 
@@ -56,7 +57,7 @@ class At:
     ms: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class NumberLiteral:
     value: float
     type: ValueType = "scalar"
@@ -64,14 +65,14 @@ class NumberLiteral:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class StringLiteral:
     value: str
     type: ValueType = "string"
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class DurationExpr:
     """A duration Prometheus computes per query: ``step()``, ``range()``, or arithmetic and
     ``min_of()``/``max_of()`` over them. ``lhs`` is None for ``step``/``range`` and for a unary
@@ -86,7 +87,7 @@ class DurationExpr:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class VectorSelector:
     name: str | None
     matchers: tuple[Matcher, ...]  # includes the __name__ matcher when a name was written
@@ -99,7 +100,7 @@ class VectorSelector:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class MatrixSelector:
     selector: VectorSelector  # carries offset, @ and anchored/smoothed
     range_ms: int
@@ -108,7 +109,7 @@ class MatrixSelector:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Subquery:
     expr: Expr
     range_ms: int
@@ -122,7 +123,7 @@ class Subquery:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Call:
     func: str
     args: tuple[Expr, ...]
@@ -131,7 +132,7 @@ class Call:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Aggregate:
     op: str
     expr: Expr
@@ -143,7 +144,7 @@ class Aggregate:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class VectorMatching:
     card: Literal["one-to-one", "many-to-one", "one-to-many", "many-to-many"]
     on: bool
@@ -156,7 +157,7 @@ class VectorMatching:
     fill_rhs: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Binary:
     op: str  # arithmetic, comparison, set operators, atan2, and the histogram trims "</" and ">/"
     lhs: Expr
@@ -167,7 +168,7 @@ class Binary:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Unary:
     op: Literal["-", "+"]
     expr: Expr
@@ -175,7 +176,7 @@ class Unary:
     pos: Pos | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Paren:
     expr: Expr
     type: ValueType = "vector"

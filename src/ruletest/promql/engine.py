@@ -19,7 +19,6 @@ removal, operations flag ``__name__`` instead of dropping it (``values.DroppedNa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ruletest.errors import PromQLEvalError, UnsupportedError
@@ -54,12 +53,13 @@ from ruletest.promql.values import (
     name_is_marked,
 )
 from ruletest.promql.vector_functions import check_unique, map_values, unwrap
+from ruletest.records import record
 from ruletest.semantics import PROMETHEUS_3, Semantics
 
 DEFAULT_LOOKBACK_MS = 300_000
 
 
-@dataclass(frozen=True)
+@record
 class EngineOptions:
     semantics: Semantics
     lookback_ms: int = DEFAULT_LOOKBACK_MS

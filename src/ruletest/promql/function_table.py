@@ -9,13 +9,13 @@ implementation. The engine dispatches from it; the linter, the parser front laye
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Literal
 
 from ruletest.promql import functions as F
 from ruletest.promql import histogram_functions as HF
 from ruletest.promql import vector_functions as V
 from ruletest.promql.info import fn_info
+from ruletest.records import record
 from ruletest.semantics import FEATURE_EXPERIMENTAL_FUNCTIONS, Semantics
 
 ValueType = Literal["scalar", "vector", "matrix", "string"]
@@ -29,7 +29,7 @@ Category = Literal["counter-rate", "gauge-rate", "counter-events", "over-time", 
                    "sort", "histogram", "conversion", "context", "info"]
 
 
-@dataclass(frozen=True)
+@record
 class FunctionDef:
     name: str
     arg_types: tuple[ValueType, ...]

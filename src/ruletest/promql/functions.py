@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from ruletest.errors import PromQLEvalError
@@ -25,10 +24,11 @@ from ruletest.promql.gomath import go_log, go_log2, go_log10
 from ruletest.promql.kahan import kahan_inc
 from ruletest.promql.operators import go_div
 from ruletest.promql.quantiles import quantile
+from ruletest.records import record
 from ruletest.semantics import Semantics
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class RangeArgs:
     """What a range function knows besides the samples. (reuse.RangeMemo keys some functions'
     results by the fields they read: a new field read by one of them must join its key there.)"""

@@ -25,9 +25,9 @@ samples read ``not_reset`` where Prometheus reads ``unknown``.)
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
 
 from ruletest.promql.histograms import CounterResetHint, FloatHistogram, Span, detect_reset_by_content
+from ruletest.records import record
 
 _HINTS = tuple(CounterResetHint)
 _HINT_CODE = {h: i for i, h in enumerate(_HINTS)}
@@ -37,7 +37,7 @@ _UNKNOWN = CounterResetHint.UNKNOWN
 _GAUGE = CounterResetHint.GAUGE
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _Layout:
     schema: int
     zero_threshold: float

@@ -26,12 +26,13 @@ import math
 import operator
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Literal, NamedTuple
 
 from ruletest.gocompat import go_quote
 from ruletest.promql.gomath import LN2_HI, LN2_LO, go_log2
 from ruletest.promql.kahan import kahan_inc
+from ruletest.records import record
 
 CUSTOM_BUCKETS_SCHEMA = -53
 EXPONENTIAL_SCHEMA_MIN = -4
@@ -60,7 +61,7 @@ class Span(NamedTuple):
     length: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Bucket:
     """One bucket with its bounds (``histogram.Bucket[float64]``)."""
 
@@ -89,7 +90,7 @@ class Bucket:
                 + ("]" if self.upper_inclusive else ")") + f":{_g(self.count)}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Annotation:
     """A PromQL warning or info as Prometheus words it (``util/annotations``), without the
     position suffix (`` (1:10)``) the engine adds from the expression."""
@@ -206,7 +207,7 @@ INCOMPATIBLE_SCHEMA_ERROR = ("cannot apply this operation on histograms with a m
                              "bucket schemas")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Combined:
     """The result of ``add``/``sub``: ``histogram`` is None when one operand uses custom buckets
     and the other does not (Prometheus's ``ErrHistogramsIncompatibleSchema``); the flags say
@@ -217,7 +218,7 @@ class Combined:
     nhcb_bounds_reconciled: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class KahanCombined:
     """The result of ``kahan_add``: the running sum and its compensation histogram (to be added to
     the sum at the end, as Prometheus's ``sum``/``avg`` and ``*_over_time`` do)."""
@@ -228,7 +229,7 @@ class KahanCombined:
     nhcb_bounds_reconciled: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class FloatHistogram:
     """An immutable native histogram with float counts (Go's ``histogram.FloatHistogram``).
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ruletest.records import record
+
 END = "$end"
 ERROR = "error"
 _UNK = "$unk"
@@ -23,7 +25,7 @@ _ERRCODE = 10**6  # %nonassoc: explicit error entry
 _ACCEPT = 10**6 + 1
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     lhs: str
     rhs: tuple[str, ...]
@@ -31,7 +33,7 @@ class Rule:
     action: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Grammar:
     tokens: tuple[str, ...]  # declaration order (the tie-breaking order of goyacc)
     precedence: tuple[tuple[str, tuple[str, ...]], ...]  # (left|right|nonassoc, tokens), increasing

@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 
 from ruletest.errors import PromQLSyntaxError
 from ruletest.promql.lexer import line_col
+from ruletest.records import record
 from ruletest.semantics import (
     FEATURE_BINOP_FILL_MODIFIERS,
     FEATURE_EXPERIMENTAL_FUNCTIONS,
@@ -23,7 +24,7 @@ from ruletest.semantics import (
 )
 
 
-@dataclass(frozen=True)
+@record
 class ParseOptions:
     """What the parser accepts: the Prometheus major version it behaves like (2: promtool 2.42,
     3: Prometheus 3.14, where duration expressions are always on) and 3.x feature flags."""
@@ -53,7 +54,7 @@ class ParseOptions:
                    FEATURE_BINOP_FILL_MODIFIERS in enabled)
 
 
-@dataclass(frozen=True)
+@record
 class ParseError:
     """One error as Prometheus records it: a message and a position range (code points)."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +29,7 @@ from ruletest.promql.parse_options import PromQLParseError as PromQLParseError
 from ruletest.promql.parse_options import recursion_room as recursion_room
 from ruletest.promql.parse_options import regex_error as regex_error
 from ruletest.promql.signatures import Signature, functions
+from ruletest.records import record
 
 _DEFAULT_OPTIONS = ParseOptions()
 
@@ -42,7 +42,7 @@ def _tables(version: int) -> _Tables:
     return _Tables(t["rules"], t["shifts"], t["gotos"], t["defaults"], t["exceptions"], t["exception_defaults"])
 
 
-@dataclass(frozen=True)
+@record
 class _Tables:
     rules: list[tuple[int, int, str | None]]
     shifts: list[dict[int, int]]

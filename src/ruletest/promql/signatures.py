@@ -4,14 +4,15 @@ for ``--prometheus 2``, 2.42's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Literal
+
+from ruletest.records import record
 
 ValueType = Literal["scalar", "vector", "matrix", "string"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Signature:
     name: str
     arg_types: tuple[ValueType, ...]

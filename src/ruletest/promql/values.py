@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from ruletest.gocompat import go_quote
 from ruletest.promql.histograms import FloatHistogram
+from ruletest.records import record
 
 Labels = tuple[tuple[str, str], ...]
 METRIC_NAME = "__name__"
@@ -175,17 +175,17 @@ def format_series(labels: Labels) -> str:
     return format_labels(labels)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Scalar:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class String:
     value: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Sample:
     """One sample of an instant vector: a float ``value``, or (Prometheus' ``Sample.H``) a native
     histogram, when ``value`` is 0 as in Prometheus."""
@@ -195,7 +195,7 @@ class Sample:
     histogram: FloatHistogram | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Vector:
     samples: tuple[Sample, ...]
 
@@ -203,7 +203,7 @@ class Vector:
         return len(self.samples)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class RangeSeries:
     """One series of a range vector. As Prometheus' ``Series``, float samples (``timestamps``,
     ``values``) and native histogram samples (``h_timestamps``, ``h_values``) are kept apart."""
@@ -215,7 +215,7 @@ class RangeSeries:
     h_values: Sequence[FloatHistogram] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Matrix:
     series: tuple[RangeSeries, ...]
 

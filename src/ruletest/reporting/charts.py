@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
 
 from ruletest.promql.ast import format_duration
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, get_label
 from ruletest.promql.values import format_labels as _format_labels
+from ruletest.records import record
 from ruletest.reporting.explain import explain_alert, explain_state, num
 from ruletest.reporting.promtool import message
 from ruletest.reporting.svg import (
@@ -70,13 +70,13 @@ COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
 State = Literal["inactive", "pending", "firing"]
 
 
-@dataclass(frozen=True)
+@record
 class Tick:
     pos: float
     label: str
 
 
-@dataclass(frozen=True)
+@record
 class Frame:
     """A plot box and its scales: time (absolute ms) across, value up."""
 
@@ -106,7 +106,7 @@ class Frame:
         return Scale.between(self.v0, self.v1, self.y1, self.y0)
 
 
-@dataclass(frozen=True)
+@record
 class Line:
     d: str
     colour: str
@@ -115,7 +115,7 @@ class Line:
     points: int  # samples drawn (after downsampling)
 
 
-@dataclass(frozen=True)
+@record
 class Mark:
     kind: Literal["stale", "reset", "expected"]
     x: float
@@ -124,21 +124,21 @@ class Mark:
     title: str
 
 
-@dataclass(frozen=True)
+@record
 class LegendItem:
     colour: str
     dash: str
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class ThresholdLine:
     y: float
     value: float
     label: str  # "> 0.1"
 
 
-@dataclass(frozen=True)
+@record
 class Marker:
     """An assertion at its eval_time."""
 
@@ -150,7 +150,7 @@ class Marker:
     end_x: float | None = None  # an assertion over a window: where it ends
 
 
-@dataclass(frozen=True)
+@record
 class Run:
     x: float
     width: float
@@ -160,7 +160,7 @@ class Run:
     title: str
 
 
-@dataclass(frozen=True)
+@record
 class BandRow:
     y: float
     height: float
@@ -169,7 +169,7 @@ class BandRow:
     runs: tuple[Run, ...]
 
 
-@dataclass(frozen=True)
+@record
 class LineChart:
     kind: Literal["input", "value", "expr"]
     title: str
@@ -184,13 +184,13 @@ class LineChart:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class AlertView:
     labels: str
     annotations: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
+@record
 class CheckView:
     id: str
     label: str
@@ -203,7 +203,7 @@ class CheckView:
     detail: str
 
 
-@dataclass(frozen=True)
+@record
 class StateView:
     """An alert_state_test entry beside its alert's chart."""
 
@@ -216,7 +216,7 @@ class StateView:
     detail: str  # a failure's explanation: state timeline, the expression's values
 
 
-@dataclass(frozen=True)
+@record
 class AlertSection:
     name: str
     rules: tuple[tuple[str, str], ...]  # (expression, file:line)
@@ -225,7 +225,7 @@ class AlertSection:
     states: tuple[StateView, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class SampleRow:
     labels: str
     expected: str
@@ -233,7 +233,7 @@ class SampleRow:
     ok: bool
 
 
-@dataclass(frozen=True)
+@record
 class ExprSection:
     id: str
     label: str
@@ -246,7 +246,7 @@ class ExprSection:
     detail: str
 
 
-@dataclass(frozen=True)
+@record
 class GroupCharts:
     inputs: tuple[LineChart, ...]
     alerts: tuple[AlertSection, ...]

@@ -3,12 +3,11 @@ report and the Markdown summary (the terminal prints ``CoverageReport.text()``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ruletest.coverage import CoverageReport, RuleCoverage
+from ruletest.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Fraction:
     covered: int
     total: int
@@ -21,7 +20,7 @@ class Fraction:
         return f"{self.covered}/{self.total} ({self.percent:.1f}%)" if self.total else "0/0"
 
 
-@dataclass(frozen=True)
+@record
 class CoverageSummary:
     alerting: Fraction
     recording: Fraction

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -23,6 +22,7 @@ import markupsafe
 from ruletest import __version__
 from ruletest.coverage import CoverageReport
 from ruletest.promql.values import METRIC_NAME, get_label
+from ruletest.records import record
 from ruletest.reporting.charts import GroupCharts, group_charts
 from ruletest.reporting.coverage_summary import summarize
 from ruletest.reporting.explain import prometheus_2_note
@@ -32,7 +32,7 @@ from ruletest.reporting.svg import num
 from ruletest.results import FileResult, Problem
 
 
-@dataclass(frozen=True)
+@record
 class OutcomeRow:
     id: str
     status: str
@@ -41,7 +41,7 @@ class OutcomeRow:
     headline: str  # the first problem in one line
 
 
-@dataclass(frozen=True)
+@record
 class GroupView:
     anchor: str
     file: str
@@ -58,7 +58,7 @@ class GroupView:
     cases_failed: int
 
 
-@dataclass(frozen=True)
+@record
 class FailureLink:
     anchor: str
     id: str

@@ -10,9 +10,9 @@ the Markdown summary and the HTML report all count with this module.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
+from ruletest.records import record
 from ruletest.reporting.explain import explain_alert, samples_diff
 from ruletest.reporting.promtool import message
 from ruletest.results import AlertMismatch, CaseResult, ExprMismatch, FileResult, GroupResult, Location, Problem
@@ -20,7 +20,7 @@ from ruletest.results import AlertMismatch, CaseResult, ExprMismatch, FileResult
 Status = Literal["passed", "failed", "skipped"]
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     file: str
     id: str  # "<group>::<label>", "<group>::(no assertions)" or "(file)"
@@ -61,7 +61,7 @@ def outcomes(results: Sequence[FileResult]) -> list[Outcome]:
     return [o for r in results for o in file_outcomes(r)]
 
 
-@dataclass(frozen=True)
+@record
 class Totals:
     files: int
     files_failed: int

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from ruletest.records import record
 
 # Ten distinguishable colours (Tableau 10); beyond ten series the dash pattern changes too.
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#9c755f", "#ff9da7",
@@ -21,7 +22,7 @@ def series_style(i: int) -> tuple[str, str]:
     return PALETTE[i % len(PALETTE)], DASHES[(i // len(PALETTE)) % len(DASHES)]
 
 
-@dataclass(frozen=True)
+@record
 class Scale:
     """Linear map ``v -> b + k * v``; :meth:`between` builds the one taking a data domain
     [d0, d1] onto a range [r0, r1] (a one-point domain maps to the middle of the range)."""

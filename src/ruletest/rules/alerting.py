@@ -18,6 +18,7 @@ from functools import partial
 
 from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, drop_name, labels_from, set_label
+from ruletest.records import record
 from ruletest.rules.model import Rule
 from ruletest.semantics import Semantics
 from ruletest.templates import AlertTemplateData, expand_alert_text
@@ -35,7 +36,7 @@ class AlertState(Enum):
     FIRING = "firing"
 
 
-@dataclass(frozen=True)
+@record
 class TemplateEnv:
     external_labels: dict[str, str]
     external_url: str

@@ -14,6 +14,7 @@ from ruletest.promql.engine import Engine
 from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.values import METRIC_NAME, STALE, Labels, Sample, Scalar, Vector, labels_from
+from ruletest.records import record
 from ruletest.rules.alerting import AlertingRuleState, TemplateEnv, template_value
 from ruletest.rules.invariance import ReusePlan, RuleQuery
 from ruletest.rules.model import Rule, RuleGroup
@@ -22,7 +23,7 @@ from ruletest.templates import make_sample
 from ruletest.templates.values import PointerValue
 
 
-@dataclass(frozen=True)
+@record
 class RuleError:
     rule: Rule
     ts: int

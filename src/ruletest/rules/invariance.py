@@ -21,18 +21,18 @@ reused wrongly.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ruletest.promql import ast as A
 from ruletest.promql.clock_free import Leaf, constant_when_unselected, value_leaves
 from ruletest.promql.engine import Engine
 from ruletest.promql.leaf_keys import range_output, visible
 from ruletest.promql.values import METRIC_NAME, Labels, Sample
+from ruletest.records import record
 
 QueryFn = Callable[[Engine, A.Expr, int], list[Sample]]
 
 
-@dataclass(frozen=True)
+@record
 class ReusePlan:
     """An expression with what the analysis found: ``selectors`` (constant while they select
     nothing) and ``leaves`` (its value is a function of theirs), None when not."""

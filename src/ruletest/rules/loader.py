@@ -5,7 +5,6 @@ template syntax. Every error names file and line."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
@@ -15,6 +14,7 @@ from ruletest.errors import PromQLSyntaxError, RuletestError
 from ruletest.promql.ast import parse
 from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.values import labels_from
+from ruletest.records import record
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
 from ruletest.templates import TemplateError, parse_alert_text
@@ -43,7 +43,7 @@ class RuleFileError(RuletestError):
         self.problems: list[RuleFileError] = [self]
 
 
-@dataclass(frozen=True)
+@record
 class LoadOptions:
     semantics: Semantics
     ignore_unknown_fields: bool = False

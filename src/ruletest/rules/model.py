@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from ruletest.promql.values import Labels
+from ruletest.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     kind: Literal["record", "alert"]
     name: str
@@ -32,7 +32,7 @@ class Rule:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
+@record
 class RuleGroup:
     name: str
     file: str

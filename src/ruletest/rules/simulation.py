@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from ruletest.errors import PromQLEvalError
@@ -20,13 +20,14 @@ from ruletest.promql.reuse import RangeMemo
 from ruletest.promql.storage import DuplicateSampleError, Storage
 from ruletest.promql.tree_facts import TreeFacts
 from ruletest.promql.values import STALE, Labels, Sample, Scalar, Stale, Vector, format_labels
+from ruletest.records import record
 from ruletest.rules.alerting import Alert, AlertState, Annotations, TemplateEnv
 from ruletest.rules.group import GroupState, RuleError, query_vector
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
 
 
-@dataclass(frozen=True)
+@record
 class InputSeries:
     """One input series: sample timestamps (ms, ascending) and their values."""
 
@@ -35,7 +36,7 @@ class InputSeries:
     values: Sequence[float | FloatHistogram | Stale]  # native histograms too
 
 
-@dataclass(frozen=True)
+@record
 class SimulationOptions:
     semantics: Semantics
     # Step of subqueries written without one; promtool uses the test file's evaluation_interval.
@@ -48,7 +49,7 @@ class SimulationOptions:
     schedule: Literal["promtool", "server"] = "promtool"
 
 
-@dataclass(frozen=True)
+@record
 class AlertSnapshot:
     """One alert instance as an evaluation left it."""
 
@@ -70,7 +71,7 @@ class AlertSnapshot:
         return self.rule.name
 
 
-@dataclass(frozen=True)
+@record
 class RuleStep:
     """What one alerting rule did at one evaluation."""
 
@@ -79,7 +80,7 @@ class RuleStep:
     result: tuple[Sample, ...]  # its expression's result
 
 
-@dataclass(frozen=True)
+@record
 class GroupStep:
     """A rule group's alerts right after it was evaluated (what Prometheus sends from)."""
 
@@ -88,7 +89,7 @@ class GroupStep:
     alerts: tuple[AlertSnapshot, ...]
 
 
-@dataclass(frozen=True)
+@record
 class StepOutcome:
     t: int
     errors: tuple[RuleError, ...] = ()

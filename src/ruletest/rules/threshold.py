@@ -7,15 +7,14 @@ missing from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ruletest.promql import ast as A
+from ruletest.records import record
 
 # `0.1 < x` is `x > 0.1` seen from the compared side.
 _FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
 
 
-@dataclass(frozen=True)
+@record
 class Threshold:
     compared: A.Expr  # the side compared with the constant
     op: str  # the comparison with the compared side on the left

@@ -9,10 +9,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ruletest.records import record
 from ruletest.semantics import PROMETHEUS_3, Semantics
 from ruletest.templates.exec import BUILTIN_NAMES, Executor
 from ruletest.templates.funcs import PROMETHEUS_FUNC_NAMES, make_sample, prometheus_funcs
@@ -29,7 +29,7 @@ FUNC_NAMES = frozenset(BUILTIN_NAMES | PROMETHEUS_FUNC_NAMES)
 NEWER_FUNCS = frozenset({"now", "toDuration", "urlQueryEscape"})
 
 
-@dataclass(frozen=True)
+@record
 class AlertTemplateData:
     labels: Mapping[str, str]
     external_labels: Mapping[str, str]

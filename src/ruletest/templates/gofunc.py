@@ -8,9 +8,9 @@ function itself returns)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from ruletest.records import record
 from ruletest.templates.values import go_type_name
 
 # Go type names of the parameters template functions have.
@@ -23,7 +23,7 @@ QUERY_RESULT = "template.queryResult"
 _NILABLE = {ANY, VALUE, SAMPLE, QUERY_RESULT}  # a zero reflect.Value is how Go passes nil
 
 
-@dataclass(frozen=True)
+@record
 class GoFunc:
     """A template function with its Go parameter types (``variadic``: the element type of a
     final ``...T`` parameter)."""
