@@ -14,8 +14,9 @@ import struct
 import pytest
 
 from ruletest.promql import ast as A
-from ruletest.promql.clock_free import constant_when_unselected, value_leaves
+from ruletest.promql.clock_free import constant_when_unselected, reads_no_series, value_leaves
 from ruletest.promql.engine import Engine, EngineOptions
+from ruletest.promql.leaf_keys import series_mapping_selector
 from ruletest.promql.parse_options import ParseOptions
 from ruletest.promql.reuse import MIN_WINDOW
 from ruletest.promql.tree_facts import TreeFacts
@@ -85,6 +86,12 @@ RULES = [
     _rule("FlatHigh", "flat > 1", alert=True, for_ms=5 * MIN),
     _rule("Rising", "sum by (job) (rate(ctr[5m])) > 0.1 and on(job) max_over_time(flat[20m]) > 0", alert=True),
     _rule("Clock", "vector(time()) > 0 and on() absent(missing)", alert=True),
+    # Reads no series: one value per time for every engine of a run (labels from the clock).
+    _rule("clock:hour", 'count_values without () ("hour", hour(timestamp(vector(0)))) * 0'),
+    # A range leaf that selects nothing until "late" exists (at 100m).
+    _rule("recorded:late_only", "late * 2"),
+    _rule("recorded:acc", "late + (last_over_time(recorded:late_only[30m]) or late * 0)"),
+    _rule("recorded:gap", "flat + on(job) group_left (hour) (last_over_time(missing_metric[5m]) or clock:hour)"),
 ]
 
 
@@ -141,6 +148,56 @@ def test_subquery_steps_recomputed_after_an_older_sample_arrives() -> None:
     sim.storage.append((("__name__", "m"), ("x", "y")), 15 * MIN, 100.0)
     # The new series is seen by the steps 15m..19m (the lookback is left-open in Prometheus 3).
     assert at_20m() == {"": 165.0, "y": 500.0}
+
+
+@pytest.mark.parametrize(("expr", "free"), [
+    ("vector(time())", True),
+    ('count_values("y", year(timestamp(vector(0)))) * 0', True),
+    ('label_replace(vector(1), "a", "b", "", "") + on() pi()', True),
+    ("scalar(vector(2)) * 3", True),
+    ("x", False),
+    ("vector(1) or x", False),
+    ("absent(x)", False),
+    ("avg_over_time(vector(1)[5m:1m])", False),  # subqueries are left out
+    ('info(vector(1), {k="v"})', False),  # reads the info series
+    ("rate(x[5m])", False),
+])
+def test_which_expressions_read_no_series(expr: str, free: bool) -> None:
+    assert reads_no_series(A.parse(expr, ParseOptions(experimental_functions=True))) is free
+
+
+def test_expressions_reading_no_series_are_computed_once_per_time_in_a_run(calls: list[int]) -> None:
+    # Every test group of a run has its own engine (its own storage) and the same TreeFacts.
+    trees = TreeFacts()
+    options = EngineOptions(Semantics.of(3))
+    engines = [Engine(Simulation([], _inputs({"m": "1x5"}), SimulationOptions(Semantics.of(3), MIN)).storage,
+                      options, tree_facts=trees) for _ in range(3)]
+    e = A.parse('count_values("h", hour(vector(time()))) * 0')
+    got = [_bits(engine.query(e, t)) for t in (3_600_000, 7_200_000) for engine in engines]
+    fresh = [_bits(engines[0].query_annotated(e, t)[0]) for t in (3_600_000, 7_200_000)]
+    assert got == [fresh[0]] * 3 + [fresh[1]] * 3 and fresh[0] != fresh[1]
+    calls.clear()
+    for engine in engines:
+        engine.query(e, 3_600_000)
+    assert calls == []  # all three answered from the first engine's evaluation
+    other = Engine(engines[0].storage, EngineOptions(Semantics.of(2)), tree_facts=trees)
+    other.query(e, 3_600_000)
+    assert calls  # other options: computed again
+
+
+@pytest.mark.parametrize(("expr", "selector"), [
+    ("last_over_time(x[30m])", "x"),
+    ('quantile_over_time(0.9, x{a="b"}[5m])', 'x{a="b"}'),
+    ("predict_linear((x[1h]), 60)", "x"),
+    ("absent_over_time(x[5m])", None),  # a sample from nothing
+    ("quantile_over_time(scalar(y), x[5m])", None),  # an expression that could fail over nothing
+    ("max_over_time(x[5m:1m])", None),
+])
+def test_which_range_calls_return_nothing_over_no_series(expr: str, selector: str | None) -> None:
+    call = A.parse(expr)
+    assert isinstance(call, A.Call)
+    found = series_mapping_selector(call)
+    assert (None if found is None else A.to_promql(found)) == selector
 
 
 @pytest.mark.parametrize(("expr", "constant", "leaves"), [

@@ -20,6 +20,31 @@ CLOCK_FREE_SPECIAL = frozenset({
 })
 
 
+def reads_no_series(e: A.Expr) -> bool:
+    """Whether ``e`` reads no series at all: no selector, no function that reads the storage
+    (``info()``). Its value is then a function of the evaluation time and the query's bounds
+    (``vector(time())``, ``year(timestamp(vector(0)))``), the same in every test group."""
+    stack: list[A.Expr] = [e]
+    while stack:
+        n = stack.pop()
+        kind = type(n)
+        if kind is A.NumberLiteral or kind is A.StringLiteral:
+            continue
+        if kind is A.Paren or kind is A.Unary or kind is A.Binary or kind is A.Aggregate:
+            stack.extend(A.children(n))
+        elif kind is A.Call:
+            assert isinstance(n, A.Call)
+            fd = FUNCTIONS.get(n.func)
+            if fd is None or fd.kind not in ("special", "date", "float"):
+                return False
+            if fd.kind == "special" and n.func not in CLOCK_FREE_SPECIAL and n.func not in ("time", "timestamp"):
+                return False
+            stack.extend(n.args)
+        else:
+            return False  # selectors, subqueries, duration expressions, anything newer
+    return True
+
+
 def constant_when_unselected(e: A.Expr) -> tuple[A.VectorSelector, ...] | None:
     """The selectors of ``e`` if ``e`` has the same value at every evaluation time while none of
     them selects a series; None when that cannot be shown."""

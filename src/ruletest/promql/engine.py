@@ -26,7 +26,7 @@ from ruletest.promql import ast as A
 from ruletest.promql import extended_ranges as X
 from ruletest.promql import histogram_functions as HF
 from ruletest.promql.aggregations import aggregate
-from ruletest.promql.clock_free import constant_when_unselected, value_leaves
+from ruletest.promql.clock_free import constant_when_unselected, reads_no_series, value_leaves
 from ruletest.promql.function_table import FUNCTIONS, FunctionDef
 from ruletest.promql.functions import RangeArgs, date_value
 from ruletest.promql.histograms import Annotation, FloatHistogram
@@ -121,7 +121,18 @@ class Engine:
     def _run(self, expr: str | A.Expr, t_ms: int, start_ms: int | None, end_ms: int | None, step_ms: int, *,
              finish: bool, annotated: bool) -> tuple[Value, tuple[Annotation, ...]]:
         node = self.parse(expr) if isinstance(expr, str) else expr
-        needs, bounds, skip_buckets = self.trees.of(_query_plan, node)
+        plan = self.trees.of(_query_plan, node)
+        if plan[3] and not annotated:
+            # Every engine of the run (every test group) gets the same value at the same time.
+            key = (t_ms, start_ms, end_ms, step_ms, finish, self.options)
+            return self.trees.value(node, key, lambda: self._compute(node, plan, t_ms, start_ms, end_ms, step_ms,
+                                                                     finish=finish, annotated=False))
+        return self._compute(node, plan, t_ms, start_ms, end_ms, step_ms, finish=finish, annotated=annotated)
+
+    def _compute(self, node: A.Expr, plan: tuple[bool, bool, frozenset[int], bool], t_ms: int, start_ms: int | None,
+                 end_ms: int | None, step_ms: int, *, finish: bool, annotated: bool
+                 ) -> tuple[Value, tuple[Annotation, ...]]:
+        needs, bounds, skip_buckets, _ = plan
         start = t_ms if start_ms is None else start_ms
         end = t_ms if end_ms is None else end_ms
         if needs:
@@ -213,11 +224,12 @@ def _selected_name(vs: A.VectorSelector) -> str | None:
     return next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
 
 
-def _query_plan(node: A.Expr) -> tuple[bool, bool, frozenset[int]]:
+def _query_plan(node: A.Expr) -> tuple[bool, bool, frozenset[int], bool]:
     """Whether ``node`` holds durations or calls only the query can resolve, whether they
-    depend on its start and end (``start()``, ``end()``) or only on its range and step, and the
-    ids of its selectors whose histograms are read without buckets (``stats_selectors``)."""
-    return needs_resolution(node), uses_query_bounds(node), HF.stats_selectors(node)
+    depend on its start and end (``start()``, ``end()``) or only on its range and step, the
+    ids of its selectors whose histograms are read without buckets (``stats_selectors``), and
+    whether it reads no series (``reads_no_series``)."""
+    return needs_resolution(node), uses_query_bounds(node), HF.stats_selectors(node), reads_no_series(node)
 
 
 def _looks_only_back(e: A.Expr) -> bool:

@@ -11,14 +11,23 @@ from array import array
 from typing import TYPE_CHECKING
 
 from ruletest.promql import ast as A
+from ruletest.promql.function_table import FUNCTIONS
 from ruletest.promql.values import Labels, Vector
+from ruletest.promql.vector_functions import unwrap
 
 if TYPE_CHECKING:
     from ruletest.promql.engine import Engine
 
 
-def range_output(engine: Engine, call: A.Call, t: int) -> tuple[tuple[Labels, ...], bytes] | None:
-    """A range-function call's output vector at ``t``: label sets in order, values' bits."""
+_NOTHING: tuple[tuple[Labels, ...], bytes] = ((), b"")
+
+
+def range_output(engine: Engine, call: A.Call, t: int,
+                 selector: A.VectorSelector | None) -> tuple[tuple[Labels, ...], bytes] | None:
+    """A range-function call's output vector at ``t``: label sets in order, values' bits.
+    ``selector``: the call's :func:`series_mapping_selector`."""
+    if selector is not None and not engine.select(selector):
+        return _NOTHING  # as the query would find, without building one
     value = engine.query(call, t, finish=False)  # as the rule's query sees it (names still flagged)
     if not isinstance(value, Vector):
         return None
@@ -31,6 +40,26 @@ def range_output(engine: Engine, call: A.Call, t: int) -> tuple[tuple[Labels, ..
         labels.append(s.labels)
         values.append(v)
     return tuple(labels), values.tobytes()
+
+
+def series_mapping_selector(call: A.Call) -> A.VectorSelector | None:
+    """The selector of a call that maps each selected series to at most one sample, so that it
+    returns nothing when the selector selects nothing: a range function (``absent_over_time``,
+    which makes a sample from nothing, is not of that kind) over a plain matrix selector, with
+    literals as its other arguments (an expression there could fail even over nothing)."""
+    fd = FUNCTIONS.get(call.func)
+    if fd is None or fd.kind != "range":
+        return None
+    found = None
+    for arg in call.args:
+        a = unwrap(arg)
+        if isinstance(a, A.MatrixSelector) and found is None:
+            if a.selector.anchored or a.selector.smoothed:
+                return None
+            found = a.selector
+        elif not isinstance(a, A.NumberLiteral):
+            return None
+    return found
 
 
 def visible(engine: Engine, vs: A.VectorSelector, t: int) -> tuple[tuple[Labels, ...], bytes] | None:

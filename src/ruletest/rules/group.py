@@ -79,7 +79,7 @@ def query_vector(engine: Engine, expr: A.Expr, t: int) -> list[Sample]:
 class _RuleState:
     """One rule of a group across evaluations."""
 
-    __slots__ = ("alert", "last_result", "previous", "query", "relabelled", "rule")
+    __slots__ = ("alert", "last_result", "previous", "query", "recorded", "relabelled", "rule", "written")
 
     def __init__(self, rule: Rule, query: RuleQuery) -> None:
         self.rule = rule
@@ -87,8 +87,11 @@ class _RuleState:
         self.alert = AlertingRuleState(rule) if rule.is_alert else None
         self.last_result: list[Sample] = []
         self.previous: dict[Labels, None] = {}  # the series it wrote last time
-        # Recording rules: the output label set of each input label set seen.
+        self.written: list[Sample] | None = None  # the samples it wrote last time, if it wrote them all
+        # Recording rules: the output label set of each input label set seen, and the samples
+        # recorded from the last result (the same when the query reuses that result).
         self.relabelled: dict[Labels, Labels] = {}
+        self.recorded: tuple[list[Sample], list[Sample]] = ([], [])
 
 
 @dataclass
@@ -131,14 +134,26 @@ class GroupState:
                 state.last_result = result
                 if state.alert is not None:
                     samples = state.alert.eval(result, ts, query_ts, env, limit, template_query)
+                elif result is state.recorded[0]:
+                    samples = state.recorded[1]
                 else:
                     samples = _recorded(state.rule, result, limit, state.relabelled)
+                    state.recorded = (result, samples)
             except RuletestError as exc:
                 errors.append(RuleError(state.rule, ts, exc.message))
                 continue
             previous = state.previous
             if not samples and not previous:
                 continue
+            if samples is state.written:
+                # Last time's samples again: the same series, none to mark stale. (A duplicate
+                # goes the long way, where appending a sample written already changes nothing.)
+                try:
+                    for s in samples:
+                        append(s.labels, query_ts, s.histogram if s.histogram is not None else s.value)
+                    continue
+                except DuplicateSampleError:
+                    pass
             returned: dict[Labels, None] = {}
             failed: str | None = None
             for s in samples:
@@ -153,6 +168,7 @@ class GroupState:
                         with contextlib.suppress(DuplicateSampleError):
                             append(labels, query_ts, STALE)
             state.previous = returned
+            state.written = samples if failed is None else None
             if failed is not None:
                 errors.append(RuleError(state.rule, ts, failed))
         return errors

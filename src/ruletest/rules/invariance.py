@@ -25,7 +25,7 @@ from collections.abc import Callable
 from ruletest.promql import ast as A
 from ruletest.promql.clock_free import Leaf, constant_when_unselected, value_leaves
 from ruletest.promql.engine import Engine
-from ruletest.promql.leaf_keys import range_output, visible
+from ruletest.promql.leaf_keys import range_output, series_mapping_selector, visible
 from ruletest.promql.values import METRIC_NAME, Labels, Sample
 from ruletest.records import record
 
@@ -35,11 +35,12 @@ QueryFn = Callable[[Engine, A.Expr, int], list[Sample]]
 @record
 class ReusePlan:
     """An expression with what the analysis found: ``selectors`` (constant while they select
-    nothing) and ``leaves`` (its value is a function of theirs), None when not."""
+    nothing) and ``leaves`` (its value is a function of theirs, each given with, for a range
+    call, the selector whose series it maps: see ``range_output``), None when not."""
 
     expr: A.Expr
     selectors: tuple[A.VectorSelector, ...] | None
-    leaves: tuple[Leaf, ...] | None
+    leaves: tuple[tuple[Leaf, A.VectorSelector | None], ...] | None
     names: tuple[str, ...] | None  # the metric names of ``selectors``, if each selects by name
 
     @classmethod
@@ -50,7 +51,10 @@ class ReusePlan:
             found = [next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
                      for vs in selectors]
             names = tuple(n for n in found if n is not None) if None not in found else None
-        return cls(expr, selectors, value_leaves(expr), names)
+        leaves = value_leaves(expr)
+        keyed = None if leaves is None else tuple(
+            (n, None if isinstance(n, A.VectorSelector) else series_mapping_selector(n)) for n in leaves)
+        return cls(expr, selectors, keyed, names)
 
 
 class RuleQuery:
@@ -80,10 +84,17 @@ class RuleQuery:
             if self._generation >= 0 and names is not None:
                 # Series were created since, but none that these selectors could select.
                 created = storage.name_generation
-                if all(created.get(n, -1) <= self._generation for n in names):
+                last = self._generation
+                for n in names:
+                    if created.get(n, -1) > last:
+                        break
+                else:  # none of these names
                     self._generation = generation
                     return self._result
-            if all(not engine.select(vs) for vs in selectors):
+            for vs in selectors:
+                if engine.select(vs):
+                    break
+            else:  # no selector selects a series
                 result = query(engine, self.expr, t)
                 self._generation = generation
                 self._leaf_key = None
@@ -93,8 +104,8 @@ class RuleQuery:
         leaves = self.leaves
         if leaves is None:
             return query(engine, self.expr, t)
-        key = tuple(visible(engine, n, t) if isinstance(n, A.VectorSelector) else range_output(engine, n, t)
-                    for n in leaves)
+        key = tuple([visible(engine, n, t) if isinstance(n, A.VectorSelector) else range_output(engine, n, t, s)
+                     for n, s in leaves])
         if key == self._leaf_key:
             return self._result
         result = query(engine, self.expr, t)
