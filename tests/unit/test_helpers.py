@@ -3,6 +3,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ruletest.gocompat import format_float_f as format_go_float_f
 from ruletest.promql.ast import format_duration, parse, to_promql
@@ -84,3 +86,31 @@ def test_printer_round_trips(expr: str) -> None:
 def test_durations_in_number_position(text: str, rewritten: str) -> None:
     # Prometheus 3 reads a duration where a number goes as its seconds (number_duration_literal).
     assert parse(text) == parse(rewritten)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_fixed_point_formatting_is_the_exact_shortest_decimal(v: float) -> None:
+    # strconv.FormatFloat(v, 'f', -1, 64): Python's shortest repr, written out by decimal.
+    from decimal import Decimal
+
+    from ruletest.promql.gonum import format_fixed
+
+    text = format(Decimal(repr(v)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if v == 0:
+        text = "-0" if math.copysign(1, v) < 0 else "0"
+    assert format_fixed(v) == text
+
+
+@pytest.mark.parametrize(("v", "text"), [
+    (1e22, "1e+22"), (123456.0, "123456"), (1234567.0, "1.234567e+06"), (0.0001, "0.0001"), (0.00001, "1e-05"),
+    (-2.5, "-2.5"), (100.0, "100"), (1.5e-7, "1.5e-07"), (-0.0, "-0"),
+])
+def test_go_v_formatting_of_floats(v: float, text: str) -> None:
+    # strconv.FormatFloat(v, 'g', -1, 64): the shortest digits, with an exponent when the
+    # decimal exponent is < -4 or >= 6 (strconv/ftoa.go: "if precision was the shortest
+    # possible, use precision 6 for this decision").
+    from ruletest.promql.gonum import format_g
+
+    assert format_g(v) == text

@@ -200,12 +200,7 @@ def format_fixed(v: float) -> str:
         return "+Inf" if v > 0 else "-Inf"
     if v == 0:
         return "-0" if math.copysign(1, v) < 0 else "0"
-    from decimal import Decimal  # only fixed-point formatting needs it
-
-    text = format(Decimal(repr(v)), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    return ("-" if v < 0 else "") + _fixed(*_shortest(v))
 
 
 def format_g(v: float) -> str:
@@ -222,7 +217,16 @@ def format_g(v: float) -> str:
     if exp < -4 or exp >= 6:
         mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         return f"{sign}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    return sign + format_fixed(abs(v))
+    return sign + _fixed(digits, exp)
+
+
+def _fixed(digits: str, exp: int) -> str:
+    """Significant digits whose first has decimal exponent ``exp``, written without an exponent."""
+    if exp < 0:
+        return "0." + "0" * (-exp - 1) + digits
+    if len(digits) <= exp + 1:
+        return digits + "0" * (exp + 1 - len(digits))
+    return digits[:exp + 1] + "." + digits[exp + 1:]
 
 
 def _shortest(v: float) -> tuple[str, int]:
