@@ -64,7 +64,21 @@ def test_small_run_loads_no_unused_report_formats_or_parsers() -> None:
         "ruletest.api", "ruletest.strategies", "ruletest.schema", "hypothesis", "jinja2",
         # close-match suggestions only for a misspelt key; JSON only for lint output and errors
         "difflib", "json",
-        # exact decimal digits only for fixed-point number formatting
+        # numbers are formatted from their shortest digits
         "decimal",
     }
     assert not absent & loaded, f"a plain test run imported {sorted(absent & loaded)}"
+
+
+def test_run_without_alert_templates_loads_no_template_engine(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_text(
+        "groups:\n- name: g\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n"
+        "  - alert: Down\n    expr: job:up:sum == 0\n    annotations:\n      summary: plain text\n")
+    (tmp_path / "test.yml").write_text(
+        "rule_files: [rules.yml]\ntests:\n- interval: 1m\n  input_series:\n  - series: up{job=\"a\"}\n"
+        "    values: 1x5\n  promql_expr_test:\n  - expr: job:up:sum\n    eval_time: 5m\n    exp_samples:\n"
+        "    - labels: job:up:sum{job=\"a\"}\n      value: 1\n  alert_rule_test:\n  - alertname: Down\n"
+        "    eval_time: 5m\n")
+    loaded = _modules_after_run(str(tmp_path / "test.yml"))
+    assert "ruletest.runner" in loaded
+    assert not {m for m in loaded if m.startswith("ruletest.templates")}, sorted(loaded)

@@ -15,15 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
+from typing import TYPE_CHECKING
 
 from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql.values import METRIC_NAME, Labels, Sample, drop_name, labels_from, set_label
 from ruletest.records import record
 from ruletest.rules.model import Rule
 from ruletest.semantics import Semantics
-from ruletest.templates import AlertTemplateData, expand_alert_text
-from ruletest.templates.exec import FuncError
-from ruletest.templates.values import HistogramValue, PointerValue
+
+# The template engine is imported when an alert is rendered: rule files without alerting rules
+# (or whose alerts never fire) do not need it.
+if TYPE_CHECKING:
+    from ruletest.templates.values import HistogramValue, PointerValue
 
 RESOLVED_RETENTION_MS = 15 * 60_000
 ALERT_METRIC = "ALERTS"
@@ -43,7 +46,7 @@ class TemplateEnv:
     semantics: Semantics
 
 
-QueryFn = Callable[[str, int], list[PointerValue]]
+QueryFn = Callable[[str, int], "list[PointerValue]"]
 
 
 class Annotations:
@@ -90,6 +93,8 @@ def _uses_query(text: str) -> bool:
 def _template_query(query: QueryFn, ts: int) -> Callable[[str], list[PointerValue]]:
     """The template's ``query`` function: a query that fails is an error of the template (it
     renders as ``<error expanding template: ...>``), not of the rule, as in Prometheus."""
+    from ruletest.templates.exec import FuncError
+
     def run(q: str) -> list[PointerValue]:
         try:
             return query(q, ts)
@@ -192,6 +197,8 @@ class AlertingRuleState:
     def _expander(self, smpl: Sample, ts: int, env: TemplateEnv, template_query: QueryFn | None
                   ) -> Callable[[str], str]:
         """Expands a label or annotation template with the data of the sample ``smpl`` at ``ts``."""
+        from ruletest.templates import AlertTemplateData, expand_alert_text
+
         data = AlertTemplateData(dict(smpl.labels), env.external_labels, env.external_url, template_value(smpl))
         query = None if template_query is None else _template_query(template_query, ts)
         name = self.rule.name
@@ -245,5 +252,7 @@ def template_value(s: Sample) -> float | HistogramValue:
     h = s.histogram
     if h is None:
         return s.value
+    from ruletest.templates.values import HistogramValue
+
     return HistogramValue(h.go_string(), {"Count": h.count, "Sum": h.sum, "ZeroCount": h.zero_count,
                                           "ZeroThreshold": h.zero_threshold, "Schema": h.schema})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ruletest.errors import PromQLEvalError, RuletestError
 from ruletest.promql import ast as A
@@ -19,8 +20,9 @@ from ruletest.rules.alerting import AlertingRuleState, TemplateEnv, template_val
 from ruletest.rules.invariance import ReusePlan, RuleQuery
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
-from ruletest.templates import make_sample
-from ruletest.templates.values import PointerValue
+
+if TYPE_CHECKING:
+    from ruletest.templates.values import PointerValue
 
 
 @record
@@ -123,6 +125,8 @@ class GroupState:
         query_ts = ts - self.group.query_offset_ms
 
         def template_query(q: str, t: int) -> list[PointerValue]:
+            from ruletest.templates import make_sample
+
             samples = query_vector(engine, engine.parse(q), t)
             return [make_sample(s.labels, template_value(s)) for s in samples]
 

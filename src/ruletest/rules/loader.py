@@ -17,7 +17,6 @@ from ruletest.promql.values import labels_from
 from ruletest.records import record
 from ruletest.rules.model import Rule, RuleGroup
 from ruletest.semantics import Semantics
-from ruletest.templates import TemplateError, parse_alert_text
 from ruletest.yamlnodes import Decoder, Source, YamlError, line_of, parse_source
 from ruletest.yamlpos import scalar_position
 
@@ -255,6 +254,8 @@ def _load_rule(rnode: Node, index: int, group: str, glabels: dict[str, str], pat
             for k, v in mapping.items():
                 if "{{" not in v:
                     continue  # text alone: Prometheus' definitions before it always parse
+                from ruletest.templates import TemplateError, parse_alert_text
+
                 try:
                     parse_alert_text(v, alert, sem)
                 except TemplateError as exc:
