@@ -143,6 +143,8 @@ class ValueMatch:
 
 @record
 class InstanceState:
+    """One alert instance as a state test sees it: its labels, state and value."""
+
     labels: Labels
     state: State
     value: float
@@ -176,6 +178,8 @@ def step_at(steps: Sequence[Step], t: int) -> int | None:
 
 @record
 class StateCheck:
+    """The outcome of one state assertion: whether it held, what was observed, and the message when not."""
+
     ok: bool
     observed: tuple[tuple[int, State], ...]  # (step time, state) that decided it
     message: str

@@ -603,6 +603,8 @@ _INTERNAL_TO_ABSOLUTE_GO123 = (730692556 * 146097 + 306) * 86400
 
 @record
 class CivilTime:
+    """A UTC instant broken down as Go's time.Time reports it (yday from 1, weekday from Sunday = 0)."""
+
     year: int
     month: int  # 1..12
     day: int  # 1..31

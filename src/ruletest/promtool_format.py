@@ -77,6 +77,8 @@ class TestFileError(RuletestError):
 
 @record
 class InputSeries:
+    """An ``input_series`` entry: the series and its values in promtool notation."""
+
     series: str
     values: str
     line: int
@@ -84,6 +86,8 @@ class InputSeries:
 
 @record
 class ExpAlert:
+    """An expected alert: its labels and annotations (or patterns for them)."""
+
     labels: dict[str, str]
     annotations: dict[str, str]
     line: int
@@ -94,6 +98,8 @@ class ExpAlert:
 
 @record
 class AlertTest:
+    """An ``alert_rule_test`` case: an alert name at an evaluation time and the alerts expected."""
+
     eval_time_ms: int
     eval_time_text: str
     alertname: str
@@ -106,6 +112,8 @@ class AlertTest:
 
 @record
 class ExpSample:
+    """An expected sample of a ``promql_expr_test``."""
+
     labels: str
     value: float
     histogram: str
@@ -115,6 +123,8 @@ class ExpSample:
 
 @record
 class ExprTest:
+    """A ``promql_expr_test`` case: an expression at an evaluation time and the samples expected."""
+
     expr: str
     eval_time_ms: int
     eval_time_text: str
@@ -172,6 +182,8 @@ def format_matchers(labels: dict[str, str], labels_re: dict[str, str]) -> str:
 
 @record
 class TestGroup:
+    """One entry of ``tests``: its input series and the cases evaluated against them."""
+
     index: int
     name: str
     interval_ms: int | None  # None: not given
@@ -200,6 +212,8 @@ class TestGroup:
 
 @record
 class RuleFileRef:
+    """A ``rule_files`` entry (a path or glob) and where it is written."""
+
     pattern: str
     line: int
 
@@ -220,6 +234,8 @@ class AlertmanagerRef:
 
 @record
 class TestFile:
+    """A promtool test file: the rule files it loads and its test groups."""
+
     path: str
     rule_files: tuple[RuleFileRef, ...]
     evaluation_interval_ms: int

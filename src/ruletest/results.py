@@ -50,6 +50,8 @@ class Code(StrEnum):
 
 @record
 class Location:
+    """Where something is written: file, line and column (1-based, when known)."""
+
     file: str
     line: int | None = None
     column: int | None = None
@@ -90,6 +92,8 @@ class RuleEvalError:
 
 @record
 class AlertInstanceState:
+    """An alert instance as a timeline shows it: labels, state and value."""
+
     labels: Labels
     state: Literal["pending", "firing", "inactive"]
     value: float
@@ -108,6 +112,8 @@ ExpectedAlert = tuple[Labels, Labels]  # (labels incl. alertname, annotations)
 
 @record
 class AlertMismatch:
+    """An ``alert_rule_test`` whose alerts are not the ones expected."""
+
     alertname: str
     eval_time_ms: int
     checked_at_ms: int  # the evaluation step the expectation was checked against
@@ -175,6 +181,8 @@ class NotificationMismatch:
 
 @record
 class ExprError:
+    """A ``promql_expr_test`` expression that failed to evaluate."""
+
     expr: str
     eval_time_ms: int
     message: str
@@ -184,6 +192,8 @@ class ExprError:
 
 @record
 class ExprMismatch:
+    """A ``promql_expr_test`` whose samples are not the ones expected."""
+
     expr: str
     eval_time_ms: int
     expected: tuple[tuple[Labels, float], ...]  # sorted by labels
@@ -205,6 +215,8 @@ class ExprMismatch:
 
 @record
 class InternalError:
+    """A bug in ruletest, reported for the test that met it."""
+
     message: str
     where: Location
     traceback: str
@@ -245,6 +257,8 @@ class SeriesDump:
 
 @dataclass
 class GroupResult:
+    """The outcome of one test group: its cases and problems."""
+
     name: str  # the test group's display name
     index: int
     where: Location
@@ -279,6 +293,8 @@ class GroupResult:
 
 @dataclass
 class FileResult:
+    """The outcome of one test file: its groups and the problems that concern the whole file."""
+
     path: str
     problems: list[Problem] = field(default_factory=list)  # file-level
     groups: list[GroupResult] = field(default_factory=list)

@@ -76,6 +76,8 @@ if TYPE_CHECKING:
 
 @record
 class RunOptions:
+    """How test files are run: semantics, selected groups, strictness, and what to record for reports."""
+
     semantics: Semantics
     run: tuple[str, ...] = ()
     ignore_unknown_fields: bool = False

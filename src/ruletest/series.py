@@ -56,6 +56,8 @@ _V = TypeVar("_V", SeriesValue, HistogramSeriesValue)
 
 @record
 class SeriesSpec(Generic[_V]):
+    """A parsed ``input_series`` entry: its labels and one value per step (None for ``_``)."""
+
     labels: Labels
     values: tuple[_V, ...]
 
@@ -369,12 +371,16 @@ _T = TypeVar("_T")
 
 @record(slots=True)
 class _FloatToken:
+    """A float value as written, with its column."""
+
     raw: str
     column: int
 
 
 @record(slots=True)
 class _HistogramItem:
+    """One histogram item of a series notation: a histogram, or one repeated with an increment (``{{...}}+{{...}}x3``)."""
+
     base: FloatHistogram
     base_hint: bool
     column: int

@@ -23,6 +23,8 @@ class VersionError(RuletestError):
 
 @record(order=True)
 class Version:
+    """An Alertmanager release as major.minor (0.25, 0.34...)."""
+
     major: int = 0
     minor: int = 25
 

@@ -113,6 +113,8 @@ class Policy:
 
 @dataclass
 class LintConfig:
+    """The settings of a project: target version and features, declared intervals, naming policy, check selection."""
+
     prometheus: int = 3
     scrape_interval_ms: int = 60_000
     evaluation_interval_ms: int = 60_000

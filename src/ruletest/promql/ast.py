@@ -30,6 +30,8 @@ Pos = tuple[int, int]
 
 @record(slots=True)
 class Matcher:
+    """A label matcher: ``name op "value"``."""
+
     name: str
     op: Literal["=", "!=", "=~", "!~"]
     value: str
@@ -59,6 +61,8 @@ class At:
 
 @record(slots=True)
 class NumberLiteral:
+    """A number (or a duration, as a number of seconds)."""
+
     value: float
     type: ValueType = "scalar"
     duration: bool = field(default=False, compare=False)  # written as a duration: printed as one
@@ -67,6 +71,8 @@ class NumberLiteral:
 
 @record(slots=True)
 class StringLiteral:
+    """A string literal."""
+
     value: str
     type: ValueType = "string"
     pos: Pos | None = field(default=None, compare=False)
@@ -89,6 +95,8 @@ class DurationExpr:
 
 @record(slots=True)
 class VectorSelector:
+    """An instant vector selector, with its offset and ``@`` modifiers."""
+
     name: str | None
     matchers: tuple[Matcher, ...]  # includes the __name__ matcher when a name was written
     offset_ms: int = 0
@@ -102,6 +110,8 @@ class VectorSelector:
 
 @record(slots=True)
 class MatrixSelector:
+    """A range vector selector: an instant selector and a range."""
+
     selector: VectorSelector  # carries offset, @ and anchored/smoothed
     range_ms: int
     type: ValueType = "matrix"
@@ -111,6 +121,8 @@ class MatrixSelector:
 
 @record(slots=True)
 class Subquery:
+    """``expr[range:step]`` with its own offset and ``@``."""
+
     expr: Expr
     range_ms: int
     step_ms: int  # 0: the default evaluation interval
@@ -125,6 +137,8 @@ class Subquery:
 
 @record(slots=True)
 class Call:
+    """A function call."""
+
     func: str
     args: tuple[Expr, ...]
     type: ValueType = "vector"
@@ -134,6 +148,8 @@ class Call:
 
 @record(slots=True)
 class Aggregate:
+    """An aggregation (``sum by (job) (x)``), with its parameter for topk, quantile, count_values..."""
+
     op: str
     expr: Expr
     param: Expr | None
@@ -146,6 +162,8 @@ class Aggregate:
 
 @record(slots=True)
 class VectorMatching:
+    """How a binary operation between vectors matches samples: on/ignoring, cardinality, group_x labels, fill values."""
+
     card: Literal["one-to-one", "many-to-one", "one-to-many", "many-to-many"]
     on: bool
     labels: tuple[str, ...]
@@ -159,6 +177,8 @@ class VectorMatching:
 
 @record(slots=True)
 class Binary:
+    """A binary operation."""
+
     op: str  # arithmetic, comparison, set operators, atan2, and the histogram trims "</" and ">/"
     lhs: Expr
     rhs: Expr
@@ -170,6 +190,8 @@ class Binary:
 
 @record(slots=True)
 class Unary:
+    """Unary minus or plus."""
+
     op: Literal["-", "+"]
     expr: Expr
     type: ValueType = "vector"
@@ -178,6 +200,8 @@ class Unary:
 
 @record(slots=True)
 class Paren:
+    """A parenthesised expression."""
+
     expr: Expr
     type: ValueType = "vector"
     pos: Pos | None = field(default=None, compare=False)

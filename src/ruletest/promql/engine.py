@@ -61,6 +61,8 @@ DEFAULT_LOOKBACK_MS = 300_000
 
 @record
 class EngineOptions:
+    """What an engine evaluates with besides the storage: semantics, lookback, default subquery step."""
+
     semantics: Semantics
     lookback_ms: int = DEFAULT_LOOKBACK_MS
     # Step of subqueries written without one (``x[5m:]``): Prometheus uses the global evaluation

@@ -31,6 +31,8 @@ Category = Literal["counter-rate", "gauge-rate", "counter-events", "over-time", 
 
 @record
 class FunctionDef:
+    """One PromQL function: signature, kind, what it does with names and histograms, and its implementation."""
+
     name: str
     arg_types: tuple[ValueType, ...]
     # Go parser.Function.Variadic: 0 exactly ``arg_types``; n > 0 up to n optional trailing

@@ -39,6 +39,8 @@ _GAUGE = CounterResetHint.GAUGE
 
 @record(slots=True)
 class _Layout:
+    """A native histogram's bucket layout (schema, spans, custom bounds), shared by samples that have the same one."""
+
     schema: int
     zero_threshold: float
     positive_spans: tuple[Span, ...]

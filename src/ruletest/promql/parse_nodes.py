@@ -24,6 +24,8 @@ MatchType = Literal["=", "!=", "=~", "!~"]
 
 @dataclass(eq=False, slots=True)
 class GMatcher:
+    """A matcher as Go's parser builds it."""
+
     type: MatchType
     name: str
     value: str
@@ -31,6 +33,8 @@ class GMatcher:
 
 @dataclass(eq=False, slots=True)
 class GNumber:
+    """A number literal as Go's parser builds it."""
+
     val: float
     start: int = 0
     end: int = 0
@@ -45,6 +49,8 @@ class GNumber:
 
 @dataclass(eq=False, slots=True)
 class GString:
+    """A string literal as Go's parser builds it."""
+
     val: str
     start: int
     end: int
@@ -84,6 +90,8 @@ class GDuration:
 
 @dataclass(eq=False, slots=True)
 class GVectorSelector:
+    """A vector selector as Go's parser builds it."""
+
     name: str = ""
     matchers: list[GMatcher | None] | None = None
     start: int = 0
@@ -105,6 +113,8 @@ class GVectorSelector:
 
 @dataclass(eq=False, slots=True)
 class GMatrixSelector:
+    """A matrix selector as Go's parser builds it."""
+
     vector_selector: GExpr
     range: int = 0  # ns
     range_expr: GDuration | None = None
@@ -119,6 +129,8 @@ class GMatrixSelector:
 
 @dataclass(eq=False, slots=True)
 class GSubquery:
+    """A subquery as Go's parser builds it."""
+
     expr: GExpr
     range: int = 0
     range_expr: GDuration | None = None
@@ -139,6 +151,8 @@ class GSubquery:
 
 @dataclass(eq=False, slots=True)
 class GCall:
+    """A function call as Go's parser builds it."""
+
     func: Signature | None
     name: str
     args: list[GExpr]
@@ -155,6 +169,8 @@ class GCall:
 
 @dataclass(eq=False, slots=True)
 class GAggregate:
+    """An aggregation as Go's parser builds it."""
+
     op: Tok | None = None
     expr: GExpr | None = None
     param: GExpr | None = None
@@ -172,6 +188,8 @@ class GAggregate:
 
 @dataclass(eq=False, slots=True)
 class GVectorMatching:
+    """Vector matching as Go's parser builds it."""
+
     card: Literal["one-to-one", "many-to-one", "one-to-many", "many-to-many"] = "one-to-one"
     matching_labels: list[str] | None = None
     on: bool = False
@@ -182,6 +200,8 @@ class GVectorMatching:
 
 @dataclass(eq=False, slots=True)
 class GBinary:
+    """A binary expression as Go's parser builds it."""
+
     op: Tok | None = None
     lhs: GExpr | None = None
     rhs: GExpr | None = None
@@ -201,6 +221,8 @@ class GBinary:
 
 @dataclass(eq=False, slots=True)
 class GParen:
+    """A parenthesised expression as Go's parser builds it."""
+
     expr: GExpr
     start: int
     end: int
@@ -214,6 +236,8 @@ class GParen:
 
 @dataclass(eq=False, slots=True)
 class GUnary:
+    """A unary expression as Go's parser builds it."""
+
     op: Tok
     expr: GExpr
     start: int

@@ -44,6 +44,8 @@ def _tables(version: int) -> _Tables:
 
 @record
 class _Tables:
+    """The generated parser's tables, decoded once."""
+
     rules: list[tuple[int, int, str | None]]
     shifts: list[dict[int, int]]
     gotos: list[dict[int, int]]

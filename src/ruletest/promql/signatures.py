@@ -14,6 +14,8 @@ ValueType = Literal["scalar", "vector", "matrix", "string"]
 
 @record(slots=True)
 class Signature:
+    """A function's signature as the parser checks calls against it."""
+
     name: str
     arg_types: tuple[ValueType, ...]
     # Go's Function.Variadic: 0 exactly arg_types; n > 0 up to n more of the last type;

@@ -26,6 +26,8 @@ class DuplicateSampleError(RuletestError):
 
 @dataclass(slots=True)
 class StoredSeries:
+    """One series: its labels, sample times and values, stale markers and native histograms."""
+
     # Compact typed arrays: a day of 15s samples for 10k series stays under a gigabyte.
     labels: Labels
     label_map: dict[str, str]

@@ -177,11 +177,15 @@ def format_series(labels: Labels) -> str:
 
 @record(slots=True)
 class Scalar:
+    """A scalar value."""
+
     value: float
 
 
 @record(slots=True)
 class String:
+    """A string value."""
+
     value: str
 
 
@@ -197,6 +201,8 @@ class Sample:
 
 @record(slots=True)
 class Vector:
+    """An instant vector: samples, each with its own label set."""
+
     samples: tuple[Sample, ...]
 
     def __len__(self) -> int:
@@ -217,6 +223,8 @@ class RangeSeries:
 
 @record(slots=True)
 class Matrix:
+    """A range vector: series, each with its samples in the range."""
+
     series: tuple[RangeSeries, ...]
 
 

@@ -41,6 +41,8 @@ class AlertState(Enum):
 
 @record
 class TemplateEnv:
+    """What alert templates see besides the alert: external labels and URL, and the semantics."""
+
     external_labels: dict[str, str]
     external_url: str
     semantics: Semantics
@@ -71,6 +73,8 @@ _NO_ANNOTATIONS = Annotations(value=())
 
 @dataclass
 class Alert:
+    """One alert instance of an alerting rule across evaluations."""
+
     labels: Labels
     annotations_at: Annotations
     state: AlertState
@@ -105,6 +109,8 @@ def _template_query(query: QueryFn, ts: int) -> Callable[[str], list[PointerValu
 
 @dataclass
 class AlertingRuleState:
+    """An alerting rule's instances across evaluations (``rules/alerting.go``)."""
+
     rule: Rule
     active: dict[Labels, Alert] = field(default_factory=dict)
     # Rules whose labels hold no template: the alert labels of each result label set seen.

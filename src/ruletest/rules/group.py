@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 @record
 class RuleError:
+    """A rule that failed to evaluate at a time."""
+
     rule: Rule
     ts: int
     message: str

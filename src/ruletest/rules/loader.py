@@ -44,6 +44,8 @@ class RuleFileError(RuletestError):
 
 @record
 class LoadOptions:
+    """How rule files are read: the semantics that validate them, and whether unknown fields are allowed."""
+
     semantics: Semantics
     ignore_unknown_fields: bool = False
 

@@ -10,6 +10,8 @@ from ruletest.records import record
 
 @record
 class Rule:
+    """A recording or alerting rule as written in its rule file."""
+
     kind: Literal["record", "alert"]
     name: str
     expr: str
@@ -34,6 +36,8 @@ class Rule:
 
 @record
 class RuleGroup:
+    """A rule group: its rules, interval, query offset and limit."""
+
     name: str
     file: str
     line: int

@@ -38,6 +38,8 @@ class InputSeries:
 
 @record
 class SimulationOptions:
+    """How a simulation evaluates: semantics, evaluation interval, external labels and URL, schedule."""
+
     semantics: Semantics
     # Step of subqueries written without one; promtool uses the test file's evaluation_interval.
     evaluation_interval_ms: int = 60_000
@@ -91,6 +93,8 @@ class GroupStep:
 
 @record
 class StepOutcome:
+    """What one evaluation time did: its rule errors, a sample the inputs could not write, the groups evaluated."""
+
     t: int
     errors: tuple[RuleError, ...] = ()
     load_error: str | None = None  # the input feed could not write a sample

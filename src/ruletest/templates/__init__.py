@@ -31,6 +31,8 @@ NEWER_FUNCS = frozenset({"now", "toDuration", "urlQueryEscape"})
 
 @record
 class AlertTemplateData:
+    """What an alert template's data holds: ``$labels``, ``$externalLabels``, ``$externalURL``, ``$value``."""
+
     labels: Mapping[str, str]
     external_labels: Mapping[str, str]
     external_url: str

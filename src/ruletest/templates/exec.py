@@ -46,6 +46,8 @@ class _Continue(Exception):
 
 @dataclass
 class _Frame:
+    """The variables of one template scope."""
+
     vars: list[tuple[str, Any]]
 
 

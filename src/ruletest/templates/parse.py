@@ -24,33 +24,45 @@ class TemplateError(RuletestError):
 
 @dataclass
 class Node:
+    """A node of a parsed template (``text/template/parse``), at its position."""
+
     pos: int
 
 
 @dataclass
 class TextNode(Node):
+    """Plain text."""
+
     text: str
 
 
 @dataclass
 class ListNode(Node):
+    """A sequence of nodes."""
+
     nodes: list[Node] = field(default_factory=list)
 
 
 @dataclass
 class DotNode(Node):
+    """The cursor, ``.``."""
+
     def __str__(self) -> str:
         return "."
 
 
 @dataclass
 class NilNode(Node):
+    """The untyped ``nil``."""
+
     def __str__(self) -> str:
         return "nil"
 
 
 @dataclass
 class BoolNode(Node):
+    """A boolean constant."""
+
     value: bool
 
     def __str__(self) -> str:
@@ -59,6 +71,8 @@ class BoolNode(Node):
 
 @dataclass
 class NumberNode(Node):
+    """A number constant, with the kinds it can be read as."""
+
     text: str
     is_int: bool
     int_value: int
@@ -71,6 +85,8 @@ class NumberNode(Node):
 
 @dataclass
 class StringNode(Node):
+    """A quoted string constant."""
+
     quoted: str
     value: str
 
@@ -80,6 +96,8 @@ class StringNode(Node):
 
 @dataclass
 class FieldNode(Node):
+    """A field chain from the cursor, ``.a.b``."""
+
     idents: list[str]
 
     def __str__(self) -> str:
@@ -88,6 +106,8 @@ class FieldNode(Node):
 
 @dataclass
 class VariableNode(Node):
+    """A variable with its field chain, ``$x.a``."""
+
     idents: list[str]  # idents[0] is the variable name, with '$'
 
     def __str__(self) -> str:
@@ -96,6 +116,8 @@ class VariableNode(Node):
 
 @dataclass
 class IdentifierNode(Node):
+    """A function name."""
+
     name: str
 
     def __str__(self) -> str:
@@ -104,6 +126,8 @@ class IdentifierNode(Node):
 
 @dataclass
 class ChainNode(Node):
+    """A field chain on a term, ``(x).a``."""
+
     node: Node
     fields: list[str]
 
@@ -116,6 +140,8 @@ class ChainNode(Node):
 
 @dataclass
 class CommandNode(Node):
+    """One command of a pipeline: a term and its arguments."""
+
     args: list[Node]
 
     def __str__(self) -> str:
@@ -128,6 +154,8 @@ class CommandNode(Node):
 
 @dataclass
 class PipeNode(Node):
+    """A pipeline, with its variable declarations."""
+
     is_assign: bool
     decl: list[VariableNode]
     cmds: list[CommandNode]
@@ -141,6 +169,8 @@ class PipeNode(Node):
 
 @dataclass
 class ActionNode(Node):
+    """An action, ``{{pipeline}}``."""
+
     pipe: PipeNode
 
     def __str__(self) -> str:
@@ -149,6 +179,8 @@ class ActionNode(Node):
 
 @dataclass
 class BranchNode(Node):
+    """``if``, ``range`` or ``with``, with its body and else branch."""
+
     kind: str  # if / range / with
     pipe: PipeNode
     body: ListNode
@@ -157,6 +189,8 @@ class BranchNode(Node):
 
 @dataclass
 class TemplateNode(Node):
+    """``{{template "name" pipeline}}``."""
+
     name: str
     pipe: PipeNode | None
 
@@ -167,16 +201,22 @@ class TemplateNode(Node):
 
 @dataclass
 class BreakNode(Node):
+    """``{{break}}``."""
+
     pass
 
 
 @dataclass
 class ContinueNode(Node):
+    """``{{continue}}``."""
+
     pass
 
 
 @dataclass
 class Template:
+    """A parsed template: its root and the templates it defines."""
+
     name: str
     text: str
     root: ListNode
@@ -202,6 +242,8 @@ _TERMINATORS = _SPACE + ".,|:()}"  # Go's atTerminator: space, punctuation, the 
 
 @dataclass
 class Token:
+    """A lexer token, with its position and line."""
+
     kind: str  # text, left, right, space, ident, field, variable, string, raw, char, number, bool, nil,
     #           dot, pipe, lparen, rparen, declare, assign, comma, other, keyword, error, eof
     value: str
