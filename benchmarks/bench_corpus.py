@@ -44,7 +44,7 @@ from pathlib import Path
 
 CORPUS = Path(os.environ.get("RULETEST_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realworld"))
 SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "service_down_test.yml"
-RULETEST = [sys.executable, "-m", "ruletest.cli", "test", "--prometheus", "2", "--promtool-compat"]
+RULETEST = [sys.executable, "-m", "ruletest", "test", "--prometheus", "2", "--promtool-compat"]
 
 
 def files(corpus: Path) -> list[str]:

@@ -9,7 +9,7 @@ SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 
 
 def ruletest(*args: str, cwd: Path = SCENARIOS) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ruletest.cli", *args], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "ruletest", *args], cwd=cwd, capture_output=True, text=True)
 
 
 def test_exit_codes(tmp_path: Path) -> None:
