@@ -100,7 +100,8 @@ class RuleQuery:
                 self._leaf_key = None
                 self._result = result
                 return result
-            self._generation = -1
+            # A selector selects a series, and will from now on: the storage never drops one.
+            self.selectors = None
         leaves = self.leaves
         if leaves is None:
             return query(engine, self.expr, t)
