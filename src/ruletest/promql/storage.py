@@ -41,10 +41,13 @@ class StoredSeries:
     def last_at(self, ref: int, lookback: int, left_open: bool) -> tuple[int, float] | None:
         """The sample an instant selector sees at ``ref``: the newest one at or before it,
         within the lookback window, unless a stale marker came after it."""
-        i = bisect_right(self.ts, ref) - 1
+        ts = self.ts
+        if ts and ts[-1] < ref - lookback:
+            return None  # every sample is older than the window (a series that stopped long ago)
+        i = bisect_right(ts, ref) - 1
         if i < 0:
             return None
-        t = self.ts[i]
+        t = ts[i]
         if left_open:
             if t <= ref - lookback:
                 return None
