@@ -68,12 +68,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def _registrars() -> dict[str, Callable[[Any], None]]:
     """Each subcommand's registration function (one may register several: authoring's four)."""
-    from ruletest.alertmanager.cli import register as register_alertmanager
-
     out: dict[str, Callable[[Any], None]] = {"test": _add_test, "schema": _add_schema, "lint": _add_lint,
-                                             "alertmanager": register_alertmanager}
+                                             "alertmanager": _add_alertmanager}
     out.update(dict.fromkeys(authoring.COMMANDS, authoring.register))  # mutate, new, capture, backtest
     return out
+
+
+def _add_alertmanager(sub: Any) -> None:
+    from ruletest.alertmanager.cli import register
+
+    register(sub)
 
 
 def _add_test(sub: Any) -> None:
