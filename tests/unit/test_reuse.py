@@ -152,6 +152,8 @@ def test_subquery_steps_recomputed_after_an_older_sample_arrives() -> None:
 
 @pytest.mark.parametrize(("expr", "free"), [
     ("vector(time())", True),
+    ("hour() > 3", True),
+    ("hour(x)", False),
     ('count_values("y", year(timestamp(vector(0)))) * 0', True),
     ('label_replace(vector(1), "a", "b", "", "") + on() pi()', True),
     ("scalar(vector(2)) * 3", True),
