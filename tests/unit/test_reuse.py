@@ -363,18 +363,26 @@ UNSELECTED_SUBQUERIES = [
 ]
 
 
-@pytest.mark.parametrize("prometheus", [2, 3])
-def test_subquery_over_unselected_series_equals_fresh_evaluation(prometheus: int) -> None:
-    # An inner expression that is clock-free and selects no series has one value at every step:
-    # the engine computes it once. query_annotated computes every step afresh, reusing nothing.
+def _assert_equal_to_fresh_evaluation(prometheus: int, queries: list[str], every_ms: int,
+                                      offsets: tuple[int, ...]) -> None:
+    """Each query, every ``every_ms`` of a simulation of RULES, at those offsets from the step
+    (off the steps' grid too), against query_annotated, which computes every step afresh."""
     sim = Simulation([_group(*RULES)], _inputs(INPUTS), SimulationOptions(Semantics.of(prometheus), MIN))
     for outcome in sim.run(0, 130 * MIN):
         assert not outcome.failed
-        if outcome.t % (7 * MIN):
+        if outcome.t % every_ms:
             continue
-        for q in UNSELECTED_SUBQUERIES:
-            fresh, _ = sim.engine.query_annotated(q, outcome.t + 17_000)  # off the steps' grid too
-            assert _bits(sim.engine.query(q, outcome.t + 17_000)) == _bits(fresh), (q, outcome.t)
+        for q in queries:
+            for t in (outcome.t + o for o in offsets):
+                fresh, _ = sim.engine.query_annotated(q, t)
+                assert _bits(sim.engine.query(q, t)) == _bits(fresh), (q, t)
+
+
+@pytest.mark.parametrize("prometheus", [2, 3])
+def test_subquery_over_unselected_series_equals_fresh_evaluation(prometheus: int) -> None:
+    # An inner expression that is clock-free and selects no series has one value at every step:
+    # the engine computes it once.
+    _assert_equal_to_fresh_evaluation(prometheus, UNSELECTED_SUBQUERIES, 7 * MIN, (17_000,))
 
 
 def test_subquery_over_unselected_series_evaluates_its_inner_expression_once(calls: list[int]) -> None:
@@ -424,15 +432,7 @@ FINE_SUBQUERIES = [
 
 @pytest.mark.parametrize("prometheus", [2, 3])
 def test_fine_subquery_steps_equal_fresh_evaluation(prometheus: int) -> None:
-    sim = Simulation([_group(*RULES)], _inputs(INPUTS), SimulationOptions(Semantics.of(prometheus), MIN))
-    for outcome in sim.run(0, 130 * MIN):
-        assert not outcome.failed
-        if outcome.t % (5 * MIN):
-            continue
-        for q in FINE_SUBQUERIES:
-            for t in (outcome.t, outcome.t + 17_000):
-                fresh, _ = sim.engine.query_annotated(q, t)  # every step afresh
-                assert _bits(sim.engine.query(q, t)) == _bits(fresh), (q, t)
+    _assert_equal_to_fresh_evaluation(prometheus, FINE_SUBQUERIES, 5 * MIN, (0, 17_000))
 
 
 def test_fine_subquery_evaluates_once_per_change_of_what_it_sees(calls: list[int]) -> None:

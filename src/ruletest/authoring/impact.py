@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 
 from ruletest.authoring.mutations import RuleKey, rule_key
 from ruletest.errors import PromQLSyntaxError
-from ruletest.lint.flow import metric_name, selectors
+from ruletest.lint.flow import selectors
 from ruletest.promql import ast as A
+from ruletest.promql.ast import metric_name
 from ruletest.promtool_format import TestGroup
 from ruletest.records import record
 from ruletest.rules.model import Rule, RuleGroup

@@ -38,7 +38,7 @@ def condition_matcher(vs: A.VectorSelector) -> A.Matcher | None:
     or a substring search (`{indexrelname=~".*ccnew.*"}`). Not on kube-state-metrics' series,
     which export every state valued 0 or 1 (`kube_pod_status_phase{phase="Failed"}` exists, valued
     0, for every pod that has not failed)."""
-    from ruletest.lint.flow import metric_name
+    from ruletest.promql.ast import metric_name
 
     name = metric_name(vs) or ""
     if name.startswith("kube_"):
@@ -111,7 +111,8 @@ def no_condition(ctx: RuleContext) -> Out:
     exempt."""
     if not ctx.rule.is_alert or re.match(ctx.config.heartbeat_alerts, ctx.rule.name):
         return
-    from ruletest.lint.flow import flow, metric_name, selectors
+    from ruletest.lint.flow import flow, selectors
+    from ruletest.promql.ast import metric_name
 
     tautologies: list[A.Aggregate] = []
     expr = _strip_tautologies(ctx.expr, tautologies)
@@ -201,7 +202,8 @@ def never_fires_empty_count(ctx: RuleContext) -> Out:
     """`count(x) == 0` never fires: when nothing matches, count() returns nothing rather than 0.
     Use `absent(x)` or `count(x) or vector(0)`. Likewise `sum(up{job="app"}) == 0` fires when
     every target is down but not when they all disappear from service discovery."""
-    from ruletest.lint.flow import metric_name, unwrap
+    from ruletest.lint.flow import unwrap
+    from ruletest.promql.ast import metric_name
 
     if not ctx.rule.is_alert:
         return
@@ -285,8 +287,7 @@ def never_fires_gaps(ctx: RuleContext) -> Out:
     in the recording group."""
     if not ctx.rule.is_alert or ctx.rule.for_ms <= 0:
         return
-    from ruletest.lint.flow import metric_name
-    from ruletest.promql.ast import format_duration
+    from ruletest.promql.ast import format_duration, metric_name
 
     cfg = ctx.config
     alert_every = ctx.group.interval_ms or cfg.evaluation_interval_ms

@@ -75,7 +75,8 @@ class LintContext:
         """The recording rules whose series ``vs`` can select: those of its name whose static
         labels and pinned label values (label flow) its matchers admit (a rule recording
         `x{job="a"}` is not read by `x{job="b"}`)."""
-        from ruletest.lint.flow import NAME, metric_name
+        from ruletest.lint.flow import NAME
+        from ruletest.promql.ast import metric_name
 
         out = []
         for r, g in self.recording_rules.get(metric_name(vs) or "", []):
@@ -97,7 +98,8 @@ class LintContext:
     @cached_property
     def recording_reads(self) -> dict[str, set[str]]:
         """Recording rule name -> the recorded series its expression reads."""
-        from ruletest.lint.flow import metric_name, selectors
+        from ruletest.lint.flow import selectors
+        from ruletest.promql.ast import metric_name
 
         out: dict[str, set[str]] = {}
         for g in self.groups:

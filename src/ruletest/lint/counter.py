@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ruletest.lint.context import RuleContext
-from ruletest.lint.flow import metric_name, range_calls, selectors, unwrap, walk
+from ruletest.lint.flow import range_calls, selectors, unwrap, walk
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
-from ruletest.promql.ast import format_duration
+from ruletest.promql.ast import format_duration, metric_name
 from ruletest.promql.function_table import names
 
 Out = Iterator[tuple[Any, ...]]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ruletest.lint.context import RuleContext
-from ruletest.lint.flow import metric_name, selectors
+from ruletest.lint.flow import selectors
 from ruletest.lint.model import Severity, check
+from ruletest.promql.ast import metric_name
 
 Out = Iterator[tuple[str, int | None, str]]
 

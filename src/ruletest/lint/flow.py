@@ -428,13 +428,6 @@ def selectors(e: A.Expr) -> list[tuple[A.VectorSelector, list[A.Expr]]]:
     return out
 
 
-def metric_name(vs: A.VectorSelector) -> str | None:
-    for m in vs.matchers:
-        if m.name == NAME and m.op == "=":
-            return m.value
-    return None
-
-
 def value_selectors(e: A.Expr) -> list[tuple[A.VectorSelector, list[A.Expr]]]:
     """Selectors whose samples' values reach the result: the "one" side of a group_left /
     group_right join (an info metric) and the right side of and/unless only filter or add labels."""

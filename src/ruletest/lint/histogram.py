@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ruletest.lint.context import RuleContext
-from ruletest.lint.flow import flow, metric_name, value_selectors
+from ruletest.lint.flow import flow, value_selectors
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
+from ruletest.promql.ast import metric_name
 from ruletest.promql.function_table import lookup, names
 
 Out = Iterator[tuple[str, int | None, str]]

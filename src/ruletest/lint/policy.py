@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import re2
 
 from ruletest.lint.context import RuleContext
-from ruletest.lint.flow import metric_name, selectors
+from ruletest.lint.flow import selectors
 from ruletest.lint.model import Severity, check
-from ruletest.promql.ast import format_duration
+from ruletest.promql.ast import format_duration, metric_name
 
 Out = Iterator[tuple[str, int | None, str]]
 

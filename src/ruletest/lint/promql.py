@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ruletest.lint.context import RuleContext
-from ruletest.lint.flow import Flow, metric_name, selectors
+from ruletest.lint.flow import Flow, selectors
 from ruletest.lint.model import Severity, check
 from ruletest.promql import ast as A
+from ruletest.promql.ast import metric_name
 from ruletest.promql.function_table import lookup, names, returns_no_labels
 
 _REGEX_META = re.compile(r"[.*+?()\[\]{}|\\^$]")
@@ -312,7 +313,8 @@ _RATE_LIKE = names(lambda d: d.zero_when_idle)
 def _zero_when_idle(e: A.Expr) -> bool:
     """Whether the divisor ``e`` is 0 when nothing happens: a rate, a recorded rate
     (`job:requests:rate5m`), or a histogram's `_count` (0 until the first observation)."""
-    from ruletest.lint.flow import metric_name, selectors, walk
+    from ruletest.lint.flow import selectors, walk
+    from ruletest.promql.ast import metric_name
 
     if any(isinstance(n, A.Call) and n.func in _RATE_LIKE for n in walk(e)):
         return True

@@ -391,6 +391,14 @@ def _duration_text(e: DurationExpr) -> str:
     return f"({text})" if e.wrapped else text
 
 
+def metric_name(vs: VectorSelector) -> str | None:
+    """The metric name a selector requires (an ``=`` matcher on ``__name__``), if any."""
+    for m in vs.matchers:
+        if m.name == "__name__" and m.op == "=":
+            return m.value
+    return None
+
+
 def children(e: Expr) -> tuple[Expr, ...]:
     """Direct sub-expressions, for hand-written visitors (duration expressions are not walked,
     as in Prometheus)."""

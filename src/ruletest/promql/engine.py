@@ -38,7 +38,6 @@ from ruletest.promql.reuse import HistogramStep, RangeMemo, SubquerySteps
 from ruletest.promql.storage import Storage, StoredSeries
 from ruletest.promql.tree_facts import TreeFacts
 from ruletest.promql.values import (
-    METRIC_NAME,
     Labels,
     Matrix,
     RangeSeries,
@@ -174,7 +173,7 @@ class Engine:
         found = sorted(self.storage.select(vs.matchers, self.options.semantics.regex_dot_all), key=lambda s: s.labels)
         if len(self.selections) > 50_000:
             self.selections.clear()
-        self.selections[id(vs)] = _Selection(vs, gen, found, _selected_name(vs))
+        self.selections[id(vs)] = _Selection(vs, gen, found, A.metric_name(vs))
         return found
 
     def unselected_constant(self, e: A.Expr) -> bool:
@@ -219,11 +218,6 @@ class _Selection:
         self.generation = generation
         self.found = found
         self.name = name  # the metric name it requires, if any
-
-
-def _selected_name(vs: A.VectorSelector) -> str | None:
-    """The metric name a selector requires (an ``=`` matcher on ``__name__``), if any."""
-    return next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
 
 
 def _query_plan(node: A.Expr) -> tuple[bool, bool, frozenset[int], bool]:

@@ -138,8 +138,8 @@ def linear_regression(ts: Sequence[int], vs: Sequence[float], intercept_time: in
         # the result needs none of the sums.
         return _regression_result(float(len(vs)), True, init_y, 0.0, 0.0, 0.0, 0.0)
     count = len(ts)
-    step = ts[1] - ts[0]
-    if count >= _GRID_MIN and step > 0 and ts[-1] - ts[0] == step * (count - 1) and _on_grid(ts, step):
+    step = ts[1] - ts[0] if count >= _GRID_MIN else 0
+    if step > 0 and ts[-1] - ts[0] == step * (count - 1) and _on_grid(ts, step):
         xs, sum_x, sum_x2 = _grid_xs(ts[0] - intercept_time, step, count, kahan_sums)
     else:
         xs = tuple((t - intercept_time) / 1e3 for t in ts)

@@ -26,7 +26,7 @@ from ruletest.promql import ast as A
 from ruletest.promql.clock_free import Leaf, constant_when_unselected, value_leaves
 from ruletest.promql.engine import Engine
 from ruletest.promql.leaf_keys import range_output, series_mapping_selector, visible
-from ruletest.promql.values import METRIC_NAME, Labels, Sample
+from ruletest.promql.values import Labels, Sample
 from ruletest.records import record
 
 QueryFn = Callable[[Engine, A.Expr, int], list[Sample]]
@@ -48,8 +48,7 @@ class ReusePlan:
         selectors = constant_when_unselected(expr)
         names = None
         if selectors is not None:
-            found = [next((m.value for m in vs.matchers if m.name == METRIC_NAME and m.op == "="), None)
-                     for vs in selectors]
+            found = [A.metric_name(vs) for vs in selectors]
             names = tuple(n for n in found if n is not None) if None not in found else None
         leaves = value_leaves(expr)
         keyed = None if leaves is None else tuple(
